@@ -1,0 +1,34 @@
+"""The `gongzhi` command: the pure analysis groups run without Django; the rest are Django commands.
+
+    gongzhi serve | migrate | demo | worker | import ... | export ... | opendata --out DIR
+    gongzhi triage train|predict|sentiment|hot-issues|reply-quality ...
+    gongzhi safety hotspots ...
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+PURE_GROUPS = {
+    "triage": ("gongzhi.triage.cli", {"train", "predict", "sentiment", "sentiment-train", "hot-issues", "reply-quality"}),
+    "safety": ("gongzhi.safety.cli", {"hotspots"}),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) >= 2 and argv[0] in PURE_GROUPS and argv[1] in PURE_GROUPS[argv[0]][1]:
+        import importlib
+
+        return importlib.import_module(PURE_GROUPS[argv[0]][0]).main(argv[1:])
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
+    from django.core.management import execute_from_command_line
+
+    if not argv:
+        argv = ["help"]
+    execute_from_command_line(["gongzhi", *argv])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

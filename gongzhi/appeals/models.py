@@ -1,0 +1,287 @@
+"""Appeals (诉求): what people ask for, the departments' assignments, replies and the history."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core import scoping
+from gongzhi.core.models import Department, Grid, Region, Role
+
+
+class Category(models.Model):
+    """The subject tree (e.g. 城乡建设 > 物业管理), each node with its deadlines and routing."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    code = models.CharField(_("代码"), max_length=32, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    default_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
+                                           related_name="default_categories", verbose_name=_("默认承办部门"))
+    ack_hours = models.PositiveIntegerField(_("签收时限(小时)"), default=24)
+    handle_days = models.PositiveIntegerField(_("办理时限(工作日)"), default=15)
+    urgent_ack_hours = models.PositiveIntegerField(_("紧急签收时限(小时)"), default=2)
+    urgent_handle_days = models.PositiveIntegerField(_("紧急办理时限(工作日)"), default=3)
+    auto_dispatch_threshold = models.FloatField(_("自动派单置信度阈值"), default=0.9)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("诉求分类")
+        verbose_name_plural = _("诉求分类")
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} > {self.name}" if self.parent_id else self.name
+
+    @property
+    def root(self) -> "Category":
+        node = self
+        while node.parent_id:
+            node = node.parent
+        return node
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("网站")
+    PHONE = "phone", _("电话")
+    API = "api", _("接口")
+    LETTER = "letter", _("来信")
+    VISIT = "visit", _("来访")
+    MINI_PROGRAM = "mini_program", _("小程序")
+    GRID = "grid", _("网格上报")
+    IMPORT = "import", _("历史导入")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("待派单")
+    DISPATCHED = "dispatched", _("待签收")
+    HANDLING = "handling", _("办理中")
+    REPLIED = "replied", _("待回访")
+    CLOSED = "closed", _("已办结")
+    MERGED = "merged", _("已并单")
+
+
+OPEN_STATUSES = (Status.RECEIVED, Status.DISPATCHED, Status.HANDLING, Status.REPLIED)
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("一般")
+    URGENT = "urgent", _("紧急")
+    CRITICAL = "critical", _("特急")
+
+
+class DueState(models.TextChoices):
+    ON_TRACK = "on_track", _("正常")
+    DUE_SOON = "due_soon", _("即将到期")
+    OVERDUE = "overdue", _("已超期")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+
+
+class AppealQuerySet(scoping.RestrictedQuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Appeal(models.Model):
+    tracking_number = models.CharField(_("受理编号"), max_length=32, unique=True)
+    access_code_hash = models.CharField(max_length=64, editable=False)
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices, default=Channel.WEB)
+    title = models.CharField(_("标题"), max_length=200)
+    content = models.TextField(_("内容"))
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals",
+                                 verbose_name=_("分类"))
+    urgency = models.CharField(_("紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    due_state = models.CharField(_("时限状态"), max_length=16, choices=DueState.choices, default=DueState.ON_TRACK)
+
+    location_text = models.CharField(_("地点"), max_length=300, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals",
+                               verbose_name=_("所属社区"))
+    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="appeals",
+                             verbose_name=_("网格"))
+
+    anonymous = models.BooleanField(_("匿名"), default=False)
+    appellant_name = models.CharField(_("诉求人"), max_length=64, blank=True)
+    appellant_phone = models.CharField(_("联系电话"), max_length=32, blank=True, db_index=True)
+    appellant_id_number = models.CharField(_("身份证号"), max_length=32, blank=True)
+    appellant_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="own_appeals")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="recorded_appeals")
+
+    lead_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="led_appeals", verbose_name=_("主办单位"))
+    received_at = models.DateTimeField(_("受理时间"), db_index=True)
+    ack_due_at = models.DateTimeField(_("签收时限"), null=True, blank=True)
+    due_at = models.DateTimeField(_("办理时限"), null=True, blank=True, db_index=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    satisfaction = models.CharField(_("满意度"), max_length=16, choices=Satisfaction.choices, blank=True)
+    resolved = models.BooleanField(_("已解决"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("退单次数"), default=0)
+    urge_count = models.PositiveSmallIntegerField(_("催办次数"), default=0)
+    supervised = models.BooleanField(_("督办"), default=False)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged")
+    risk_score = models.PositiveSmallIntegerField(_("风险分"), default=0)
+    triage = models.JSONField(default=dict, blank=True)
+
+    source_system = models.CharField(max_length=32, blank=True)
+    source_ref = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppealQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("诉求")
+        verbose_name_plural = _("诉求")
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["lead_department", "status"]),
+            models.Index(fields=["region", "received_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["source_system", "source_ref"], condition=~Q(source_ref=""),
+                                    name="unique_imported_source_ref"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @classmethod
+    def scope_q(cls, user, action: str = "view"):
+        by_region = scoping.region_q(user, scoping.REGION_WIDE_ROLES)
+        depts = scoping.department_ids(user, Role.HANDLER, Role.LEADER, Role.SUPERVISOR)
+        by_department = (
+            Q(Exists(Assignment.objects.filter(appeal=OuterRef("pk"), department_id__in=depts))) if depts else None
+        )
+        grids = {r.grid_id for r in scoping.assignments(user, Role.GRID_WORKER) if r.grid_id}
+        regions = [r.region for r in scoping.assignments(user, Role.GRID_WORKER) if r.region_id]
+        by_grid = None
+        if grids or regions or scoping.has_role(user, Role.GRID_WORKER):
+            by_grid = Q(created_by=user) | Q(grid_id__in=grids)
+            for region in regions:
+                by_grid |= Q(region__path__startswith=region.path)
+        own = Q(appellant_user=user) if getattr(user, "is_authenticated", False) else None
+        return scoping.union(by_region, by_department, by_grid, own)
+
+
+class Assignment(models.Model):
+    """An appeal (or part of it) given to a department: one lead (主办), any assisting (协办)."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("主办")
+        ASSIST = "assist", _("协办")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待签收")
+        ACKNOWLEDGED = "acknowledged", _("已签收")
+        RETURNED = "returned", _("已退单")
+        DONE = "done", _("已完成")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="assignments")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.LEAD)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING, db_index=True)
+    dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    dispatched_at = models.DateTimeField()
+    ack_due_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.CharField(max_length=300, blank=True)
+    instructions = models.CharField(_("派单意见"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["dispatched_at", "id"]
+        indexes = [models.Index(fields=["department", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.appeal.tracking_number} → {self.department} ({self.get_role_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (self.State.PENDING, self.State.ACKNOWLEDGED)
+
+
+class Reply(models.Model):
+    """The official answer to the appellant."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="replies")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(_("答复内容"))
+    resolved = models.BooleanField(_("问题已解决"), default=True)
+    quality = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class AppealEvent(models.Model):
+    """One append-only entry in an appeal's history: who did what, when, from which state to which."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=150, blank=True)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    note = models.TextField(blank=True)
+    public = models.BooleanField(default=False)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["appeal", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.kind} {self.from_status}->{self.to_status}"
+
+
+class Attachment(models.Model):
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class ExtensionRequest(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="extension_requests")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extension_requests")
+    days = models.PositiveSmallIntegerField(_("延期工作日"))
+    reason = models.CharField(_("理由"), max_length=300)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)

@@ -1,0 +1,673 @@
+"""Every operation that changes an appeal. The one door for views, API, commands and tasks.
+
+Each public function runs in one transaction, checks that the action is allowed from the current
+state and for the actor's role, changes the row, and appends an AppealEvent. A refused action
+raises ActionRefused (or FieldErrors for bad input) and changes nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from gongzhi.core import audit, scoping
+from gongzhi.core.geo import find_grid, valid_coordinates
+from gongzhi.core.models import Department, Notification, Role
+from gongzhi.core.workdays import WorkCalendar
+
+from .models import (
+    OPEN_STATUSES, Appeal, AppealEvent, Assignment, Attachment, Category, Channel, DueState,
+    ExtensionRequest, Reply, Satisfaction, Status, Urgency,
+)
+from .validation import FieldErrors, normalise_phone, sniff_upload, valid_id_number, valid_phone
+
+log = logging.getLogger(__name__)
+RULES = settings.GONGZHI
+TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O/1/I: read out over the phone
+
+
+class ActionRefused(Exception):
+    """The action is not allowed now (state or role). The message is shown to the user as is."""
+
+
+# Hooks the triage app (and others) plug into intake and reply without appeals importing them.
+# An intake hook gets (appeal) after it is stored and may update triage fields or dispatch it;
+# a failing hook is logged and never loses the appeal.
+INTAKE_HOOKS: list[Callable[[Appeal], None]] = []
+REPLY_HOOKS: list[Callable[[Appeal, Reply], None]] = []
+EVENT_HOOKS: list[Callable[[AppealEvent], None]] = []
+
+
+# ---------------------------------------------------------------- helpers
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def _label(actor) -> str:
+    if actor is None:
+        return "系统"
+    return str(actor)
+
+
+def _event(appeal: Appeal, kind: str, actor=None, *, from_status: str = "", to_status: str = "",
+           note: str = "", public: bool = False, department=None, at=None, **data) -> AppealEvent:
+    event = AppealEvent.objects.create(
+        appeal=appeal, kind=kind, actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_label(actor), department=department, from_status=from_status,
+        to_status=to_status or from_status, note=note, public=public, data=data, created_at=at or _now(),
+    )
+    for hook in EVENT_HOOKS:
+        transaction.on_commit(lambda hook=hook, event=event: _run_hook(hook, event))
+    return event
+
+
+def _run_hook(hook, *args) -> None:
+    try:
+        with transaction.atomic():
+            hook(*args)
+    except Exception:  # a hook must never lose or block the appeal
+        log.exception("hook %s failed", getattr(hook, "__name__", hook))
+
+
+def _lock(appeal: Appeal) -> Appeal:
+    """Re-read the row under a lock so concurrent actions see each other's result."""
+    return Appeal.objects.select_for_update().get(pk=appeal.pk)
+
+
+def _require_role(actor, *roles: str) -> None:
+    if actor is None:
+        return  # the system itself (sweeps, automatic dispatch)
+    if getattr(actor, "is_superuser", False) or scoping.has_role(actor, *roles, Role.ADMIN):
+        return
+    raise ActionRefused("您的角色无权执行此操作")
+
+
+def _require_state(appeal: Appeal, *states: str, action: str) -> None:
+    if appeal.status not in states:
+        raise ActionRefused(f"诉求当前状态为“{appeal.get_status_display()}”，不能{action}")
+
+
+def _require_member(actor, department: Department) -> None:
+    if actor is None or getattr(actor, "is_superuser", False):
+        return
+    if department.pk not in scoping.department_ids(actor, Role.HANDLER):
+        raise ActionRefused(f"您不是“{department}”的承办人")
+
+
+def _reason(reason: str, field: str = "reason", minimum: int = 2) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < minimum:
+        raise FieldErrors({field: "请填写理由"})
+    return reason[:300]
+
+
+def calendar() -> WorkCalendar:
+    return WorkCalendar.current()
+
+
+def deadlines_for(category: Category | None, urgency: str, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """(acknowledge-by, handle-by) for an appeal received or dispatched at `start`."""
+    urgent = urgency in (Urgency.URGENT, Urgency.CRITICAL)
+    if category is None:
+        ack_hours, days = (2, 3) if urgent else (24, 15)
+    elif urgent:
+        ack_hours, days = category.urgent_ack_hours, category.urgent_handle_days
+    else:
+        ack_hours, days = category.ack_hours, category.handle_days
+    if urgency == Urgency.CRITICAL:
+        ack_hours, days = min(ack_hours, 1), min(days, 1)
+    return start + dt.timedelta(hours=ack_hours), calendar().add_workdays(start, days)
+
+
+def hash_access_code(code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), code.strip().encode(), hashlib.sha256).hexdigest()
+
+
+def check_access_code(appeal: Appeal, code: str) -> bool:
+    return hmac.compare_digest(appeal.access_code_hash, hash_access_code(code or ""))
+
+
+def new_tracking_number(at: dt.datetime) -> str:
+    """Date plus random characters: readable over the phone, not guessable in sequence."""
+    local = timezone.localtime(at)
+    suffix = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(6))
+    return f"{RULES['TRACKING_PREFIX']}{local:%Y%m%d}{suffix}"
+
+
+def notify(users: Iterable, kind: str, text: str, link: str = "") -> int:
+    rows = [Notification(user=u, kind=kind, text=text[:300], link=link) for u in {u.pk: u for u in users}.values()]
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+def supervisors_for(appeal: Appeal):
+    """Supervisors whose region scope covers the appeal (all-jurisdiction ones always)."""
+    User = get_user_model()
+    q = Q(roles__role=Role.SUPERVISOR, roles__region__isnull=True)
+    if appeal.region_id:
+        q |= Q(roles__role=Role.SUPERVISOR, roles__region__path__in=_ancestor_paths(appeal.region.path))
+    return User.objects.filter(q, is_active=True).distinct()
+
+
+def handlers_of(department_id: int):
+    User = get_user_model()
+    return User.objects.filter(roles__role=Role.HANDLER, roles__department_id=department_id, is_active=True).distinct()
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    parts = [p for p in path.strip("/").split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def _link(appeal: Appeal) -> str:
+    return f"/staff/appeals/{appeal.pk}/"
+
+
+# ---------------------------------------------------------------- intake
+
+def receive(*, channel: str, title: str, content: str, actor=None, category: Category | None = None,
+            urgency: str = Urgency.NORMAL, location_text: str = "", lat=None, lon=None,
+            anonymous: bool = False, appellant_name: str = "", appellant_phone: str = "",
+            appellant_id_number: str = "", appellant_user=None, attachments: Iterable = (),
+            received_at: dt.datetime | None = None, source_system: str = "", source_ref: str = "",
+            region=None, run_hooks: bool = True, request=None) -> tuple[Appeal, str]:
+    """Store a new appeal from any channel. Returns (appeal, access code for public tracking)."""
+    errors: dict[str, str] = {}
+    title, content = (title or "").strip(), (content or "").strip()
+    if not title:
+        errors["title"] = "请填写标题"
+    elif len(title) > 200:
+        errors["title"] = "标题不能超过200字"
+    if not content:
+        errors["content"] = "请填写诉求内容"
+    elif len(content) > 10000:
+        errors["content"] = "内容不能超过10000字"
+    if channel not in Channel.values:
+        errors["channel"] = "未知渠道"
+    if urgency not in Urgency.values:
+        errors["urgency"] = "未知紧急程度"
+    phone = normalise_phone(appellant_phone)
+    if phone and not valid_phone(phone):
+        errors["appellant_phone"] = "电话号码格式不正确"
+    id_number = (appellant_id_number or "").strip().upper()
+    if id_number and not valid_id_number(id_number):
+        errors["appellant_id_number"] = "身份证号码不正确"
+    if not anonymous and channel in (Channel.WEB, Channel.PHONE, Channel.MINI_PROGRAM) and not phone:
+        errors["appellant_phone"] = "实名诉求请留下联系电话，或选择匿名"
+    if (lat not in (None, "") or lon not in (None, "")) and not valid_coordinates(lat, lon):
+        errors["location"] = "坐标无效"
+    files = list(attachments)
+    checked_files = []
+    for f in files:
+        head = f.read(16)
+        f.seek(0)
+        content_type = sniff_upload(head)
+        if content_type is None:
+            errors["attachments"] = f"“{getattr(f, 'name', '附件')}”不是允许的类型（仅限 JPG、PNG、GIF 图片或 PDF）"
+        elif f.size > RULES["ATTACHMENT_MAX_BYTES"]:
+            errors["attachments"] = f"“{f.name}”超过{RULES['ATTACHMENT_MAX_BYTES'] // (1024 * 1024)}MB"
+        checked_files.append((f, content_type))
+    if len(files) > 5:
+        errors["attachments"] = "最多上传5个附件"
+    if errors:
+        raise FieldErrors(errors)
+
+    if anonymous:
+        appellant_name, phone, id_number, appellant_user = "", "", "", appellant_user
+    at = received_at or _now()
+    lat_f = float(lat) if lat not in (None, "") else None
+    lon_f = float(lon) if lon not in (None, "") else None
+    grid = find_grid(lat_f, lon_f)
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    appeal = Appeal.objects.create(
+                        tracking_number=new_tracking_number(at), access_code_hash=hash_access_code(code),
+                        channel=channel, title=title, content=content, category=category, urgency=urgency,
+                        location_text=location_text.strip()[:300], lat=lat_f, lon=lon_f, grid=grid,
+                        region=grid.community if grid else region,
+                        anonymous=anonymous, appellant_name=appellant_name.strip()[:64], appellant_phone=phone,
+                        appellant_id_number=id_number, appellant_user=appellant_user,
+                        created_by=actor if getattr(actor, "pk", None) else None, received_at=at,
+                        source_system=source_system, source_ref=source_ref,
+                    )
+                break
+            except IntegrityError:
+                if source_ref and Appeal.objects.filter(source_system=source_system, source_ref=source_ref).exists():
+                    raise FieldErrors({"source_ref": "该记录已导入"}) from None
+                continue  # tracking-number collision: draw again
+        if category is not None:
+            appeal.ack_due_at, appeal.due_at = deadlines_for(category, urgency, at)
+            appeal.save(update_fields=["ack_due_at", "due_at"])
+        for f, content_type in checked_files:
+            Attachment.objects.create(appeal=appeal, file=f, original_name=getattr(f, "name", "file")[:200],
+                                      content_type=content_type, size=f.size, uploaded_by=appeal.created_by)
+        _event(appeal, "received", actor, to_status=Status.RECEIVED, public=True, at=at,
+               note=f"通过{appeal.get_channel_display()}受理", channel=channel)
+    if run_hooks:
+        for hook in INTAKE_HOOKS:
+            _run_hook(hook, appeal)
+        appeal.refresh_from_db()
+    return appeal, code
+
+
+def recategorize(appeal: Appeal, actor, category: Category, urgency: str | None = None) -> Appeal:
+    _require_role(actor, Role.DISPATCHER, Role.OPERATOR, Role.SUPERVISOR)
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, Status.RECEIVED, action="修改分类")
+        old = appeal.category.name if appeal.category_id else ""
+        appeal.category = category
+        if urgency:
+            if urgency not in Urgency.values:
+                raise FieldErrors({"urgency": "未知紧急程度"})
+            appeal.urgency = urgency
+        appeal.ack_due_at, appeal.due_at = deadlines_for(category, appeal.urgency, appeal.received_at)
+        appeal.save()
+        _event(appeal, "recategorized", actor, from_status=appeal.status, note=f"{old or '未分类'} → {category.name}",
+               category=category.pk, urgency=appeal.urgency)
+    return appeal
+
+
+# ---------------------------------------------------------------- dispatch and handling
+
+def dispatch(appeal: Appeal, actor, lead: Department, assisting: Iterable[Department] = (), *,
+             category: Category | None = None, instructions: str = "", automatic: bool = False) -> Appeal:
+    """派单: give the appeal to a lead department (and assisting ones), starting their clocks."""
+    _require_role(actor, Role.DISPATCHER)
+    assisting = [d for d in assisting if d.pk != lead.pk]
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, Status.RECEIVED, action="派单")
+        if not lead.active or any(not d.active for d in assisting):
+            raise FieldErrors({"lead": "承办部门已停用"})
+        now = _now()
+        if category is not None:
+            appeal.category = category
+        ack_due, due = deadlines_for(appeal.category, appeal.urgency, now)
+        if appeal.due_at is None or appeal.return_count or category is not None:
+            _, due_from_receipt = deadlines_for(appeal.category, appeal.urgency, appeal.received_at)
+            appeal.due_at = max(due_from_receipt, now + dt.timedelta(hours=4))
+        appeal.ack_due_at = ack_due
+        for dept, role in [(lead, Assignment.Role.LEAD)] + [(d, Assignment.Role.ASSIST) for d in assisting]:
+            Assignment.objects.create(appeal=appeal, department=dept, role=role, dispatched_by=_user(actor),
+                                      dispatched_at=now, ack_due_at=ack_due, due_at=appeal.due_at,
+                                      instructions=instructions[:300])
+        appeal.lead_department = lead
+        appeal.status = Status.DISPATCHED
+        appeal.dispatched_at = appeal.dispatched_at or now
+        appeal.due_state = DueState.ON_TRACK
+        appeal.save()
+        _event(appeal, "dispatched", actor, from_status=Status.RECEIVED, to_status=Status.DISPATCHED, public=True,
+               department=lead, note=f"已转{lead.name}办理" + (f"，{'、'.join(d.name for d in assisting)}协办" if assisting else ""),
+               lead=lead.pk, assisting=[d.pk for d in assisting], automatic=automatic, instructions=instructions)
+        transaction.on_commit(lambda: notify(handlers_of(lead.pk), "assigned", f"新派单：{appeal.title}", _link(appeal)))
+    return appeal
+
+
+def _user(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
+def acknowledge(assignment: Assignment, actor) -> Assignment:
+    """签收: the department takes the assignment."""
+    with transaction.atomic():
+        appeal = _lock(assignment.appeal)
+        assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        _require_member(actor, assignment.department)
+        if assignment.state != Assignment.State.PENDING:
+            raise ActionRefused(f"该派单状态为“{assignment.get_state_display()}”，不能签收")
+        now = _now()
+        assignment.state = Assignment.State.ACKNOWLEDGED
+        assignment.acknowledged_at, assignment.acknowledged_by = now, _user(actor)
+        assignment.save()
+        from_status = appeal.status
+        if assignment.role == Assignment.Role.LEAD:
+            _require_state(appeal, Status.DISPATCHED, action="签收")
+            appeal.status = Status.HANDLING
+            appeal.acknowledged_at = appeal.acknowledged_at or now
+            appeal.save()
+        _event(appeal, "acknowledged", actor, from_status=from_status, to_status=appeal.status,
+               public=assignment.role == Assignment.Role.LEAD, department=assignment.department,
+               note=f"{assignment.department.name}已签收", assignment=assignment.pk,
+               late=bool(assignment.ack_due_at and now > assignment.ack_due_at))
+    return assignment
+
+
+def return_assignment(assignment: Assignment, actor, reason: str) -> Assignment:
+    """退单: the department sends a wrong dispatch back to the dispatcher, with a reason."""
+    reason = _reason(reason)
+    with transaction.atomic():
+        appeal = _lock(assignment.appeal)
+        assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        _require_member(actor, assignment.department)
+        if not assignment.is_active:
+            raise ActionRefused(f"该派单状态为“{assignment.get_state_display()}”，不能退单")
+        _require_state(appeal, Status.DISPATCHED, Status.HANDLING, action="退单")
+        now = _now()
+        assignment.state, assignment.return_reason, assignment.finished_at = Assignment.State.RETURNED, reason, now
+        assignment.save()
+        from_status = appeal.status
+        if assignment.role == Assignment.Role.LEAD:
+            appeal.assignments.filter(state__in=[Assignment.State.PENDING, Assignment.State.ACKNOWLEDGED]).update(
+                state=Assignment.State.WITHDRAWN, finished_at=now)
+            appeal.status, appeal.lead_department = Status.RECEIVED, None
+            appeal.return_count += 1
+            appeal.save()
+        _event(appeal, "returned", actor, from_status=from_status, to_status=appeal.status, department=assignment.department,
+               note=reason, assignment=assignment.pk, role=assignment.role)
+    return assignment
+
+
+def add_note(appeal: Appeal, actor, note: str) -> AppealEvent:
+    """办理: a progress note by a department working on the appeal (internal)."""
+    note = _reason(note, "note")
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, Status.HANDLING, Status.DISPATCHED, action="填写办理情况")
+        dept = _acting_assignment(appeal, actor, acknowledged=True).department
+        return _event(appeal, "note", actor, from_status=appeal.status, department=dept, note=note[:2000])
+
+
+def _acting_assignment(appeal: Appeal, actor, *, acknowledged: bool, lead_only: bool = False) -> Assignment:
+    states = [Assignment.State.ACKNOWLEDGED] if acknowledged else [Assignment.State.PENDING, Assignment.State.ACKNOWLEDGED]
+    qs = appeal.assignments.filter(state__in=states)
+    if lead_only:
+        qs = qs.filter(role=Assignment.Role.LEAD)
+    if actor is not None and not actor.is_superuser:
+        qs = qs.filter(department_id__in=scoping.department_ids(actor, Role.HANDLER))
+    assignment = qs.select_related("department").first()
+    if assignment is None:
+        raise ActionRefused("您所在部门没有该诉求的" + ("已签收的主办" if lead_only else "已签收的") + "派单")
+    return assignment
+
+
+def reply(appeal: Appeal, actor, text: str, *, resolved: bool = True) -> Reply:
+    """答复: the lead department's official answer; the appeal waits for follow-up."""
+    text = (text or "").strip()
+    if len(text) < 10:
+        raise FieldErrors({"text": "答复内容过短，请说明核查情况、处理措施和结果"})
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, Status.HANDLING, action="答复")
+        assignment = _acting_assignment(appeal, actor, acknowledged=True, lead_only=True)
+        now = _now()
+        answer = Reply.objects.create(appeal=appeal, department=assignment.department, author=_user(actor),
+                                      text=text[:5000], resolved=resolved, created_at=now)
+        appeal.assignments.filter(state=Assignment.State.ACKNOWLEDGED).update(state=Assignment.State.DONE, finished_at=now)
+        appeal.assignments.filter(state=Assignment.State.PENDING).update(state=Assignment.State.WITHDRAWN, finished_at=now)
+        appeal.status, appeal.replied_at, appeal.resolved = Status.REPLIED, now, resolved
+        appeal.save()
+        _event(appeal, "replied", actor, from_status=Status.HANDLING, to_status=Status.REPLIED, public=True,
+               department=assignment.department, note="承办单位已答复", reply=answer.pk, late=bool(appeal.due_at and now > appeal.due_at))
+    for hook in REPLY_HOOKS:
+        _run_hook(hook, appeal, answer)
+    return answer
+
+
+def follow_up(appeal: Appeal, satisfaction: str, *, actor=None, via: str = "web", comment: str = "",
+              resolved: bool | None = None) -> Appeal:
+    """回访: the appellant's rating. Satisfied closes; dissatisfied reopens (重办) up to the limit."""
+    if satisfaction not in Satisfaction.values:
+        raise FieldErrors({"satisfaction": "请选择满意、基本满意或不满意"})
+    if actor is not None:
+        _require_role(actor, Role.OPERATOR, Role.SUPERVISOR, Role.DISPATCHER)
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, Status.REPLIED, action="评价")
+        now = _now()
+        appeal.satisfaction = satisfaction
+        if resolved is not None:
+            appeal.resolved = resolved
+        label = Satisfaction(satisfaction).label
+        _event(appeal, "rated", actor, from_status=Status.REPLIED, public=True, note=f"评价：{label}",
+               satisfaction=satisfaction, via=via, comment=comment[:500], resolved=appeal.resolved)
+        if satisfaction == Satisfaction.DISSATISFIED and appeal.reopen_count < RULES["MAX_REOPENS"]:
+            appeal.save()
+            return _reopen_locked(appeal, actor, f"群众不满意，重办。{comment}".strip()[:300])
+        appeal.status, appeal.closed_at = Status.CLOSED, now
+        if satisfaction == Satisfaction.DISSATISFIED:
+            appeal.supervised = True
+            transaction.on_commit(lambda: notify(supervisors_for(appeal), "dissatisfied_closed",
+                                                 f"多次重办仍不满意：{appeal.title}", _link(appeal)))
+        appeal.save()
+        _event(appeal, "closed", actor, from_status=Status.REPLIED, to_status=Status.CLOSED, public=True, note="已办结")
+    return appeal
+
+
+def close(appeal: Appeal, actor, reason: str) -> Appeal:
+    """办结 without a rating (no answer after the follow-up window), or 不予受理 of an invalid appeal."""
+    reason = _reason(reason)
+    _require_role(actor, Role.SUPERVISOR, Role.OPERATOR, Role.DISPATCHER)
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, Status.REPLIED, Status.RECEIVED, action="办结")
+        from_status = appeal.status
+        appeal.status, appeal.closed_at = Status.CLOSED, _now()
+        appeal.save()
+        _event(appeal, "closed", actor, from_status=from_status, to_status=Status.CLOSED, public=True, note=reason)
+    return appeal
+
+
+def reopen(appeal: Appeal, actor, reason: str) -> Appeal:
+    """重办 ordered by a supervisor: back to the last lead department with a fresh deadline."""
+    reason = _reason(reason)
+    _require_role(actor, Role.SUPERVISOR)
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, Status.REPLIED, Status.CLOSED, action="重办")
+        return _reopen_locked(appeal, actor, reason)
+
+
+def _reopen_locked(appeal: Appeal, actor, reason: str) -> Appeal:
+    lead = appeal.lead_department
+    now = _now()
+    from_status = appeal.status
+    appeal.reopen_count += 1
+    appeal.closed_at = None
+    appeal.satisfaction = "" if from_status == Status.CLOSED else appeal.satisfaction
+    if lead is None:
+        appeal.status = Status.RECEIVED
+    else:
+        ack_due, due = deadlines_for(appeal.category, appeal.urgency, now)
+        Assignment.objects.create(appeal=appeal, department=lead, role=Assignment.Role.LEAD, dispatched_by=_user(actor),
+                                  dispatched_at=now, ack_due_at=ack_due, due_at=due, instructions=f"重办：{reason}"[:300])
+        appeal.status, appeal.ack_due_at, appeal.due_at, appeal.due_state = Status.DISPATCHED, ack_due, due, DueState.ON_TRACK
+        transaction.on_commit(lambda: notify(handlers_of(lead.pk), "reopened", f"重办：{appeal.title}", _link(appeal)))
+    appeal.save()
+    _event(appeal, "reopened", actor, from_status=from_status, to_status=appeal.status, public=True,
+           department=lead, note=reason, reopen_count=appeal.reopen_count)
+    return appeal
+
+
+# ---------------------------------------------------------------- deadlines and supervision
+
+def request_extension(appeal: Appeal, actor, days: int, reason: str) -> ExtensionRequest:
+    reason = _reason(reason)
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise FieldErrors({"days": "请填写延期天数"}) from None
+    if not 1 <= days <= 30:
+        raise FieldErrors({"days": "延期天数应为1至30个工作日"})
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, Status.DISPATCHED, Status.HANDLING, action="申请延期")
+        assignment = _acting_assignment(appeal, actor, acknowledged=False, lead_only=True)
+        if appeal.extension_requests.filter(state=ExtensionRequest.State.PENDING).exists():
+            raise ActionRefused("已有待审批的延期申请")
+        ext = ExtensionRequest.objects.create(appeal=appeal, assignment=assignment, days=days, reason=reason,
+                                              requested_by=_user(actor), requested_at=_now())
+        _event(appeal, "extension_requested", actor, from_status=appeal.status, department=assignment.department,
+               note=f"申请延期{days}个工作日：{reason}", extension=ext.pk, days=days)
+        transaction.on_commit(lambda: notify(supervisors_for(appeal), "extension", f"延期申请：{appeal.title}", _link(appeal)))
+    return ext
+
+
+def decide_extension(ext: ExtensionRequest, actor, approve: bool, note: str = "") -> ExtensionRequest:
+    _require_role(actor, Role.SUPERVISOR)
+    with transaction.atomic():
+        appeal = _lock(ext.appeal)
+        ext = ExtensionRequest.objects.select_for_update().get(pk=ext.pk)
+        if ext.state != ExtensionRequest.State.PENDING:
+            raise ActionRefused("该延期申请已处理")
+        ext.state = ExtensionRequest.State.APPROVED if approve else ExtensionRequest.State.REJECTED
+        ext.decided_by, ext.decided_at, ext.decision_note = _user(actor), _now(), (note or "")[:300]
+        ext.save()
+        if approve:
+            base = appeal.due_at or _now()
+            appeal.due_at = calendar().add_workdays(base, ext.days)
+            appeal.due_state = DueState.ON_TRACK
+            appeal.save()
+            appeal.assignments.filter(state__in=[Assignment.State.PENDING, Assignment.State.ACKNOWLEDGED]).update(due_at=appeal.due_at)
+        _event(appeal, "extension_approved" if approve else "extension_rejected", actor, from_status=appeal.status,
+               public=approve, note=(f"延期{ext.days}个工作日" if approve else "延期申请未获批准") + (f"：{note}" if note else ""),
+               extension=ext.pk, due_at=appeal.due_at.isoformat() if appeal.due_at else None)
+    return ext
+
+
+def urge(appeal: Appeal, actor, note: str = "") -> Appeal:
+    """催办: a reminder to the departments working on a late or slow appeal."""
+    _require_role(actor, Role.SUPERVISOR, Role.LEADER)
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, Status.DISPATCHED, Status.HANDLING, action="催办")
+        appeal.urge_count += 1
+        appeal.save(update_fields=["urge_count", "updated_at"])
+        _event(appeal, "urged", actor, from_status=appeal.status, note=note or "请加快办理", automatic=actor is None)
+        if appeal.lead_department_id:
+            dept = appeal.lead_department_id
+            transaction.on_commit(lambda: notify(handlers_of(dept), "urged", f"催办：{appeal.title}", _link(appeal)))
+    return appeal
+
+
+def supervise(appeal: Appeal, actor, note: str) -> Appeal:
+    """督办: a formal supervision order; the appeal is tracked on the supervisors' board."""
+    note = _reason(note, "note")
+    _require_role(actor, Role.SUPERVISOR, Role.LEADER)
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, *OPEN_STATUSES, action="督办")
+        if appeal.supervised:
+            raise ActionRefused("该诉求已在督办中")
+        appeal.supervised = True
+        appeal.save(update_fields=["supervised", "updated_at"])
+        _event(appeal, "supervised", actor, from_status=appeal.status, note=note)
+        if appeal.lead_department_id:
+            dept = appeal.lead_department_id
+            transaction.on_commit(lambda: notify(handlers_of(dept), "supervised", f"督办：{appeal.title}", _link(appeal)))
+    return appeal
+
+
+def merge(duplicate: Appeal, into: Appeal, actor, reason: str = "重复诉求") -> Appeal:
+    """并单: a repeat of an existing appeal is folded into it and follows its outcome."""
+    _require_role(actor, Role.DISPATCHER, Role.OPERATOR)
+    if duplicate.pk == into.pk:
+        raise ActionRefused("不能与自身并单")
+    with transaction.atomic():
+        duplicate, into = _lock(duplicate), _lock(into)
+        _require_state(duplicate, Status.RECEIVED, action="并单")
+        if into.status == Status.MERGED:
+            raise ActionRefused("目标诉求已被并单")
+        duplicate.status, duplicate.merged_into, duplicate.closed_at = Status.MERGED, into, _now()
+        duplicate.save()
+        _event(duplicate, "merged", actor, from_status=Status.RECEIVED, to_status=Status.MERGED, public=True,
+               note=f"与{into.tracking_number}合并办理", into=into.pk, reason=reason)
+        _event(into, "merged_in", actor, from_status=into.status, note=f"并入{duplicate.tracking_number}：{reason}",
+               duplicate=duplicate.pk)
+    return into
+
+
+def sweep_deadlines(now: dt.datetime | None = None) -> dict[str, int]:
+    """Mark due-soon and overdue appeals; urge and notify the supervisors the first time one is late."""
+    now = now or _now()
+    soon = now + dt.timedelta(hours=RULES["DUE_SOON_HOURS"])
+    counts = {"overdue": 0, "due_soon": 0, "on_track": 0, "newly_overdue": 0}
+    active = Appeal.objects.filter(status__in=[Status.DISPATCHED, Status.HANDLING], due_at__isnull=False)
+    newly = list(active.filter(due_at__lt=now).exclude(due_state=DueState.OVERDUE).values_list("pk", flat=True))
+    counts["overdue"] = active.filter(due_at__lt=now).exclude(due_state=DueState.OVERDUE).update(due_state=DueState.OVERDUE)
+    counts["due_soon"] = active.filter(due_at__gte=now, due_at__lt=soon).exclude(due_state=DueState.DUE_SOON).update(due_state=DueState.DUE_SOON)
+    counts["on_track"] = active.filter(due_at__gte=soon).exclude(due_state=DueState.ON_TRACK).update(due_state=DueState.ON_TRACK)
+    # Acknowledgement deadlines: a pending dispatch past its hours is urged once.
+    for appeal in Appeal.objects.filter(status=Status.DISPATCHED, ack_due_at__lt=now, urge_count=0).exclude(pk__in=newly):
+        _safe(urge, appeal, None, "超时未签收，系统自动催办")
+    for appeal in Appeal.objects.filter(pk__in=newly).select_related("region"):
+        with transaction.atomic():
+            _event(appeal, "overdue", None, from_status=appeal.status, note="已超过办理时限")
+        _safe(urge, appeal, None, "已超期，系统自动催办")
+        notify(supervisors_for(appeal), "overdue", f"超期：{appeal.title}", _link(appeal))
+        counts["newly_overdue"] += 1
+    return counts
+
+
+def _safe(fn, *args):
+    try:
+        return fn(*args)
+    except ActionRefused:
+        return None
+
+
+def auto_close_unrated(now: dt.datetime | None = None) -> int:
+    """Replied appeals with no rating after the follow-up window count as configured and close."""
+    now = now or _now()
+    cal = calendar()
+    closed = 0
+    outcome = RULES["NO_RATING_COUNTS_AS"]
+    for appeal in Appeal.objects.filter(status=Status.REPLIED, replied_at__isnull=False):
+        if cal.add_workdays(appeal.replied_at, RULES["FOLLOW_UP_DAYS"]) > now:
+            continue
+        with transaction.atomic():
+            locked = _lock(appeal)
+            if locked.status != Status.REPLIED:
+                continue
+            if outcome in Satisfaction.values:
+                locked.satisfaction = outcome
+            locked.status, locked.closed_at = Status.CLOSED, now
+            locked.save()
+            _event(locked, "closed", None, from_status=Status.REPLIED, to_status=Status.CLOSED, public=True,
+                   note="回访期满未评价，按规定办结", no_rating=True, counted_as=outcome)
+            closed += 1
+    return closed
+
+
+# ---------------------------------------------------------------- personal data
+
+PII_FIELDS = {"appellant_phone": "联系电话", "appellant_id_number": "身份证号", "appellant_name": "诉求人"}
+PII_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR, Role.ADMIN)
+
+
+def may_reveal(appeal: Appeal, user) -> bool:
+    """Roles that have to contact the appellant; a handler only for appeals of their department."""
+    if appeal.anonymous or user is None:
+        return False
+    if user.is_superuser:
+        return True
+    held = {r.role for r in scoping.roles_of(user)}
+    if held & {Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}:
+        return True
+    if Role.HANDLER in held:
+        depts = scoping.department_ids(user, Role.HANDLER)
+        return appeal.assignments.filter(department_id__in=depts).exists()
+    return False
+
+
+def reveal(appeal: Appeal, user, field: str, request=None) -> str:
+    """Show one personal field in full, and write that to the audit log."""
+    if field not in PII_FIELDS:
+        raise FieldErrors({"field": "未知字段"})
+    if not may_reveal(appeal, user):
+        raise ActionRefused("您的角色无权查看该诉求人的个人信息")
+    audit.record(user, "reveal_personal_data", appeal, request=request, field=field)
+    return getattr(appeal, field)

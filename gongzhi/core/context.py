@@ -1,0 +1,12 @@
+"""Template context: which roles the signed-in person holds, for menus."""
+from __future__ import annotations
+
+from .scoping import roles_of
+
+
+def roles(request):
+    user = getattr(request, "user", None)
+    held = {r.role for r in roles_of(user)}
+    if getattr(user, "is_superuser", False):
+        held.add("admin")
+    return {"gz_roles": held, "gz_is_staff": bool(held - {"citizen"})}

@@ -1,0 +1,198 @@
+"""The shared kernel: the organisation tree, people and their scoped roles, the audit trail."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Region(models.Model):
+    """A node of the territorial tree: district > subdistrict > community."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("市")
+        DISTRICT = "district", _("区县")
+        SUBDISTRICT = "subdistrict", _("街道/乡镇")
+        COMMUNITY = "community", _("社区/村")
+
+    name = models.CharField(_("名称"), max_length=100)
+    code = models.CharField(_("区划代码"), max_length=32, unique=True)
+    level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    # Materialised path ("/1/4/12/") so a scope is one indexed prefix match.
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
+        if path != self.path:
+            self.path = path
+            Region.objects.filter(pk=self.pk).update(path=path)
+
+    def descendants(self, include_self: bool = True):
+        qs = Region.objects.filter(path__startswith=self.path)
+        return qs if include_self else qs.exclude(pk=self.pk)
+
+    def ancestors(self):
+        ids = [int(x) for x in self.path.strip("/").split("/") if x]
+        return Region.objects.filter(pk__in=ids).order_by("path")
+
+
+class Grid(models.Model):
+    """The smallest territorial unit: a polygon inside a community, served by grid workers."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    code = models.CharField(_("网格编码"), max_length=32, unique=True)
+    community = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="grids")
+    # [[lon, lat], ...] closed ring, WGS84.
+    polygon = models.JSONField(_("边界"), default=list)
+    min_lat = models.FloatField(default=0)
+    max_lat = models.FloatField(default=0)
+    min_lon = models.FloatField(default=0)
+    max_lon = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("网格")
+        verbose_name_plural = _("网格")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if self.polygon:
+            lons = [p[0] for p in self.polygon]
+            lats = [p[1] for p in self.polygon]
+            self.min_lon, self.max_lon, self.min_lat, self.max_lat = min(lons), max(lons), min(lats), max(lats)
+        super().save(*args, **kwargs)
+
+
+class Department(models.Model):
+    """A unit that handles work: bureau, office, company, police station, subdistrict office."""
+
+    class Kind(models.TextChoices):
+        BUREAU = "bureau", _("职能部门")
+        SUBDISTRICT = "subdistrict", _("街道乡镇")
+        COMPANY = "company", _("公共企事业单位")
+        POLICE = "police", _("派出所")
+        OFFICE = "office", _("办公室")
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    code = models.CharField(_("代码"), max_length=32, unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.BUREAU)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="departments")
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    phone = models.CharField(_("手机号"), max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class Role(models.TextChoices):
+    CITIZEN = "citizen", _("群众")
+    OPERATOR = "operator", _("受理员")
+    DISPATCHER = "dispatcher", _("派单员")
+    HANDLER = "handler", _("承办人")
+    SUPERVISOR = "supervisor", _("督办员")
+    LEADER = "leader", _("领导")
+    GRID_WORKER = "grid_worker", _("网格员")
+    MEDIATOR = "mediator", _("调解员")
+    ANALYST = "analyst", _("治安研判员")
+    INFORMANT_HANDLER = "informant_handler", _("信息员管理员")
+    EMERGENCY = "emergency", _("应急办")
+    ADMIN = "admin", _("系统管理员")
+
+
+class RoleAssignment(models.Model):
+    """A role held *in* a scope: a region (and everything below it) or a department."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.CASCADE, related_name="members")
+    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.CASCADE, related_name="workers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "region", "department", "grid"], name="unique_role_scope")
+        ]
+
+    def __str__(self) -> str:
+        scope = self.department or self.grid or self.region or "—"
+        return f"{self.user} · {self.get_role_display()} @ {scope}"
+
+
+class AuditEntry(models.Model):
+    """Append-only audit trail: logins, reveals of personal data, permission changes, exports."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_type}:{self.target_id}"
+
+
+class CalendarOverride(models.Model):
+    """An admin's correction of the working-day calendar (years chinese-calendar does not know)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是否工作日"))
+    note = models.CharField(_("说明"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("工作日历调整")
+        verbose_name_plural = _("工作日历调整")
+
+    def __str__(self) -> str:
+        return f"{self.date} {'班' if self.is_workday else '休'}"
+
+
+class Notification(models.Model):
+    """An in-app message to one person (deadline warnings, alerts, supervision orders)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32)
+    text = models.CharField(max_length=300)
+    link = models.CharField(max_length=300, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -1,0 +1,69 @@
+"""Working-day arithmetic that follows China's public holidays and make-up workdays (调休).
+
+`chinese_calendar` knows the State Council's schedule for the years it ships; admins add
+CalendarOverride rows for anything it does not know (a new year, a local holiday).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import chinese_calendar
+
+
+def _overrides() -> dict[dt.date, bool]:
+    from .models import CalendarOverride
+
+    return dict(CalendarOverride.objects.values_list("date", "is_workday"))
+
+
+class WorkCalendar:
+    def __init__(self, overrides: dict[dt.date, bool] | None = None):
+        self.overrides = overrides or {}
+
+    @classmethod
+    def current(cls) -> "WorkCalendar":
+        return cls(_overrides())
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        return _builtin_is_workday(day)
+
+    def add_workdays(self, start: dt.datetime, days: int) -> dt.datetime:
+        """The same clock time `days` working days later; a start on a rest day counts from the
+        next working day's opening (09:00), so a Saturday appeal is not penalised for the weekend."""
+        if days <= 0:
+            return start
+        current = start
+        if not self.is_workday(current.date()):
+            current = current.replace(hour=9, minute=0, second=0, microsecond=0)
+        remaining = days
+        while remaining:
+            current += dt.timedelta(days=1)
+            if self.is_workday(current.date()):
+                remaining -= 1
+        return current
+
+    def workdays_between(self, start: dt.datetime, end: dt.datetime) -> float:
+        """Working days elapsed from start to end (fractional), counting only working days."""
+        if end <= start:
+            return 0.0
+        total = 0.0
+        cursor = start
+        while cursor < end:
+            day_end = dt.datetime.combine(cursor.date() + dt.timedelta(days=1), dt.time(), tzinfo=cursor.tzinfo)
+            chunk_end = min(day_end, end)
+            if self.is_workday(cursor.date()):
+                total += (chunk_end - cursor).total_seconds() / 86400
+            cursor = chunk_end
+        return total
+
+
+@lru_cache(maxsize=4096)
+def _builtin_is_workday(day: dt.date) -> bool:
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        # Outside the package's known years: fall back to Monday–Friday until an admin overrides.
+        return day.weekday() < 5

@@ -1,0 +1,5 @@
+// Small progressive enhancements; every page works without JavaScript.
+document.addEventListener("click", (e) => {
+  const btn = e.target.closest("[data-confirm]");
+  if (btn && !window.confirm(btn.dataset.confirm)) e.preventDefault();
+});

@@ -1,0 +1,17 @@
+"""The happy path of an appeal: received, dispatched, acknowledged, replied, rated, closed."""
+from gongzhi.appeals import services
+from gongzhi.appeals.models import Status
+
+
+def test_an_appeal_goes_through_its_whole_life(org, make_appeal):
+    appeal = make_appeal()
+    assert appeal.status == Status.RECEIVED
+    assert appeal.grid == org.east_g and appeal.region == org.east_c
+    services.dispatch(appeal, org.dispatcher, org.housing)
+    assignment = appeal.assignments.get()
+    services.acknowledge(assignment, org.handler_housing)
+    services.reply(appeal, org.handler_housing, "经核查，电梯主板损坏，已督促物业更换，现已恢复运行。联系电话：12345。")
+    appeal = services.follow_up(appeal, "satisfied")
+    assert appeal.status == Status.CLOSED
+    kinds = list(appeal.events.values_list("kind", flat=True))
+    assert kinds == ["received", "dispatched", "acknowledged", "replied", "rated", "closed"]

@@ -1,0 +1,98 @@
+"""Shared fixtures: a small organisation with one person in every role, and the real data folder."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("GONGZHI_SHARED_DIR", REPO.parent / "shared"))
+ARTIFACTS = Path(os.environ.get("GONGZHI_TEST_ARTIFACTS", REPO / "test-artifacts"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real public data beside the repository (../shared/data)."""
+    path = SHARED / "data"
+    assert path.is_dir(), f"real data folder missing: {path} (set GONGZHI_SHARED_DIR)"
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+def square(lon: float, lat: float, size: float = 0.01) -> list[list[float]]:
+    return [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+
+
+def build_org():
+    """Two subdistricts with a community each, two grids, three departments, every role."""
+    from gongzhi.appeals.models import Category
+    from gongzhi.core.models import Department, Grid, Region, Role, RoleAssignment, User
+
+    district = Region.objects.create(name="示范区", code="D1", level=Region.Level.DISTRICT)
+    east = Region.objects.create(name="东城街道", code="D1S1", level=Region.Level.SUBDISTRICT, parent=district)
+    west = Region.objects.create(name="西城街道", code="D1S2", level=Region.Level.SUBDISTRICT, parent=district)
+    east_c = Region.objects.create(name="东湖社区", code="D1S1C1", level=Region.Level.COMMUNITY, parent=east)
+    west_c = Region.objects.create(name="西山社区", code="D1S2C1", level=Region.Level.COMMUNITY, parent=west)
+    east_g = Grid.objects.create(name="东湖第一网格", code="G1", community=east_c, polygon=square(116.40, 39.90))
+    west_g = Grid.objects.create(name="西山第一网格", code="G2", community=west_c, polygon=square(116.30, 39.90))
+    housing = Department.objects.create(name="区住建局", code="ZJJ", region=district)
+    env = Department.objects.create(name="区生态环境局", code="HBJ", region=district)
+    water = Department.objects.create(name="区水务公司", code="SW", region=district, kind=Department.Kind.COMPANY)
+    root = Category.objects.create(name="城乡建设", code="CXJS", default_department=housing)
+    property_mgmt = Category.objects.create(name="物业管理", code="CXJS-WY", parent=root, default_department=housing,
+                                            ack_hours=24, handle_days=10)
+    noise = Category.objects.create(name="噪声污染", code="HB-ZS", default_department=env, handle_days=5)
+
+    def person(username: str, role: str, **scope) -> User:
+        user = User.objects.create_user(username=username, password="Passw0rd!x", display_name=username)
+        RoleAssignment.objects.create(user=user, role=role, **scope)
+        return user
+
+    org = SimpleNamespace(
+        district=district, east=east, west=west, east_c=east_c, west_c=west_c, east_g=east_g, west_g=west_g,
+        housing=housing, env=env, water=water, cat_root=root, cat_property=property_mgmt, cat_noise=noise,
+        operator=person("operator", Role.OPERATOR, region=district),
+        dispatcher=person("dispatcher", Role.DISPATCHER, region=district),
+        handler_housing=person("handler_zjj", Role.HANDLER, department=housing),
+        handler_env=person("handler_hbj", Role.HANDLER, department=env),
+        supervisor=person("supervisor", Role.SUPERVISOR, region=district),
+        east_supervisor=person("east_supervisor", Role.SUPERVISOR, region=east),
+        leader=person("leader", Role.LEADER, region=district),
+        grid_worker=person("gridworker", Role.GRID_WORKER, grid=east_g),
+        mediator=person("mediator", Role.MEDIATOR, region=district),
+        citizen=person("citizen", Role.CITIZEN),
+        admin=person("admin", Role.ADMIN, region=district),
+    )
+    org.password = "Passw0rd!x"
+    return org
+
+
+@pytest.fixture
+def org(db):
+    return build_org()
+
+
+@pytest.fixture
+def make_appeal(org):
+    """Receive an appeal through the service, as a citizen on the web would."""
+    from gongzhi.appeals import services
+
+    def make(**overrides):
+        data = dict(channel="web", title="小区电梯长期故障无人维修", content="东湖社区3栋电梯坏了两个月，物业不修，老人上下楼困难。",
+                    category=org.cat_property, appellant_name="张三", appellant_phone="13812345678",
+                    lat=39.905, lon=116.405, location_text="东湖社区3栋", run_hooks=False)
+        data.update(overrides)
+        appeal, code = services.receive(**data)
+        appeal.access_code = code
+        return appeal
+
+    return make
