@@ -1,0 +1,62 @@
+"""`gongzhi worker`: the background worker of a single-machine install.
+
+It runs django_tasks_db's `db_worker` (which executes whatever is queued) and, in a small daemon
+thread, enqueues the periodic tasks of gongzhi.appeals.tasks.PERIODIC on their intervals (deadline
+sweep every 5 minutes, unrated auto-close hourly). Several workers may run: a periodic task already
+waiting in the queue is not enqueued again. With `--no-schedule` it is a plain db_worker (use that
+for extra workers, or when cron runs `gongzhi sweep` instead).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+log = logging.getLogger("gongzhi.worker")
+
+
+def schedule_loop(stop: threading.Event, tick: float) -> None:
+    from gongzhi.appeals.tasks import enqueue_due
+
+    last_run: dict = {}
+    while not stop.is_set():
+        try:
+            close_old_connections()
+            enqueue_due(last_run)
+        except Exception:  # a database hiccup must not kill the scheduler thread
+            log.exception("periodic scheduling failed")
+        finally:
+            close_old_connections()
+        stop.wait(tick)
+
+
+class Command(BaseCommand):
+    help = "Run background tasks (django_tasks_db worker) and enqueue the periodic deadline sweeps"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-schedule", action="store_true", help="do not enqueue periodic tasks")
+        parser.add_argument("--tick", type=float, default=30.0, help="seconds between schedule checks (default 30)")
+        parser.add_argument("--batch", action="store_true", help="run what is queued (after one schedule pass) and exit")
+        parser.add_argument("--max-tasks", type=int, default=None, help="exit after this many tasks")
+        parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls of an empty queue")
+
+    def handle(self, *args, no_schedule=False, tick=30.0, batch=False, max_tasks=None, interval=1.0, **options):
+        stop = threading.Event()
+        if not no_schedule:
+            if batch:
+                from gongzhi.appeals.tasks import enqueue_due
+
+                enqueue_due({})
+            else:
+                threading.Thread(target=schedule_loop, args=(stop, tick), name="gongzhi-scheduler", daemon=True).start()
+        worker_options = {"batch": batch, "interval": interval, "reload": False, "startup_delay": False,
+                          "verbosity": options.get("verbosity", 1)}
+        if max_tasks:
+            worker_options["max_tasks"] = max_tasks
+        try:
+            call_command("db_worker", **worker_options)
+        finally:
+            stop.set()
