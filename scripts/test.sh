@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install everything (Python packages, Debian's chromium and a CJK font) and run the whole suite,
+# first on SQLite, then on PostgreSQL (the server on 127.0.0.1:5432 when reachable, else a
+# throw-away cluster started here). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || need_apt+=(fonts-wqy-microhei)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  echo "installing Debian packages: ${need_apt[*]}"
+  $SUDO apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+bash scripts/bootstrap.sh test
+
+export GONGZHI_DATA_DIR=${GONGZHI_DATA_DIR:-$(mktemp -d)}
+export GONGZHI_TEST_ARTIFACTS=${GONGZHI_TEST_ARTIFACTS:-$ROOT/test-artifacts}
+PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --timeout 600)
+
+echo "=== test suite on SQLite"
+env -u GONGZHI_DATABASE_URL "${PYTEST[@]}" "$@"
+
+echo "=== test suite on PostgreSQL"
+PG_URL=$(bash scripts/postgres.sh)
+case "$PG_URL" in *:55432/*) trap 'bash scripts/postgres.sh stop' EXIT ;; esac
+GONGZHI_DATABASE_URL="$PG_URL" "${PYTEST[@]}" "$@"
