@@ -3,20 +3,23 @@
 Pure numpy/scipy/shapely, no Django, no pyproj: the Django safety app and ``bench/hotspots.py``
 call :func:`forecast_hotspots` with plain arrays and get plain dicts back.
 
-Model (tuned on forecasts for 2017-2018 only; 2019 is held out, see ``bench/hotspots.py``):
+Model (chosen on forecasts for 2017-2018; 2019 is held out, see ``bench/hotspots.py``):
 
-* **Places.** Police open data is usually snapped to intersections or block centroids (Toronto
-  offsets every incident to its nearest intersection), so incidents stack on exact points. A place
-  is one such point (incidents within ``snap_m`` metres are merged). When the history is *not*
-  snapped (few repeated points), places fall back to the centres of a ``grid_m`` square grid.
-* **Score.** Each past incident counts ``long_weight`` for as long as ``lookback_days`` plus a
-  recency term ``0.5 ** (age / half_life_days)``; a place also gets ``neighbour_weight`` times the
-  scores of places within ``neighbour_m``, because risk spills over to adjacent corners. The score
-  is rescaled to expected incidents over the forecast window (the share of the long-run rate).
-* **Cells.** Each place becomes a ``cell_m`` square centred on it (in metres; a 60 m square holds
-  an intersection and the first few doorways of its four corners), or a grid square in grid mode.
-  Cells are ranked by score; all cells of a forecast have the same area, so rank is also the order
-  by expected incidents per km², which is what a PAI area budget rewards.
+* **Cells.** By default squares of a ``cell_m`` = 100 m grid in UTM metres. 100 m is about the
+  spacing of the points police data is snapped to (Toronto moves every incident to its nearest
+  intersection; the median distance between distinct points is 88 m), so a cell holds roughly one
+  intersection's incidents and its area is real ground. ``cells="places"`` instead draws one
+  ``cell_m`` square centred on each snapped point (incidents within ``snap_m`` merged): far higher
+  PAI, but below the snapping resolution PAI measures the publisher's snapping more than the
+  forecast, so it is an option, not the default.
+* **Score.** Each past incident in the last ``lookback_days`` counts ``long_weight`` plus a
+  recency term ``recent_weight * 0.5 ** (age / half_life_days)``; a cell also gets
+  ``neighbour_weight`` times the scores of cells within ``neighbour_m`` (risk spills over to the
+  next block). Scores are rescaled to expected incidents in the forecast window (the last 28 days'
+  rate). Long-run counts dominate: on the tuning years the recency, neighbour, seasonal and
+  per-type terms each moved PAI by under 1%, and the Toronto hot spots are stable for years.
+* **Rank.** All cells have the same area, so rank by score is also rank by expected incidents per
+  km², which is what a PAI area budget rewards.
 
 Coordinates are projected with a built-in transverse Mercator (UTM zone of the history's median
 longitude, Krueger series, mm accuracy), so areas agree with an EPSG:326xx measurement.
@@ -237,8 +240,8 @@ def read_incidents(path, lat: str, lon: str, date: str, extra: Iterable[str] = (
 class HotspotParams:
     """Forecast knobs; the defaults were chosen on 2017-2018 Toronto forecasts (2019 held out)."""
 
-    cells: str = "grid"             # "grid": squares of a cell_m grid; "places": cell_m squares
-    #                                 centred on snapped points (falls back to grid if not snapped)
+    cells: str = "grid"             # "grid": a fixed cell_m grid; "places": one cell_m square centred
+    #                                 on each snapped point (falls back to grid if not snapped)
     cell_m: float = 100.0           # cell side in metres
     snap_m: float = 5.0             # incidents closer than this are one place
     snapped_share: float = 0.5      # history counts as snapped if this share sits on repeated points
@@ -271,7 +274,8 @@ def is_snapped(x: np.ndarray, y: np.ndarray, params: HotspotParams = HotspotPara
 
 
 def place_scores(x: np.ndarray, y: np.ndarray, days: np.ndarray, until_day: int,
-                 params: HotspotParams = HotspotParams(), horizon_days: int = 7, snapped: bool | None = None):
+                 params: HotspotParams = HotspotParams(), horizon_days: int = 7, snapped: bool | None = None,
+                 weights=None):
     """Score places from incidents strictly before ``until_day`` (days since 1970-01-01).
 
     Returns ``(px, py, score, snapped)``: place centres in metres and the expected incidents at each
@@ -300,6 +304,8 @@ def place_scores(x: np.ndarray, y: np.ndarray, days: np.ndarray, until_day: int,
         py = (uk[:, 1] + 0.5) * params.cell_m
     age = (until_day - days).astype(float)
     w = params.long_weight + params.recent_weight * 0.5 ** (age / params.half_life_days)
+    if weights is not None:
+        w = w * np.asarray(weights, float)[past]
     raw = np.bincount(inv, weights=w, minlength=n)
     score = raw.copy()
     if params.neighbour_weight > 0 and params.neighbour_m > 0 and n > 1:
@@ -340,7 +346,7 @@ def forecast_hotspots(lats, lons, dates, until, *, days: int = 7,
     px, py, score, snapped = place_scores(x, y, day[past], until_day, params, days)
     side = params.cell_m
     land_m2 = params.land_km2 * 1e6
-    n_cells = int(min(len(score), math.ceil(params.max_share * land_m2 / side ** 2)))
+    n_cells = int(math.ceil(params.max_share * land_m2 / side ** 2))
     order = np.lexsort((py, px, -score))[:n_cells]  # ties: west to east, then south to north
     order = order[score[order] > 0]
     return _square_cells(utm, px[order], py[order], score[order], side)
