@@ -17,7 +17,8 @@ PURE_GROUPS = {
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) >= 2 and argv[0] in PURE_GROUPS and argv[1] in PURE_GROUPS[argv[0]][1]:
+    file_based = not (argv[:2] == ["triage", "train"] and "--csv" not in argv)  # train without --csv: from the DB
+    if len(argv) >= 2 and argv[0] in PURE_GROUPS and argv[1] in PURE_GROUPS[argv[0]][1] and file_based:
         import importlib
 
         return importlib.import_module(PURE_GROUPS[argv[0]][0]).main(argv[1:])

@@ -24,7 +24,10 @@ def shared_data() -> Path:
 def _fresh_cache():
     from django.core.cache import cache
 
+    from gongzhi.triage.services import INDEXES
+
     cache.clear()
+    INDEXES.reset()  # the in-process triage indexes must not remember another test's appeals
     yield
 
 

@@ -281,6 +281,33 @@ def recategorize(appeal: Appeal, actor, category: Category, urgency: str | None 
     return appeal
 
 
+def record_triage(appeal: Appeal, triage: dict, *, risk_score: int | None = None,
+                  urgency: str | None = None, note: str = "") -> Appeal:
+    """Store what the analysis found (suggestions, duplicates, risk); raising urgency is recorded."""
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        appeal.triage = {**(appeal.triage or {}), **triage}
+        fields = ["triage", "updated_at"]
+        if risk_score is not None:
+            appeal.risk_score = max(0, min(100, int(risk_score)))
+            fields.append("risk_score")
+        raised = urgency and urgency in Urgency.values and _URGENCY_ORDER[str(urgency)] > _URGENCY_ORDER[str(appeal.urgency)]
+        if raised:
+            appeal.urgency = urgency
+            if appeal.category_id and appeal.status == Status.RECEIVED:
+                appeal.ack_due_at, appeal.due_at = deadlines_for(appeal.category, urgency, appeal.received_at)
+                fields += ["ack_due_at", "due_at"]
+            fields.append("urgency")
+        appeal.save(update_fields=fields)
+        if raised or note:
+            _event(appeal, "triaged", None, from_status=appeal.status, note=note or f"紧急程度调整为{appeal.get_urgency_display()}",
+                   risk_score=appeal.risk_score, urgency=appeal.urgency)
+    return appeal
+
+
+_URGENCY_ORDER = {"normal": 0, "urgent": 1, "critical": 2}
+
+
 # ---------------------------------------------------------------- dispatch and handling
 
 def dispatch(appeal: Appeal, actor, lead: Department, assisting: Iterable[Department] = (), *,

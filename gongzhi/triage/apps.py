@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class TriageConfig(AppConfig):
     name = "gongzhi.triage"
     label = "triage"
+    verbose_name = "智能分析"
+
+    def ready(self):
+        from gongzhi.appeals import services as appeal_services
+
+        from . import services
+
+        if services.on_intake not in appeal_services.INTAKE_HOOKS:
+            appeal_services.INTAKE_HOOKS.append(services.on_intake)
+        if services.score_reply not in appeal_services.REPLY_HOOKS:
+            appeal_services.REPLY_HOOKS.append(services.score_reply)

@@ -1,1 +1,121 @@
-"""Models of the triage app."""
+"""Triage state kept in the database: model versions, hot issues and the alerts they raise."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core import scoping
+from gongzhi.core.models import Region, Role
+
+
+class ClassifierVersion(models.Model):
+    """A trained classifier on disk (DATA_DIR/models/<version>/) with its evaluation report."""
+
+    version = models.CharField(max_length=64, unique=True)
+    path = models.CharField(max_length=500)
+    source = models.CharField(max_length=32, default="database")  # database | csv
+    trained_on = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict)
+    active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class HotIssueQuerySet(scoping.RestrictedQuerySet):
+    pass
+
+
+class HotIssue(models.Model):
+    """Many appeals about one problem at one place in one period (热点问题)."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("持续中")
+        CLOSED = "closed", _("已平息")
+
+    key = models.PositiveBigIntegerField(db_index=True)  # id of the issue's first appeal: stable across rebuilds
+    title = models.CharField(max_length=200)
+    place = models.CharField(max_length=100, blank=True)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    start = models.DateTimeField(null=True)
+    end = models.DateTimeField(null=True)
+    size = models.PositiveIntegerField(default=0)
+    distinct_people = models.PositiveIntegerField(default=0)
+    heat = models.FloatField(default=0, db_index=True)
+    terms = models.JSONField(default=list)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)
+    appeals = models.ManyToManyField("appeals.Appeal", related_name="hot_issues", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = HotIssueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-heat"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @classmethod
+    def scope_q(cls, user, action="view"):
+        roles = (Role.ADMIN, Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.MEDIATOR, Role.EMERGENCY, Role.ANALYST)
+        by_region = scoping.region_q(user, roles)
+        if by_region is None:
+            return None
+        if not by_region:
+            return Q()
+        return by_region | Q(region__isnull=True)
+
+
+class AlertQuerySet(scoping.RestrictedQuerySet):
+    pass
+
+
+class Alert(models.Model):
+    """A warning raised for people to act on (预警), acknowledged and followed through."""
+
+    class Kind(models.TextChoices):
+        HOT_ISSUE = "hot_issue", _("热点升温")
+        GROUP_SIGNAL = "group_signal", _("群体性风险信号")
+        HIGH_RISK = "high_risk", _("高风险诉求")
+
+    class Level(models.TextChoices):
+        RED = "red", _("红色")
+        ORANGE = "orange", _("橙色")
+        YELLOW = "yellow", _("黄色")
+        BLUE = "blue", _("蓝色")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待处置")
+        ACKNOWLEDGED = "acknowledged", _("已签收")
+        CONVERTED = "converted", _("已转办")
+        DISMISSED = "dismissed", _("已排除")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    level = models.CharField(max_length=8, choices=Level.choices, default=Level.YELLOW)
+    title = models.CharField(max_length=200)
+    reasons = models.JSONField(default=list)
+    appeal = models.ForeignKey("appeals.Appeal", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
+    hot_issue = models.ForeignKey(HotIssue, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN, db_index=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=300, blank=True)
+    converted_to = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    scope_q = HotIssue.scope_q
