@@ -4,3 +4,20 @@ from django.apps import AppConfig
 class EvaluationConfig(AppConfig):
     name = "gongzhi.evaluation"
     label = "evaluation"
+    verbose_name = "考评"
+
+    def ready(self):
+        from gongzhi.appeals import services
+
+        from . import services as evaluation_services
+
+        if evaluation_services.on_event not in services.EVENT_HOOKS:
+            services.EVENT_HOOKS.append(evaluation_services.on_event)
+        try:
+            from gongzhi.appeals.tasks import PERIODIC
+
+            from .tasks import export_opendata
+
+            PERIODIC.setdefault(export_opendata, 24 * 3600)
+        except ImportError:  # no task queue installed: the CLI still works
+            pass

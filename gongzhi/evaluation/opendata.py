@@ -1,0 +1,146 @@
+"""The anonymised open-data export (信息公开): every appeal as CSV and JSON, fields in docs/opendata.md.
+
+No names, phones, ID numbers or user ids leave; free text goes through gongzhi.core.pii.scrub_text
+(phones, ID numbers, plates) and the appellant's own name is blanked wherever it appears; coordinates
+are rounded to three decimals (about 100 m).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from gongzhi.appeals.models import Appeal, Status
+from gongzhi.core.pii import mask_address, scrub_text
+
+FIELDS = [
+    "tracking_number", "received_date", "received_month", "channel", "category", "category_root", "urgency",
+    "status", "lead_department", "subdistrict", "community", "grid", "lat", "lon", "title", "content",
+    "location", "dispatched_date", "replied_date", "closed_date", "on_time", "handling_workdays",
+    "satisfaction", "resolved", "reopen_count", "return_count",
+]
+LATEST = "appeals-latest"
+
+
+def default_dir() -> Path:
+    return Path(getattr(settings, "DATA_DIR", ".")) / "opendata"
+
+
+def _date(value) -> str:
+    return timezone.localtime(value).date().isoformat() if value else ""
+
+
+def _clean(text: str, name: str) -> str:
+    text = scrub_text(text or "")
+    if name and len(name) >= 2:
+        text = text.replace(name, "[姓名]")
+    return text
+
+
+def rows():
+    """Anonymised rows, streamed (the appeal table may hold millions)."""
+    from gongzhi.appeals.models import Category
+    from gongzhi.core.models import Department, Grid, Region
+
+    cats = {c.pk: c for c in Category.objects.all()}
+    roots = {}
+    for cid, c in cats.items():
+        node = c
+        while node.parent_id and node.parent_id in cats:
+            node = cats[node.parent_id]
+        roots[cid] = node.name
+    regions = {r.pk: r for r in Region.objects.all()}
+    depts = dict(Department.objects.values_list("pk", "name"))
+    grids = dict(Grid.objects.values_list("pk", "code"))
+    qs = (Appeal.objects.exclude(status=Status.MERGED).order_by("pk")
+          .values("tracking_number", "received_at", "channel", "category_id", "urgency", "status",
+                  "lead_department_id", "region_id", "grid_id", "lat", "lon", "title", "content", "location_text",
+                  "dispatched_at", "replied_at", "closed_at", "due_at", "satisfaction", "resolved", "reopen_count",
+                  "return_count", "appellant_name", "kpi_fact__handled_centi"))
+    for a in qs.iterator(chunk_size=5000):
+        region = regions.get(a["region_id"])
+        community = region.name if region is not None and region.level == "community" else ""
+        sub = ""
+        if region is not None:
+            if region.level == "subdistrict":
+                sub = region.name
+            elif region.parent_id in regions:
+                sub = regions[region.parent_id].name
+        name = a["appellant_name"]
+        centi = a["kpi_fact__handled_centi"]
+        replied = a["replied_at"] is not None and a["status"] in (Status.REPLIED, Status.CLOSED)
+        yield {
+            "tracking_number": a["tracking_number"],
+            "received_date": _date(a["received_at"]),
+            "received_month": _date(a["received_at"])[:7],
+            "channel": a["channel"],
+            "category": cats[a["category_id"]].name if a["category_id"] in cats else "",
+            "category_root": roots.get(a["category_id"], ""),
+            "urgency": a["urgency"],
+            "status": a["status"],
+            "lead_department": depts.get(a["lead_department_id"], ""),
+            "subdistrict": sub,
+            "community": community,
+            "grid": grids.get(a["grid_id"], ""),
+            "lat": round(a["lat"], 3) if a["lat"] is not None else None,
+            "lon": round(a["lon"], 3) if a["lon"] is not None else None,
+            "title": _clean(a["title"], name),
+            "content": _clean(a["content"], name),
+            "location": _clean(mask_address(a["location_text"]), name),
+            "dispatched_date": _date(a["dispatched_at"]),
+            "replied_date": _date(a["replied_at"]) if replied else "",
+            "closed_date": _date(a["closed_at"]),
+            "on_time": (a["replied_at"] <= a["due_at"]) if replied and a["due_at"] else None,
+            "handling_workdays": centi / 100 if centi is not None else None,
+            "satisfaction": a["satisfaction"],
+            "resolved": a["resolved"] if a["satisfaction"] else None,
+            "reopen_count": a["reopen_count"],
+            "return_count": a["return_count"],
+        }
+
+
+def export(out: Path | str) -> dict:
+    """Write appeals-YYYYMMDD.csv/.json (and appeals-latest.*) plus metadata.json into `out`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    csv_path, json_path = out / f"appeals-{stamp}.csv", out / f"appeals-{stamp}.json"
+    tmp_csv, tmp_json = csv_path.with_suffix(".csv.part"), json_path.with_suffix(".json.part")
+    n = 0
+    with open(tmp_csv, "w", newline="", encoding="utf-8-sig") as fc, open(tmp_json, "w", encoding="utf-8") as fj:
+        writer = csv.DictWriter(fc, fieldnames=FIELDS)
+        writer.writeheader()
+        fj.write("[\n")
+        for row in rows():
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            fj.write(("," if n else "") + json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+        fj.write("]\n")
+    os.replace(tmp_csv, csv_path)
+    os.replace(tmp_json, json_path)
+    shutil.copyfile(csv_path, out / f"{LATEST}.csv")
+    shutil.copyfile(json_path, out / f"{LATEST}.json")
+    meta = {"generated_at": timezone.now().isoformat(), "rows": n, "fields": FIELDS,
+            "files": [csv_path.name, json_path.name], "documentation": "docs/opendata.md",
+            "licence": "CC BY 4.0"}
+    (out / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    return {"rows": n, "csv": str(csv_path), "json": str(json_path)}
+
+
+def available(folder: Path | None = None) -> list[dict]:
+    folder = folder or default_dir()
+    if not folder.is_dir():
+        return []
+    out = []
+    for p in sorted(folder.glob("appeals-*.*"), reverse=True):
+        if p.suffix in (".csv", ".json"):
+            st = p.stat()
+            out.append({"name": p.name, "size": st.st_size,
+                        "modified": dt.datetime.fromtimestamp(st.st_mtime, tz=dt.timezone.utc)})
+    return out
