@@ -74,7 +74,7 @@ def bulletin_stats(dates, types: Sequence[str] | None, day, *, alpha: float = 0.
         elif p_low < alpha and mean >= min_count:
             flag = "down"
         rows.append({"type": name, "count": n, "prev_day": prev, "last_week": week, "mean_28": round(mean, 3),
-                     "delta_prev": n - prev, "delta_week": n - week, "z": round((n - lam) / np.sqrt(lam), 2),
+                     "delta_prev": n - prev, "delta_week": n - week, "z": round(float((n - lam) / np.sqrt(lam)), 2),
                      "p_high": p_high, "p_low": p_low, "flag": flag})
     return {"day": str(np.datetime64(d0, "D")), "rule": SIGNIFICANCE_RULE, "rows": rows}
 

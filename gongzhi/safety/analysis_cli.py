@@ -89,14 +89,14 @@ def run_hotspots(args) -> int:
         raise CliError(f"column {exc.args[0]!r} not found in {args.csv}") from None
     except (UnicodeDecodeError, csv.Error, gzip.BadGzipFile, EOFError, zlib.error, ValueError) as exc:
         raise CliError(f"cannot read {args.csv}: {exc}") from None
+    until = args.until.isoformat()
+    n_past = int((table.date < np.datetime64(until)).sum())
+    if n_past == 0:
+        raise CliError(f"no usable incidents dated before {until} in {args.csv}")
     skipped = table.n_skipped
     detail = ", ".join(f"{n} {why.replace('_', ' ')}" for why, n in table.skipped.items())
     print(f"read {len(table) + skipped} rows; skipped {skipped}" + (f" ({detail})" if detail else ""),
           file=sys.stderr)
-    until = args.until.isoformat()
-    n_past = int((table.date < np.datetime64(until)).sum())
-    if n_past == 0:
-        raise CliError(f"no usable incidents dated before {until}")
     cells = forecast_hotspots(table.lat, table.lon, table.date, until, days=args.days, params=params)
     out.write_text(json.dumps(cells_to_geojson(cells), separators=(",", ":")), encoding="utf-8")
     print(f"used {n_past} incidents before {until}; wrote {len(cells)} cells to {out}", file=sys.stderr)
