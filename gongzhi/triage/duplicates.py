@@ -113,22 +113,24 @@ def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class MinHasher:
-    """Universal hashing (a*x + b) mod p; fixed seed so signatures are comparable across processes."""
+    """Universal hashing (a*x + b) mod p with p = 2^32 - 5; fixed seed so signatures compare across processes.
 
-    PRIME = np.uint64((1 << 61) - 1)
+    x < 2^32 and a, b < p keep a*x + b below 2^64, so uint64 arithmetic is exact.
+    """
+
+    PRIME = np.uint64(4294967291)
 
     def __init__(self, num_perm: int = 128, seed: int = 20200101):
         rng = np.random.default_rng(seed)
         self.num_perm = num_perm
-        self.a = rng.integers(1, 1 << 31, size=num_perm, dtype=np.uint64)
-        self.b = rng.integers(0, 1 << 31, size=num_perm, dtype=np.uint64)
+        self.a = rng.integers(1, int(self.PRIME), size=num_perm, dtype=np.uint64)
+        self.b = rng.integers(0, int(self.PRIME), size=num_perm, dtype=np.uint64)
 
     def signature(self, hashes: np.ndarray) -> np.ndarray:
         if len(hashes) == 0:
             return np.full(self.num_perm, 0xFFFFFFFF, dtype=np.uint32)
-        # a < 2^31 and x < 2^32, so a*x + b < 2^63: no overflow before the modulus.
         values = (np.outer(self.a, hashes) + self.b[:, None]) % self.PRIME
-        return (values.min(axis=1) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        return values.min(axis=1).astype(np.uint32)
 
 
 @dataclass
@@ -236,7 +238,6 @@ class DuplicateIndex:
         return found
 
     def _query(self, appeal, sig, keys, place_set, title, limit=20, include_same_user=True):
-        reasons: dict[int, list[str]] = {}
         lsh: set[int] = set()
         for key in keys:
             hit = self._buckets.get(key)
@@ -274,7 +275,6 @@ class DuplicateIndex:
                 why.append("same_title")
             if not why:
                 continue
-            reasons[idx] = why
             t = self._times[idx]
             out.append(DuplicateCandidate(self._ids[idx], round(float(sim), 3), why,
                                           datetime.fromtimestamp(t) if t == t else None, sorted(shared)))
