@@ -72,7 +72,8 @@ _STOP_WORDS = {
 }
 _NAME_TAGS = {"n", "ns", "nz", "nr", "nrt", "nrfg", "nt", "ng", "j", "i", "l", "s", "m", "vn", "an", "a",
               "b", "f", "t", "eng", "?", "x", "mq", "nl", "ag", "tg", "zg"}
-_INNER_OK = {"之"}  # particles allowed inside a name: 魅力之城
+_INNER_OK = {"之"}
+_VERB_ENDINGS = set("进入到出在了过着向往给")  # particles allowed inside a name: 魅力之城
 
 _ADMIN_RE = re.compile(r"([A-Z][0-9]{0,2})(市|区|县)")
 _SPLIT_RE = re.compile(r"[\s,.;:!?()\[\]{}<>\"'，。；：！？、（）【】《》“”‘’…—\-~·/\\|]+")
@@ -109,7 +110,10 @@ def _suffix_kind(word: str) -> tuple[str, str] | None:
 def _name_like(word: str, tags: dict) -> bool:
     if word in _STOP_WORDS or not _CJK_NAME_RE.match(word):
         return False
-    return tags.get(word, "?") in _NAME_TAGS
+    tag = tags.get(word, "?")
+    if tag == "?" and len(word) == 2 and word[-1] in _VERB_ENDINGS:
+        return False  # unknown words like "排进", "住进": a verb with its direction, not a name
+    return tag in _NAME_TAGS
 
 
 def _segment_places(segment: str, jieba, tags) -> list[Place]:
