@@ -48,11 +48,12 @@ def _type_maps() -> tuple[dict[int, IncidentType], dict[int, IncidentType]]:
 
 
 def _stats_rows(stats: dict, wanted: list[tuple[str, str, str]]) -> list[dict]:
-    """Rows for the named types in ``wanted`` (code, name, level), zeros where a type had nothing."""
+    """Rows for the named types in ``wanted`` (code, name, level), zeros where a type had nothing;
+    the code "all" is the total row."""
     by_name = {r["type"]: r for r in stats["rows"]}
     rows = []
     for code, name, level in wanted:
-        row = by_name.get(name) or {"type": name, "count": 0, "prev_day": 0, "last_week": 0, "mean_28": 0.0,
+        row = by_name.get("all" if code == "all" else name) or {"type": name, "count": 0, "prev_day": 0, "last_week": 0, "mean_28": 0.0,
                                     "delta_prev": 0, "delta_week": 0, "z": 0.0, "p_high": 1.0, "p_low": 1.0,
                                     "flag": None}
         rows.append({**row, "code": code, "name": name, "level": level, "flag_label": FLAG_LABELS[row["flag"]]})

@@ -3,7 +3,8 @@
 A preset says which columns hold the time, place, type and premises, and how the file's categories
 map onto our incident types. Each row gets a stable ``source_ref`` (the file's own id, or a hash of
 the row for files without one), so importing the same file twice adds nothing. Dirty rows are
-reported with their line numbers: rows without a usable time or type are skipped; rows with an
+reported with their line numbers. A file with one row per offence (SF) gives one incident per
+id, typed by its first row. Rows without a usable time or type are skipped; rows with an
 unusable place are imported without one (they still count in the bulletin), with a warning.
 
 Times are taken as the wall-clock time written in the file, in the installation's time zone, so an
@@ -102,6 +103,7 @@ class ImportReport:
     rows: int = 0
     created: int = 0
     existing: int = 0
+    merged: int = 0   # more rows of an incident already read from this file (SF: one row per offence)
     skipped: int = 0
     warnings: int = 0
     messages: list[tuple[int, str]] = field(default_factory=list)  # (line, message), first MAX_MESSAGES
@@ -113,7 +115,7 @@ class ImportReport:
 
     def summary(self) -> str:
         return (f"read {self.rows} rows: created {self.created}, already imported {self.existing}, "
-                f"skipped {self.skipped}, imported with warnings {self.warnings}")
+                f"merged into an incident of the same file {self.merged}, skipped {self.skipped}, imported with warnings {self.warnings}")
 
 
 def _open(path: Path):
@@ -197,6 +199,7 @@ def import_incidents(path, preset: str | Preset, *, actor=None, batch_size: int 
     tz = timezone.get_current_timezone()
     now = timezone.now()
     seen: Counter = Counter()
+    this_file: set[str] = set()
     batch: list[PoliceIncident] = []
     with _open(path) as fh:
         reader = csv.DictReader(fh)
@@ -223,7 +226,10 @@ def import_incidents(path, preset: str | Preset, *, actor=None, batch_size: int 
                 seen[digest] += 1
                 ref = f"{digest}-{seen[digest]}"
             if ref in existing:
-                report.existing += 1
+                if ref in this_file:
+                    report.merged += 1
+                else:
+                    report.existing += 1
                 continue
             category = (row.get(preset.type_column) or "").strip()
             code = preset.type_map.get(category)
@@ -252,6 +258,7 @@ def import_incidents(path, preset: str | Preset, *, actor=None, batch_size: int 
             premises = preset.premises_map.get((row.get(preset.premises) or "").strip(), Premises.UNKNOWN) \
                 if preset.premises else Premises.UNKNOWN
             existing.add(ref)
+            this_file.add(ref)
             batch.append(PoliceIncident(
                 type=types[code], summary=(preset.summary(row) if preset.summary else "")[:300],
                 occurred_at=when.replace(tzinfo=tz), occurred_on=when.date(), occurred_hour=when.hour,
