@@ -1,0 +1,463 @@
+"""Pages of the evaluation app: dashboards, rankings, KPI panels with drill-down, reports,
+follow-up, exclusions, public statistics and the open-data download page."""
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import cache_page
+from django.views.decorators.http import require_POST
+
+from gongzhi.appeals.models import Appeal, Satisfaction
+from gongzhi.appeals.validation import FieldErrors
+from gongzhi.core import scoping
+from gongzhi.core.models import Department, Grid, Role
+
+from . import kpis, opendata, reports, services
+from .models import EvaluationScheme, Exclusion, FollowUpCall, KpiRollup
+
+OVERSIGHT_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
+KIND_LABELS = {"department": "承办部门", "subdistrict": "街道乡镇", "community": "社区村", "city": "全市",
+               "grid": "网格", "category": "分类"}
+THREE = ("response_rate", "resolution_rate", "satisfaction_rate")
+
+
+# ---------------------------------------------------------------- access
+
+def _oversight(user) -> bool:
+    return getattr(user, "is_superuser", False) or scoping.has_role(user, *OVERSIGHT_ROLES)
+
+
+def _require_oversight(user):
+    if not _oversight(user):
+        raise Http404("not found")
+
+
+def _may_see_unit(user, kind: str, unit_id: int) -> bool:
+    if _oversight(user):
+        return True
+    return kind == "department" and unit_id in scoping.department_ids(user, Role.HANDLER, Role.LEADER, Role.SUPERVISOR)
+
+
+# ---------------------------------------------------------------- helpers
+
+def _month_label(m: dt.date) -> str:
+    return f"{m.year}-{m.month:02d}"
+
+
+def chart(chart_id: str, title: str, kind: str, categories: list, series: list[dict], *, percent: bool = False,
+          unit: str = "") -> dict:
+    """One chart's spec for evaluation.js, with the same numbers as table rows for <details class=sr-table>."""
+    rows = []
+    for i, c in enumerate(categories):
+        cells = []
+        for s in series:
+            v = s["data"][i] if i < len(s["data"]) else None
+            cells.append("—" if v is None else (f"{v:.1f}%" if percent else f"{v:g}{unit}"))
+        rows.append({"label": c, "cells": cells})
+    return {"id": chart_id, "title": title, "type": kind, "categories": categories, "series": series,
+            "percent": percent, "headers": [s["name"] for s in series], "rows": rows}
+
+
+def _pct(v):
+    return None if v is None else round(v * 100, 1)
+
+
+def drill_url(kind: str, unit_id, month: dt.date, counter: str = "appeals", period: str = "month") -> str:
+    q = {"kind": kind, "month": _month_label(month), "counter": counter, "period": period}
+    if unit_id is not None:
+        q["unit"] = unit_id
+    return reverse("evaluation:drill") + "?" + urlencode(q)
+
+
+def kpi_panel(kind: str, unit_id: int, months: list[dt.date], scheme: EvaluationScheme | None = None,
+              period: str = "month") -> list[dict]:
+    """The KPI rows of one unit: value, numerator and denominator, each linking to its appeals."""
+    scheme = scheme or services.default_scheme(kind if kind in kpis.RANKED_KINDS else "department")
+    counts = services.unit_counts(kind, unit_id, months)
+    values = kpis.kpis(counts, scheme.satisfaction_weights())
+    m = months[0]
+    uid = None if kind == "city" else unit_id
+
+    def link(counter):
+        return drill_url(kind, uid, m, counter, period)
+
+    rows = []
+    for name, (num, den, better) in kpis.RATES.items():
+        row = {"name": name, "label": kpis.KPI_LABELS[name], "value": values[name], "better": better,
+               "den": counts.get(den, 0), "den_url": link(den)}
+        if name == "satisfaction_rate":
+            row["num_parts"] = [("满意", counts["satisfied"], link("satisfied")),
+                                ("基本满意", counts["basic"], link("basic"))]
+            row["num"] = counts["satisfied"] + counts["basic"]
+            row["num_url"] = None
+        else:
+            row["num"], row["num_url"] = counts.get(num, 0), link(num)
+        rows.append(row)
+    rows.append({"name": "mean_days", "label": kpis.KPI_LABELS["mean_days"], "days": values["mean_days"],
+                 "den": counts["replied"], "den_url": link("replied")})
+    rows.append({"name": "p90_days", "label": kpis.KPI_LABELS["p90_days"], "days": values["p90_days"],
+                 "den": counts["replied"], "den_url": link("replied")})
+    return rows, counts, values
+
+
+def _period_args(request):
+    month = services.parse_month(request.GET.get("month"))
+    period = request.GET.get("period", "month")
+    if period not in ("month", "quarter", "year"):
+        period = "month"
+    return month, period, kpis.period_months(period, month)
+
+
+# ---------------------------------------------------------------- leader dashboard
+
+def _leader_context(request):
+    now = timezone.now()
+    this = services.month_start()
+    last = services.add_months(this, -1)
+    first = services.add_months(this, -11)
+    series = services.monthly_series("city", 0, first, this)
+    vals = {m: kpis.kpis(c) for m, c in series.items()}
+    months = list(series)
+    labels = [_month_label(m) for m in months]
+    three = []
+    for name in THREE:
+        three.append({"label": kpis.KPI_LABELS[name], "now": vals[this][name], "before": vals[last][name],
+                      "delta": (None if vals[this][name] is None or vals[last][name] is None
+                                else vals[this][name] - vals[last][name]),
+                      "url": drill_url("city", None, this, kpis.RATES[name][1])})
+    trend = chart("trend", "近12个月三率趋势", "line", labels,
+                  [{"name": kpis.KPI_LABELS[n], "data": [_pct(vals[m][n]) for m in months]} for n in THREE],
+                  percent=True)
+    volume = chart("volume", "近12个月诉求量", "bar", labels,
+                   [{"name": "受理量", "data": [vals[m]["appeals"] for m in months]}], unit="件")
+    cat_counts = services.units_counts("category", [this])
+    cat_names = services.unit_names("category", cat_counts)
+    cats = sorted(((cat_names.get(uid, f"#{uid}"), c["appeals"]) for uid, c in cat_counts.items()), key=lambda x: -x[1])
+    categories = chart("categories", "本月分类构成", "pie", [c[0] for c in cats],
+                       [{"name": "诉求量", "data": [c[1] for c in cats]}], unit="件")
+    grid_counts = {r.unit_id: r.appeals for r in KpiRollup.objects.filter(kind="grid", month=this)}
+    grids = [{"name": g.name, "count": grid_counts.get(g.pk, 0), "polygon": g.polygon,
+              "url": drill_url("grid", g.pk, this)} for g in Grid.objects.all()]
+    ranking = services.ranking("department", this)
+    scored = [r for r in ranking["rows"] if r.score is not None]
+    worst = sorted(scored, key=lambda r: (r.score, r.unit_id))[:10]
+    hot = _hot_issues()
+    return {
+        "health": services.queue_health(now=now), "three": three, "this_month": this, "last_month": last,
+        "charts": [trend, volume, categories], "grids": grids,
+        "grid_table": sorted(grids, key=lambda g: -g["count"]),
+        "worst": worst, "hot": hot, "now": now, "this_label": _month_label(this),
+    }
+
+
+def _hot_issues():
+    try:
+        from gongzhi.triage.models import HotIssue
+    except ImportError:  # triage not installed: no hot-issue layer
+        return []
+    try:
+        return list(HotIssue.objects.filter(state="active").select_related("region").order_by("-heat")[:10])
+    except Exception:  # table missing in a half-migrated install
+        return []
+
+
+@login_required
+def leader(request):
+    _require_oversight(request.user)
+    ctx = _leader_context(request)
+    ctx["map_data"] = {"grids": ctx["grids"]}
+    ctx["chart_data"] = ctx["charts"]
+    return render(request, "evaluation/leader.html", ctx)
+
+
+@login_required
+def leader_live(request):
+    """htmx fragment: the live queue tiles, refreshed every minute."""
+    _require_oversight(request.user)
+    return render(request, "evaluation/_health.html", {"health": services.queue_health(), "now": timezone.now()})
+
+
+# ---------------------------------------------------------------- department dashboard
+
+@login_required
+def my_department(request):
+    own = sorted(scoping.department_ids(request.user, Role.HANDLER, Role.LEADER, Role.SUPERVISOR))
+    if own:
+        return redirect("evaluation:department", pk=own[0])
+    _require_oversight(request.user)
+    return redirect("evaluation:rankings")
+
+
+@login_required
+def department(request, pk: int):
+    if not _may_see_unit(request.user, "department", pk):
+        raise Http404("not found")
+    dept = Department.objects.filter(pk=pk).first()
+    if dept is None:
+        raise Http404("not found")
+    month, period, months = _period_args(request)
+    rows, counts, values = kpi_panel("department", pk, months, period=period)
+    first = services.add_months(month, -5)
+    series = services.monthly_series("department", pk, first, month)
+    vals = {m: kpis.kpis(c) for m, c in series.items()}
+    labels = [_month_label(m) for m in series]
+    trend = chart("dept-trend", "近6个月指标", "line", labels,
+                  [{"name": kpis.KPI_LABELS[n], "data": [_pct(vals[m][n]) for m in series]}
+                   for n in ("response_rate", "on_time_rate", "resolution_rate", "satisfaction_rate")], percent=True)
+    now = timezone.now()
+    queue = (Appeal.objects.restrict(request.user).filter(lead_department=dept, status__in=["dispatched", "handling"])
+             .order_by("due_at")[:20])
+    ranking = services.ranking("department", month, period=period)
+    position = next((r for r in ranking["rows"] if r.unit_id == pk), None)
+    return render(request, "evaluation/department.html", {
+        "dept": dept, "rows": rows, "counts": counts, "values": values, "month": month, "period": period,
+        "health": services.queue_health(dept, now=now), "chart_data": [trend], "charts": [trend], "queue": queue,
+        "position": position, "ranked": len([r for r in ranking["rows"] if r.rank]), "now": now,
+        "month_label": _month_label(month),
+        "report_url": reverse("evaluation:report", args=["department", pk]) + f"?month={_month_label(month)}",
+    })
+
+
+# ---------------------------------------------------------------- rankings and unit panels
+
+@login_required
+def rankings(request):
+    _require_oversight(request.user)
+    month, period, _months = _period_args(request)
+    kind = request.GET.get("kind", "department")
+    if kind not in kpis.RANKED_KINDS:
+        kind = "department"
+    scheme = None
+    if request.GET.get("scheme"):
+        scheme = EvaluationScheme.objects.filter(pk=request.GET["scheme"]).first()
+        if scheme is not None:
+            kind, period = scheme.scope_kind, scheme.period
+    result = services.ranking(kind, month, scheme, period)
+    for r in result["rows"]:
+        r.url = reverse("evaluation:unit", args=[kind, r.unit_id]) + f"?month={_month_label(month)}&period={period}"
+        r.drill = drill_url(kind, r.unit_id, month, "appeals", period)
+    score_chart = chart("ranking-scores", "综合得分", "hbar", [r.name for r in result["rows"] if r.score is not None][:30],
+                        [{"name": "得分", "data": [r.score for r in result["rows"] if r.score is not None][:30]}])
+    return render(request, "evaluation/rankings.html", {
+        **result, "month": month, "month_label": _month_label(month), "kind_label": KIND_LABELS[kind],
+        "kinds": [(k, KIND_LABELS[k]) for k in kpis.RANKED_KINDS], "schemes": EvaluationScheme.objects.filter(active=True),
+        "kpi_names": [(n, kpis.KPI_LABELS[n]) for n in kpis.RATES], "charts": [score_chart], "chart_data": [score_chart],
+    })
+
+
+@login_required
+def unit(request, kind: str, pk: int):
+    if kind not in kpis.UNIT_KINDS or not _may_see_unit(request.user, kind, pk):
+        raise Http404("not found")
+    month, period, months = _period_args(request)
+    names = services.unit_names(kind, [pk])
+    if kind != "city" and pk not in names:
+        raise Http404("not found")
+    rows, counts, values = kpi_panel(kind, pk, months, period=period)
+    return render(request, "evaluation/unit.html", {
+        "kind": kind, "kind_label": KIND_LABELS[kind], "pk": pk, "name": names.get(pk, "全市"), "rows": rows,
+        "counts": counts, "month": month, "month_label": _month_label(month), "period": period,
+        "excluded_url": drill_url(kind, None if kind == "city" else pk, month, "excluded", period),
+        "report_url": reverse("evaluation:report", args=[kind, pk]) + f"?month={_month_label(month)}",
+    })
+
+
+@login_required
+def drill(request):
+    """The appeals behind any number: same filters as the fact that produced it, scoped by restrict()."""
+    kind = request.GET.get("kind", "city")
+    if kind not in kpis.UNIT_KINDS:
+        raise Http404("not found")
+    month, period, months = _period_args(request)
+    counter = request.GET.get("counter", "appeals")
+    if counter not in services.DRILL_COUNTERS:
+        counter = "appeals"
+    try:
+        unit_id = int(request.GET["unit"]) if request.GET.get("unit") else None
+    except ValueError:
+        raise Http404("not found") from None
+    if kind != "city" and unit_id is None:
+        raise Http404("not found")
+    qs = services.drill_queryset(request.user, kind, unit_id, months, counter)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    name = services.unit_names(kind, [unit_id] if unit_id is not None else None).get(unit_id or 0, "全市")
+    counter_labels = {"appeals": "受理诉求", "dispatched": "已派单", "ack_on_time": "按时签收", "ack_late": "未按时签收",
+                      "replied": "已答复", "replied_on_time": "按时答复", "replied_late": "超时答复", "rated": "已评价",
+                      "satisfied": "满意", "basic": "基本满意", "dissatisfied": "不满意", "resolved": "已解决",
+                      "unresolved": "未解决", "returned": "有退单", "repeated": "有重复诉求", "reopened": "有重办",
+                      "closed": "已办结", "open": "办理中", "excluded": "已剔除考评"}
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "evaluation/drill.html", {
+        "page": page, "kind_label": KIND_LABELS[kind], "name": name, "month_label": _month_label(month),
+        "period": period, "counter_label": counter_labels.get(counter, counter), "query": query.urlencode(),
+    })
+
+
+# ---------------------------------------------------------------- reports
+
+def _report_allowed(request, kind, pk):
+    if kind not in kpis.UNIT_KINDS or not _may_see_unit(request.user, kind, pk):
+        raise Http404("not found")
+
+
+@login_required
+def report(request, kind: str, pk: int):
+    _report_allowed(request, kind, pk)
+    month = services.parse_month(request.GET.get("month"))
+    data = reports.monthly_report(kind, pk, month)
+    if data is None:
+        raise Http404("not found")
+    charts = [chart("report-trend", "近6个月三率", "line", data["trend_labels"],
+                    [{"name": kpis.KPI_LABELS[n], "data": [_pct(v) for v in data["trend"][n]]} for n in THREE],
+                    percent=True),
+              chart("report-volume", "近6个月诉求量", "bar", data["trend_labels"],
+                    [{"name": "受理量", "data": data["trend"]["appeals"]}], unit="件")]
+    return render(request, "evaluation/report.html", {
+        **data, "charts": charts, "chart_data": charts, "kind_label": KIND_LABELS[kind],
+        "docx_url": reverse("evaluation:report_docx", args=[kind, pk]) + f"?month={_month_label(month)}",
+    })
+
+
+@login_required
+def report_docx(request, kind: str, pk: int):
+    _report_allowed(request, kind, pk)
+    month = services.parse_month(request.GET.get("month"))
+    data = reports.monthly_report(kind, pk, month)
+    if data is None:
+        raise Http404("not found")
+    blob = reports.docx_bytes(data)
+    response = HttpResponse(blob, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    response["Content-Disposition"] = f'attachment; filename="report-{kind}-{pk}-{_month_label(month)}.docx"'
+    return response
+
+
+# ---------------------------------------------------------------- follow-up
+
+@login_required
+def follow_up(request):
+    user = request.user
+    if not (user.is_superuser or scoping.has_role(user, Role.OPERATOR, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN)):
+        raise Http404("not found")
+    if request.method == "POST":
+        appeal = scoping.get_visible_or_404(Appeal.objects.all(), user, pk=request.POST.get("appeal"))
+        resolved = {"yes": True, "no": False}.get(request.POST.get("resolved", ""))
+        try:
+            services.record_call(appeal, user, request.POST.get("outcome", ""),
+                                 satisfaction=request.POST.get("satisfaction", ""), resolved=resolved,
+                                 note=request.POST.get("note", ""))
+        except FieldErrors as exc:
+            messages.error(request, "；".join(exc.errors.values()))
+        except services.ActionRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已记录 {appeal.tracking_number} 的电话回访")
+        return redirect("evaluation:follow_up")
+    link = services.rating_link(request)
+    page = Paginator(services.awaiting_follow_up(user), 30).get_page(request.GET.get("page"))
+    for a in page.object_list:
+        a.sms = services.sms_text(a, link)
+        a.calls = list(FollowUpCall.objects.filter(appeal=a)[:3])
+    return render(request, "evaluation/follow_up.html", {
+        "page": page, "satisfactions": Satisfaction.choices, "outcomes": FollowUpCall.Outcome.choices,
+    })
+
+
+# ---------------------------------------------------------------- exclusions
+
+@login_required
+def exclusions(request):
+    user = request.user
+    if not (user.is_superuser or scoping.has_role(user, Role.SUPERVISOR, Role.ADMIN, Role.LEADER)):
+        raise Http404("not found")
+    if request.method == "POST":
+        try:
+            if request.POST.get("revoke"):
+                exclusion = Exclusion.objects.filter(pk=request.POST["revoke"]).first()
+                if exclusion is None:
+                    raise Http404("not found")
+                scoping.get_visible_or_404(Appeal.objects.all(), user, pk=exclusion.appeal_id)
+                services.revoke_exclusion(exclusion, user, request=request)
+                messages.success(request, "已撤销剔除")
+            else:
+                number = (request.POST.get("tracking_number") or "").strip().upper()
+                appeal = Appeal.objects.restrict(user).filter(tracking_number=number).first()
+                if appeal is None:
+                    raise FieldErrors({"tracking_number": "未找到该受理编号"})
+                services.exclude(appeal, user, request.POST.get("reason", ""), request=request)
+                messages.success(request, f"{appeal.tracking_number} 已剔除考评")
+        except FieldErrors as exc:
+            messages.error(request, "；".join(exc.errors.values()))
+        except services.ActionRefused as exc:
+            messages.error(request, str(exc))
+        return redirect("evaluation:exclusions")
+    rows = (Exclusion.objects.filter(appeal__in=Appeal.objects.restrict(user))
+            .select_related("appeal", "decided_by")[:200])
+    return render(request, "evaluation/exclusions.html", {"rows": rows})
+
+
+# ---------------------------------------------------------------- openness (no login)
+
+@cache_page(300)
+def public_stats(request):
+    this = services.month_start()
+    first = services.add_months(this, -11)
+    series = services.monthly_series("city", 0, first, this)
+    labels = [_month_label(m) for m in series]
+    months = list(series)
+    year = [m for m in months]
+    cat_counts = services.units_counts("category", year)
+    cat_names = services.unit_names("category", cat_counts)
+    cats = sorted(((cat_names.get(u, "#"), c["appeals"]) for u, c in cat_counts.items()), key=lambda x: -x[1])
+    sub_counts = services.units_counts("subdistrict", year)
+    sub_names = services.unit_names("subdistrict", sub_counts)
+    subs = sorted(((sub_names.get(u, "#"), c["appeals"]) for u, c in sub_counts.items()), key=lambda x: -x[1])
+    dept_counts = services.units_counts("department", year)
+    dept_names = services.unit_names("department", dept_counts)
+    depts = []
+    for uid, c in dept_counts.items():
+        v = kpis.kpis(c)
+        depts.append({"name": dept_names.get(uid, "#"), "appeals": c["appeals"], **{n: v[n] for n in THREE},
+                      "mean_days": v["mean_days"]})
+    depts.sort(key=lambda d: -d["appeals"])
+    total = kpis.sum_counts(series.values())
+    overall = kpis.kpis(total)
+    charts = [
+        chart("pub-volume", "各月诉求量", "bar", labels, [{"name": "受理量", "data": [series[m]["appeals"] for m in months]}],
+              unit="件"),
+        chart("pub-categories", "诉求分类", "pie", [c[0] for c in cats], [{"name": "诉求量", "data": [c[1] for c in cats]}],
+              unit="件"),
+        chart("pub-regions", "各街道诉求量", "hbar", [s[0] for s in subs], [{"name": "诉求量", "data": [s[1] for s in subs]}],
+              unit="件"),
+        chart("pub-departments", "各部门三率", "bar", [d["name"] for d in depts[:15]],
+              [{"name": kpis.KPI_LABELS[n], "data": [_pct(d[n]) for d in depts[:15]]} for n in THREE], percent=True),
+        chart("pub-days", "各月平均办理时长", "line", labels,
+              [{"name": "平均办理时长(工作日)",
+                "data": [None if (d := kpis.kpis(series[m])["mean_days"]) is None else round(d, 2) for m in months]}]),
+    ]
+    return render(request, "evaluation/public.html", {
+        "charts": charts, "chart_data": charts, "depts": depts, "overall": overall, "first": first, "this": this,
+        "first_label": _month_label(first), "this_label": _month_label(this),
+    })
+
+
+def opendata_page(request):
+    return render(request, "evaluation/opendata.html", {"files": opendata.available(), "fields": opendata.FIELDS})
+
+
+def opendata_file(request, name: str):
+    folder = opendata.default_dir()
+    allowed = {f["name"] for f in opendata.available(folder)}
+    if name not in allowed:
+        raise Http404("not found")
+    kind = "text/csv; charset=utf-8" if name.endswith(".csv") else "application/json; charset=utf-8"
+    return FileResponse(open(folder / name, "rb"), content_type=kind, as_attachment=True, filename=name)

@@ -1,0 +1,95 @@
+// Evaluation dashboards: ECharts charts and the Leaflet grid map, drawn from json_script data.
+// The numbers of every chart are also in a <details class="sr-table"> table beside it.
+(function () {
+  "use strict";
+
+  function readJSON(id) {
+    var el = document.getElementById(id);
+    if (!el) return null;
+    try { return JSON.parse(el.textContent); } catch (e) { return null; }
+  }
+
+  var palette = ["#2f6fb0", "#27ae60", "#e67e22", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d"];
+
+  function option(spec) {
+    var fmt = spec.percent ? "{value}%" : "{value}";
+    var tooltip = { trigger: spec.type === "pie" ? "item" : "axis" };
+    if (spec.type === "pie") {
+      var s = spec.series[0] || { data: [] };
+      return {
+        color: palette, tooltip: tooltip, legend: { type: "scroll", bottom: 0 },
+        series: [{ name: s.name, type: "pie", radius: ["35%", "65%"],
+          data: spec.categories.map(function (c, i) { return { name: c, value: s.data[i] }; }) }]
+      };
+    }
+    var horizontal = spec.type === "hbar";
+    var catAxis = { type: "category", data: spec.categories, axisLabel: { interval: 0, rotate: horizontal ? 0 : (spec.categories.length > 8 ? 30 : 0) } };
+    var valAxis = { type: "value", axisLabel: { formatter: fmt } };
+    if (spec.percent) { valAxis.max = 100; }
+    return {
+      color: palette, tooltip: tooltip, legend: { top: 0 },
+      grid: { left: horizontal ? 120 : 50, right: 20, top: 36, bottom: 50 },
+      xAxis: horizontal ? valAxis : catAxis,
+      yAxis: horizontal ? Object.assign({}, catAxis, { inverse: true }) : valAxis,
+      series: spec.series.map(function (s) {
+        return { name: s.name, type: spec.type === "line" ? "line" : "bar", data: s.data, connectNulls: true,
+                 smooth: spec.type === "line", label: { show: spec.type !== "line" && s.data.length <= 15, position: horizontal ? "right" : "top" } };
+      })
+    };
+  }
+
+  function drawCharts() {
+    var specs = readJSON("chart-data");
+    if (!specs || typeof echarts === "undefined") return;
+    specs.forEach(function (spec) {
+      var el = document.getElementById("chart-" + spec.id);
+      if (!el) return;
+      var chart = echarts.init(el, null, { renderer: "svg" });
+      chart.setOption(option(spec));
+      el.dataset.rendered = "1";
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+
+  function colour(count, max) {
+    if (!count) return "#dfe7ef";
+    var t = Math.min(1, count / (max || 1));
+    var r = Math.round(255 - t * (255 - 192)), g = Math.round(230 - t * (230 - 57)), b = Math.round(200 - t * (200 - 43));
+    return "rgb(" + r + "," + g + "," + b + ")";
+  }
+
+  function drawMap() {
+    var el = document.querySelector("[data-map]");
+    if (!el || typeof L === "undefined") return;
+    var data = readJSON(el.dataset.map) || { grids: [] };
+    var map = L.map(el, { attributionControl: true });
+    L.tileLayer("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", { maxZoom: 18, attribution: "© OpenStreetMap" }).addTo(map);
+    var max = 0;
+    data.grids.forEach(function (g) { if (g.count > max) max = g.count; });
+    var layers = [];
+    data.grids.forEach(function (g) {
+      if (!g.polygon || !g.polygon.length) return;
+      var latlngs = g.polygon.map(function (p) { return [p[1], p[0]]; });
+      var poly = L.polygon(latlngs, { color: "#555", weight: 1, fillColor: colour(g.count, max), fillOpacity: 0.7 });
+      poly.bindTooltip(g.name + "：" + g.count + " 件");
+      poly.on("click", function () { window.location.href = g.url; });
+      poly.addTo(map);
+      layers.push(poly);
+    });
+    if (layers.length) {
+      map.fitBounds(L.featureGroup(layers).getBounds(), { padding: [10, 10] });
+    } else {
+      map.setView([39.9, 116.4], 10);
+    }
+    el.dataset.rendered = "1";
+  }
+
+  document.addEventListener("click", function (e) {
+    if (e.target.closest("[data-print]")) window.print();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    drawCharts();
+    drawMap();
+  });
+})();
