@@ -5,4 +5,10 @@ from . import views
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("submit/", views.submit, name="submit"),
+    path("submit/done/", views.submitted, name="submitted"),
+    path("track/", views.track, name="track"),
+    path("track/<str:tracking_number>/", views.track_detail, name="track_detail"),
+    path("track/<str:tracking_number>/rate/", views.rate, name="rate"),
+    path("grids.json", views.grids_json, name="grids"),
 ]

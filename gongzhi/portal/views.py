@@ -1,5 +1,174 @@
-from django.shortcuts import render
+"""Public pages: what one can do, submit an appeal (我要反映), track and rate it (办理查询).
+
+No login. A verified tracking number + access code is remembered in the session, so the rating
+form does not ask for the code again. Wrong numbers and wrong codes get the same message.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from gongzhi.appeals import services
+from gongzhi.appeals.models import Appeal, Channel, Status
+from gongzhi.appeals.services import ActionRefused
+from gongzhi.appeals.validation import FieldErrors
+from gongzhi.core import throttle
+from gongzhi.core.models import Grid
+from gongzhi.staff.forms import apply_field_errors
+from gongzhi.staff.labels import labelled
+
+from .forms import RateForm, SubmitForm, TrackForm
+
+SESSION_SUBMITTED = "portal_submitted"
+SESSION_TRACKED = "portal_tracked"
+HOUR = 3600
+SUBMITS_PER_HOUR = 20
+WRONG = "编号或查询码不正确"
+STEPS = [(Status.RECEIVED, "受理"), (Status.DISPATCHED, "派单"), (Status.HANDLING, "办理"),
+         (Status.REPLIED, "答复"), (Status.CLOSED, "办结")]
+
+
+def tile_url() -> str:
+    return getattr(settings, "GONGZHI_TILE_URL", "") or settings.GONGZHI.get("TILE_URL", "")
+
+
+def _ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _remember(request, appeal: Appeal) -> None:
+    tracked = [pk for pk in request.session.get(SESSION_TRACKED, []) if pk != appeal.pk][-19:]
+    request.session[SESSION_TRACKED] = tracked + [appeal.pk]
+
+
+def _tracked(request, tracking_number: str) -> Appeal | None:
+    ids = request.session.get(SESSION_TRACKED, [])
+    return Appeal.objects.filter(tracking_number=tracking_number, pk__in=ids).select_related(
+        "category", "category__parent", "merged_into").first()
 
 
 def home(request):
-    return render(request, "portal/home.html", {})
+    return render(request, "portal/home.html", {"track_form": TrackForm()})
+
+
+def grids_json(request):
+    """Grid outlines for the location map (public: they are drawn on every community notice board)."""
+    grids = [{"id": g["id"], "name": g["name"], "polygon": g["polygon"]}
+             for g in Grid.objects.values("id", "name", "polygon")]
+    return JsonResponse({"grids": grids})
+
+
+def _too_many(request, template: str, ctx: dict, retry_after: int):
+    ctx["throttled"] = True
+    response = render(request, template, ctx, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+@never_cache
+def submit(request):
+    form = SubmitForm(request.POST or None, request.FILES or None)
+    ctx = {"form": form, "tile_url": tile_url()}
+    if request.method == "POST":
+        allowed, retry = throttle.hit(f"portal:submit:{_ip(request)}", SUBMITS_PER_HOUR, HOUR)
+        if not allowed:
+            return _too_many(request, "portal/submit.html", ctx, retry)
+        if form.is_valid():
+            d = form.cleaned_data
+            user = request.user if request.user.is_authenticated else None
+            try:
+                appeal, code = services.receive(
+                    channel=Channel.WEB, title=d["title"], content=d["content"], category=d["category"],
+                    location_text=d["location_text"], lat=d["lat"], lon=d["lon"], anonymous=d["anonymous"],
+                    appellant_name=d["appellant_name"], appellant_phone=d["appellant_phone"],
+                    appellant_id_number=d["appellant_id_number"], appellant_user=user,
+                    attachments=d["attachments"], request=request,
+                )
+            except FieldErrors as exc:
+                apply_field_errors(form, exc.errors)
+            else:
+                request.session[SESSION_SUBMITTED] = {"tracking_number": appeal.tracking_number, "access_code": code}
+                _remember(request, appeal)
+                return redirect("portal:submitted")
+        return render(request, "portal/submit.html", ctx, status=400)
+    return render(request, "portal/submit.html", ctx)
+
+
+@never_cache
+def submitted(request):
+    data = request.session.get(SESSION_SUBMITTED)
+    if not data:
+        return redirect("portal:submit")
+    return render(request, "portal/submitted.html", data)
+
+
+@never_cache
+def track(request):
+    form = TrackForm(request.POST or None)
+    ctx = {"form": form}
+    if request.method == "POST":
+        limit = settings.GONGZHI["TRACK_LOOKUPS_PER_HOUR"]
+        allowed, retry = throttle.hit(f"portal:track:{_ip(request)}", limit, HOUR)
+        if not allowed:
+            return _too_many(request, "portal/track.html", ctx, retry)
+        if form.is_valid():
+            number = form.cleaned_data["tracking_number"].strip().upper()
+            appeal = Appeal.objects.filter(tracking_number=number).first()
+            code = form.cleaned_data["access_code"].strip()
+            if appeal is not None and services.check_access_code(appeal, code):
+                _remember(request, appeal)
+                return redirect("portal:track_detail", tracking_number=appeal.tracking_number)
+            if appeal is None:
+                services.hash_access_code(code)  # same work either way: no timing hint of existence
+            form.add_error(None, WRONG)
+    return render(request, "portal/track.html", ctx)
+
+
+def _detail_context(appeal: Appeal, rate_form=None, error: str = "") -> dict:
+    order = [s for s, _ in STEPS]
+    current = order.index(appeal.status) if appeal.status in order else len(order) - 1
+    steps = [{"label": label, "done": i <= current, "current": i == current} for i, (s, label) in enumerate(STEPS)]
+    return {
+        "appeal": appeal,
+        "steps": steps,
+        "events": labelled(appeal.events.filter(public=True).select_related("department")),
+        "replies": appeal.replies.select_related("department"),
+        "rate_form": rate_form or (RateForm() if appeal.status == Status.REPLIED else None),
+        "error": error,
+    }
+
+
+@never_cache
+def track_detail(request, tracking_number: str):
+    appeal = _tracked(request, tracking_number)
+    if appeal is None:
+        messages.info(request, "请输入受理编号和查询码")
+        return redirect("portal:track")
+    return render(request, "portal/track_detail.html", _detail_context(appeal))
+
+
+@require_POST
+def rate(request, tracking_number: str):
+    appeal = _tracked(request, tracking_number)
+    if appeal is None:
+        messages.info(request, "请输入受理编号和查询码")
+        return redirect("portal:track")
+    form = RateForm(request.POST)
+    if not form.is_valid():
+        return render(request, "portal/track_detail.html", _detail_context(appeal, form), status=400)
+    d = form.cleaned_data
+    try:
+        services.follow_up(appeal, d["satisfaction"], actor=None, via="web", comment=d["comment"].strip(),
+                           resolved=d["resolved"])
+    except ActionRefused as exc:
+        appeal.refresh_from_db()
+        return render(request, "portal/track_detail.html", _detail_context(appeal, error=str(exc)), status=409)
+    except FieldErrors as exc:
+        apply_field_errors(form, exc.errors)
+        return render(request, "portal/track_detail.html", _detail_context(appeal, form), status=400)
+    messages.success(request, "感谢您的评价！")
+    return redirect("portal:track_detail", tracking_number=appeal.tracking_number)

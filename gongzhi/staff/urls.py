@@ -5,4 +5,17 @@ from . import views
 app_name = "staff"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("board/", views.board, name="board"),
+    path("appeals/", views.appeal_list, name="appeal_list"),
+    path("appeals/export.xlsx", views.appeal_export, name="appeal_export"),
+    path("appeals/<int:pk>/", views.appeal_detail, name="appeal_detail"),
+    path("appeals/<int:pk>/reveal/<slug:field>/", views.reveal, name="reveal"),
+    path("appeals/<int:pk>/reply-check/", views.reply_check, name="reply_check"),
+    path("appeals/<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    path("appeals/<int:pk>/<slug:action>/", views.appeal_action, name="appeal_action"),
+    path("desk/", views.desk, name="desk"),
+    path("desk/history/", views.desk_history, name="desk_history"),
+    path("grid/", views.grid_report, name="grid_report"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -1,7 +1,603 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Staff pages: inbox per role, appeal page with the actions allowed now, desk, grid report, board,
+search and export. Thin: reads go through scoping, every change through gongzhi.appeals.services."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from gongzhi.appeals import services
+from gongzhi.appeals.models import (
+    OPEN_STATUSES, Appeal, Assignment, Category, Channel, DueState, ExtensionRequest, Satisfaction, Status, Urgency,
+)
+from gongzhi.appeals.services import ActionRefused
+from gongzhi.appeals.validation import FieldErrors, normalise_phone
+from gongzhi.core import audit, pii, scoping
+from gongzhi.core.models import Department, Grid, Notification, Region, Role
+from gongzhi.core.scoping import get_visible_or_404
+
+from .access import allowed_actions, handler_departments, has_any, held_roles, staff_required
+from .labels import labelled
+from .forms import AppealFilterForm, DeskForm, GridReportForm, apply_field_errors
+
+PAGE_SIZE = 30
+EXPORT_MAX_ROWS = 50_000
+WORKING = (Status.DISPATCHED, Status.HANDLING)
 
 
-@login_required
+def _visible(request):
+    return Appeal.objects.restrict(request.user)
+
+
+def _appeal_or_404(request, pk: int) -> Appeal:
+    return get_visible_or_404(
+        Appeal.objects.select_related("category", "category__parent", "region", "grid", "lead_department", "merged_into"),
+        request.user, pk=pk,
+    )
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+# ---------------------------------------------------------------- inbox
+
+def _resolve(model, value):
+    """A triage suggestion may name a row by id, code or name (or a dict holding one)."""
+    if isinstance(value, dict):
+        value = value.get("id") or value.get("pk") or value.get("code") or value.get("name")
+    if value in (None, ""):
+        return None
+    if isinstance(value, int) or str(value).isdigit():
+        return model.objects.filter(pk=int(value)).first()
+    return model.objects.filter(Q(code=str(value)) | Q(name=str(value))).first()
+
+
+def triage_view(appeal: Appeal, user) -> dict:
+    """Suggestions and duplicates from appeal.triage, resolved to rows the user may act on."""
+    data = appeal.triage if isinstance(appeal.triage, dict) else {}
+    suggestions = []
+    for s in (data.get("suggestions") or [])[:3]:
+        if not isinstance(s, dict):
+            continue
+        dept = _resolve(Department, s.get("department"))
+        cat = _resolve(Category, s.get("category"))
+        try:
+            confidence = round(float(s.get("confidence", 0)) * 100)
+        except (TypeError, ValueError):
+            confidence = None
+        if dept or cat:
+            suggestions.append({"department": dept, "category": cat, "confidence": confidence})
+    duplicates = []
+    visible = Appeal.objects.restrict(user)
+    for d in (data.get("duplicates") or [])[:3]:
+        score = None
+        if isinstance(d, dict):
+            score = d.get("score", d.get("similarity"))
+            d = d.get("tracking_number") or d.get("appeal") or d.get("id") or d.get("pk")
+        if d in (None, ""):
+            continue
+        other = (visible.filter(pk=int(d)) if isinstance(d, int) or str(d).isdigit()
+                 else visible.filter(tracking_number=str(d))).exclude(pk=appeal.pk).first()
+        if other is not None:
+            try:
+                score = round(float(score) * 100) if score is not None else None
+            except (TypeError, ValueError):
+                score = None
+            duplicates.append({"appeal": other, "score": score})
+    return {"suggestions": suggestions, "duplicates": duplicates}
+
+
+@staff_required()
 def inbox(request):
-    return render(request, "staff/inbox.html", {})
+    user = request.user
+    held = held_roles(user)
+    admin = Role.ADMIN in held
+    now = timezone.now()
+    ctx: dict = {"held": held, "now": now,
+                 "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
+                 "notifications": Notification.objects.filter(user=user, read_at__isnull=True)[:5],
+                 "dispatch_page": None, "department_rows": None, "board_counts": None, "phone_rows": None,
+                 "grid_rows": None}
+    visible = _visible(request)
+    if admin or Role.DISPATCHER in held:
+        queue = visible.filter(status=Status.RECEIVED).select_related("category", "region").order_by("received_at", "id")
+        page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+        ctx["dispatch_page"] = page
+        ctx["dispatch_rows"] = [(a, triage_view(a, user)) for a in page]
+    depts = handler_departments(user)
+    if depts:
+        rows = (Assignment.objects.filter(department_id__in=depts,
+                                          state__in=[Assignment.State.PENDING, Assignment.State.ACKNOWLEDGED])
+                .select_related("appeal", "department").order_by("due_at", "dispatched_at"))
+        ctx["department_rows"] = [
+            {"assignment": a, "appeal": a.appeal,
+             "ack_late": a.state == Assignment.State.PENDING and a.ack_due_at and a.ack_due_at < now,
+             "state_class": _due_class(a, now)}
+            for a in rows[:200]
+        ]
+    if admin or held & {Role.SUPERVISOR, Role.LEADER}:
+        ctx["board_counts"] = _board_counts(visible, now)
+    if admin or Role.OPERATOR in held:
+        ctx["phone_rows"] = visible.filter(channel=Channel.PHONE).select_related("category").order_by("-received_at")[:15]
+    if Role.GRID_WORKER in held:
+        ctx["grid_rows"] = visible.filter(created_by=user).select_related("category").order_by("-received_at")[:30]
+    return render(request, "staff/inbox.html", ctx)
+
+
+def _due_class(assignment: Assignment, now) -> str:
+    if assignment.appeal.due_state == DueState.OVERDUE or (assignment.due_at and assignment.due_at < now):
+        return "overdue"
+    if assignment.state == Assignment.State.PENDING and assignment.ack_due_at and assignment.ack_due_at < now:
+        return "overdue"
+    if assignment.appeal.due_state == DueState.DUE_SOON or (
+            assignment.due_at and assignment.due_at < now + dt.timedelta(hours=settings.GONGZHI["DUE_SOON_HOURS"])):
+        return "due_soon"
+    return "on_track"
+
+
+# ---------------------------------------------------------------- supervisor's board
+
+def _board_sections(visible, now) -> dict:
+    soon = now + dt.timedelta(hours=settings.GONGZHI["DUE_SOON_HOURS"])
+    working = visible.filter(status__in=WORKING)
+    overdue_q = Q(due_state=DueState.OVERDUE) | Q(due_at__lt=now)
+    related = ("category", "lead_department", "region")
+    return {
+        "overdue": working.filter(overdue_q).select_related(*related).order_by("due_at"),
+        "due_soon": working.exclude(overdue_q).filter(Q(due_state=DueState.DUE_SOON) | Q(due_at__lt=soon))
+        .select_related(*related).order_by("due_at"),
+        "supervised": visible.filter(status__in=OPEN_STATUSES, supervised=True).select_related(*related).order_by("due_at"),
+        "dissatisfied": visible.filter(Q(satisfaction=Satisfaction.DISSATISFIED) | Q(reopen_count__gt=0))
+        .select_related(*related).order_by("-updated_at"),
+        "closed": visible.filter(status=Status.CLOSED, closed_at__gte=now - dt.timedelta(days=7))
+        .select_related(*related).order_by("-closed_at"),
+    }
+
+
+def _board_counts(visible, now) -> dict:
+    return {k: qs.count() for k, qs in _board_sections(visible, now).items()}
+
+
+@staff_required(Role.SUPERVISOR, Role.LEADER)
+def board(request):
+    now = timezone.now()
+    sections = _board_sections(_visible(request), now)
+    titles = {"overdue": "已超期", "due_soon": "即将到期", "supervised": "督办中",
+              "dissatisfied": "不满意 / 重办", "closed": "近7日办结"}
+    may_act = has_any(request.user, Role.SUPERVISOR, Role.LEADER)
+    blocks = [{"key": k, "title": titles[k], "count": qs.count(), "rows": list(qs[:50])} for k, qs in sections.items()]
+    return render(request, "staff/board.html", {"blocks": blocks, "may_act": may_act, "now": now})
+
+
+# ---------------------------------------------------------------- appeal page
+
+PII_LABELS = [("appellant_name", "诉求人", pii.mask_name), ("appellant_phone", "联系电话", pii.mask_phone),
+              ("appellant_id_number", "身份证号", pii.mask_id_number)]
+
+
+def _detail_context(request, appeal: Appeal, **extra) -> dict:
+    user = request.user
+    assignments = list(appeal.assignments.select_related("department", "dispatched_by", "acknowledged_by"))
+    allowed = allowed_actions(appeal, user, assignments)
+    revealable = services.may_reveal(appeal, user)
+    revealed = extra.pop("revealed", {})
+    personal = []
+    for field, label, mask in PII_LABELS:
+        value = getattr(appeal, field)
+        personal.append({"field": field, "label": label, "empty": not value,
+                         "masked": revealed.get(field) or mask(value), "revealable": revealable and bool(value)
+                         and field not in revealed})
+    ctx = {
+        "appeal": appeal,
+        "assignments": assignments,
+        "events": labelled(appeal.events.select_related("actor", "department")),
+        "replies": appeal.replies.select_related("department", "author"),
+        "attachments": appeal.attachments.all(),
+        "extensions": appeal.extension_requests.select_related("assignment__department", "requested_by"),
+        "allowed": allowed["names"],
+        "ack_assignments": allowed["ack"],
+        "return_assignments": allowed["return"],
+        "personal": personal,
+        "triage": triage_view(appeal, user) if "dispatch" in allowed["names"] or "merge" in allowed["names"] else None,
+        "departments": Department.objects.filter(active=True),
+        "categories": Category.objects.filter(active=True).select_related("parent"),
+        "urgencies": Urgency.choices,
+        "satisfactions": Satisfaction.choices,
+        "merged_children": appeal.merged.all(),
+        "form_errors": {}, "posted": {}, "action_error": "",
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@staff_required()
+def appeal_detail(request, pk: int):
+    appeal = _appeal_or_404(request, pk)
+    return render(request, "staff/appeal_detail.html", _detail_context(request, appeal))
+
+
+def _category_from(value, required: bool = True):
+    cat = Category.objects.filter(pk=value, active=True).first() if str(value or "").isdigit() else None
+    if cat is None and required:
+        raise FieldErrors({"category": "请选择分类"})
+    return cat
+
+
+def _department_from(value, field: str = "lead"):
+    dept = Department.objects.filter(pk=value).first() if str(value or "").isdigit() else None
+    if dept is None:
+        raise FieldErrors({field: "请选择承办单位"})
+    return dept
+
+
+def _assignment_from(appeal: Appeal, value) -> Assignment:
+    if not str(value or "").isdigit():
+        raise FieldErrors({"assignment": "请选择派单"})
+    try:
+        return appeal.assignments.select_related("department").get(pk=int(value))
+    except Assignment.DoesNotExist:
+        raise Http404("not found") from None
+
+
+def _act_recategorize(request, appeal):
+    services.recategorize(appeal, request.user, _category_from(request.POST.get("category")),
+                          request.POST.get("urgency") or None)
+    return "分类已修改"
+
+
+def _act_dispatch(request, appeal):
+    post = request.POST
+    lead = _department_from(post.get("lead"))
+    assisting = list(Department.objects.filter(pk__in=[v for v in post.getlist("assisting") if v.isdigit()]))
+    category = _category_from(post.get("category"), required=False)
+    services.dispatch(appeal, request.user, lead, assisting, category=category,
+                      instructions=post.get("instructions", "").strip())
+    return f"已派单至{lead.name}"
+
+
+def _act_acknowledge(request, appeal):
+    a = _assignment_from(appeal, request.POST.get("assignment"))
+    services.acknowledge(a, request.user)
+    return f"{a.department.name}已签收"
+
+
+def _act_return(request, appeal):
+    a = _assignment_from(appeal, request.POST.get("assignment"))
+    services.return_assignment(a, request.user, request.POST.get("reason", ""))
+    return "已退单，诉求退回派单员"
+
+
+def _act_note(request, appeal):
+    services.add_note(appeal, request.user, request.POST.get("note", ""))
+    return "办理情况已记录"
+
+
+def _act_extend(request, appeal):
+    services.request_extension(appeal, request.user, request.POST.get("days"), request.POST.get("reason", ""))
+    return "延期申请已提交，等待督办员审批"
+
+
+def _act_decide_extension(request, appeal):
+    ext_id = request.POST.get("extension", "")
+    ext = appeal.extension_requests.filter(pk=int(ext_id)).first() if ext_id.isdigit() else None
+    if ext is None:
+        raise Http404("not found")
+    approve = request.POST.get("decision") == "approve"
+    services.decide_extension(ext, request.user, approve, request.POST.get("note", ""))
+    return "已批准延期" if approve else "已驳回延期申请"
+
+
+def _act_reply(request, appeal):
+    services.reply(appeal, request.user, request.POST.get("text", ""),
+                   resolved=request.POST.get("resolved", "1") != "0")
+    return "答复已提交，等待回访"
+
+
+def _act_follow_up(request, appeal):
+    resolved = {"1": True, "0": False}.get(request.POST.get("resolved", ""))
+    services.follow_up(appeal, request.POST.get("satisfaction", ""), actor=request.user, via="phone",
+                       comment=request.POST.get("comment", "").strip(), resolved=resolved)
+    return "回访结果已记录"
+
+
+def _act_close(request, appeal):
+    services.close(appeal, request.user, request.POST.get("reason", ""))
+    return "已办结"
+
+
+def _act_reopen(request, appeal):
+    services.reopen(appeal, request.user, request.POST.get("reason", ""))
+    return "已重办"
+
+
+def _act_urge(request, appeal):
+    services.urge(appeal, request.user, request.POST.get("note", "").strip())
+    return "已催办"
+
+
+def _act_supervise(request, appeal):
+    services.supervise(appeal, request.user, request.POST.get("note", ""))
+    return "已列入督办"
+
+
+def _act_merge(request, appeal):
+    number = (request.POST.get("into") or "").strip().upper()
+    target = _visible(request).filter(tracking_number=number).first() if number else None
+    if target is None:
+        raise FieldErrors({"into": "未找到该受理编号的诉求"})
+    services.merge(appeal, target, request.user, request.POST.get("reason", "").strip() or "重复诉求")
+    return f"已并入{target.tracking_number}"
+
+
+ACTIONS: dict[str, Callable] = {
+    "recategorize": _act_recategorize, "dispatch": _act_dispatch, "acknowledge": _act_acknowledge,
+    "return": _act_return, "note": _act_note, "extend": _act_extend, "decide_extension": _act_decide_extension,
+    "reply": _act_reply, "follow_up": _act_follow_up, "close": _act_close, "reopen": _act_reopen,
+    "urge": _act_urge, "supervise": _act_supervise, "merge": _act_merge,
+}
+
+
+@require_POST
+@staff_required()
+def appeal_action(request, pk: int, action: str):
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise Http404("not found")
+    appeal = _appeal_or_404(request, pk)
+    try:
+        message = handler(request, appeal)
+    except ActionRefused as exc:
+        fresh = _appeal_or_404(request, pk)
+        ctx = _detail_context(request, fresh, action_error=str(exc), posted={action: request.POST})
+        return render(request, "staff/appeal_detail.html", ctx, status=409)
+    except FieldErrors as exc:
+        fresh = _appeal_or_404(request, pk)
+        ctx = _detail_context(request, fresh, form_errors={action: exc.errors}, posted={action: request.POST},
+                              action_error="请检查填写的内容")
+        return render(request, "staff/appeal_detail.html", ctx, status=400)
+    messages.success(request, message)
+    return redirect(_safe_next(request, reverse("staff:appeal_detail", args=[pk])))
+
+
+@require_POST
+@staff_required()
+def reveal(request, pk: int, field: str):
+    appeal = _appeal_or_404(request, pk)
+    try:
+        value = services.reveal(appeal, request.user, field, request=request)
+    except ActionRefused as exc:
+        if request.headers.get("HX-Request"):
+            return HttpResponse(f'<span class="error">{exc}</span>', status=403)
+        return render(request, "staff/appeal_detail.html",
+                      _detail_context(request, appeal, action_error=str(exc)), status=403)
+    except FieldErrors:
+        raise Http404("not found") from None
+    if request.headers.get("HX-Request"):
+        return render(request, "staff/_revealed.html", {"value": value})
+    return render(request, "staff/appeal_detail.html", _detail_context(request, appeal, revealed={field: value}))
+
+
+@require_POST
+@staff_required(Role.HANDLER)
+def reply_check(request, pk: int):
+    """Reply-quality hints while the handler writes (if the triage app provides them)."""
+    appeal = _appeal_or_404(request, pk)
+    return render(request, "staff/_reply_warnings.html",
+                  {"warnings": reply_warnings(f"{appeal.title}\n{appeal.content}", request.POST.get("text", ""))})
+
+
+def reply_warnings(appeal_text: str, reply_text: str) -> list[str]:
+    if not reply_text.strip():
+        return []
+    try:
+        from gongzhi.triage.reply_quality import warnings as quality_warnings
+    except ImportError:
+        return []
+    try:
+        found = quality_warnings(appeal_text, reply_text) or []
+    except Exception:  # hints must never block the reply form
+        return []
+    out = []
+    for w in found:
+        if isinstance(w, dict):
+            w = w.get("message") or w.get("text") or w.get("code") or ""
+        if str(w).strip():
+            out.append(str(w))
+    return out
+
+
+@staff_required()
+def attachment(request, pk: int, attachment_id: int):
+    appeal = _appeal_or_404(request, pk)
+    att = appeal.attachments.filter(pk=attachment_id).first()
+    if att is None:
+        raise Http404("not found")
+    inline = att.content_type.startswith("image/") or att.content_type == "application/pdf"
+    return FileResponse(att.file.open("rb"), content_type=att.content_type, as_attachment=not inline,
+                        filename=att.original_name)
+
+
+# ---------------------------------------------------------------- search, filters, export
+
+def filtered_appeals(request):
+    form = AppealFilterForm(request.GET or None)
+    qs = _visible(request).select_related("category", "category__parent", "lead_department", "region")
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        if d["q"]:
+            term = d["q"].strip()
+            qs = qs.filter(Q(tracking_number=term.upper()) | Q(title__icontains=term) | Q(content__icontains=term))
+        for field in ("status", "due_state", "channel"):
+            if d[field]:
+                qs = qs.filter(**{field: d[field]})
+        if d["category"]:
+            qs = qs.filter(Q(category_id=d["category"]) | Q(category__parent_id=d["category"]))
+        if d["department"]:
+            qs = qs.filter(lead_department_id=d["department"])
+        if d["region"]:
+            region = Region.objects.filter(pk=d["region"]).first()
+            if region:
+                qs = qs.filter(region__path__startswith=region.path)
+        tz = timezone.get_current_timezone()
+        if d["date_from"]:
+            qs = qs.filter(received_at__gte=dt.datetime.combine(d["date_from"], dt.time.min, tz))
+        if d["date_to"]:
+            qs = qs.filter(received_at__lt=dt.datetime.combine(d["date_to"] + dt.timedelta(days=1), dt.time.min, tz))
+    return form, qs.order_by("-received_at", "-id")
+
+
+@staff_required()
+def appeal_list(request):
+    form, qs = filtered_appeals(request)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "staff/appeal_list.html",
+                  {"form": form, "page": page, "query": params.urlencode(), "total": page.paginator.count})
+
+
+EXPORT_COLUMNS = ["受理编号", "受理时间", "渠道", "标题", "分类", "紧急程度", "状态", "时限状态", "主办单位",
+                  "所属区域", "诉求人", "联系电话", "满意度", "办结时间"]
+
+
+@staff_required()
+def appeal_export(request):
+    from openpyxl import Workbook
+
+    form, qs = filtered_appeals(request)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("诉求")
+    ws.append(EXPORT_COLUMNS)
+    rows = 0
+
+    def local(value):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    for a in qs[:EXPORT_MAX_ROWS].iterator(chunk_size=2000):
+        ws.append([
+            a.tracking_number, local(a.received_at), a.get_channel_display(), a.title,
+            str(a.category) if a.category_id else "", a.get_urgency_display(), a.get_status_display(),
+            a.get_due_state_display(), a.lead_department.name if a.lead_department_id else "",
+            a.region.name if a.region_id else "",
+            "匿名" if a.anonymous else pii.mask_name(a.appellant_name),
+            "" if a.anonymous else pii.mask_phone(a.appellant_phone),
+            a.get_satisfaction_display() if a.satisfaction else "", local(a.closed_at),
+        ])
+        rows += 1
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    filters = {k: v for k, v in request.GET.items() if v and k != "page"}
+    audit.record(request.user, "export", ("appeals.appeal", ""), request=request, rows=rows, filters=filters,
+                 format="xlsx")
+    response = HttpResponse(buffer.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="appeals-{stamp}.xlsx"'
+    return response
+
+
+# ---------------------------------------------------------------- operator desk
+
+@staff_required(Role.OPERATOR)
+def desk(request):
+    form = DeskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            appeal, code = services.receive(
+                channel=Channel.PHONE, actor=request.user, title=d["title"], content=d["content"],
+                category=d["category"], urgency=d["urgency"] or Urgency.NORMAL, location_text=d["location_text"],
+                lat=d["lat"], lon=d["lon"], anonymous=d["anonymous"], appellant_name=d["appellant_name"],
+                appellant_phone=d["appellant_phone"], appellant_id_number=d["appellant_id_number"], request=request,
+            )
+        except FieldErrors as exc:
+            apply_field_errors(form, exc.errors)
+        else:
+            messages.success(request, f"已受理。受理编号 {appeal.tracking_number}，查询码 {code}（请告知来电人并提醒妥善保存）")
+            return redirect("staff:appeal_detail", pk=appeal.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "staff/desk.html", {"form": form}, status=status)
+
+
+@require_POST
+@staff_required(Role.OPERATOR)
+def desk_history(request):
+    """The caller's earlier appeals by phone number; every lookup is audited as personal data."""
+    phone = normalise_phone(request.POST.get("appellant_phone", ""))
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    rows = []
+    if len(digits) >= 7:
+        rows = list(_visible(request).filter(appellant_phone=phone).select_related("category").order_by("-received_at")[:10])
+        audit.record(request.user, "lookup_personal_data", ("appeals.appeal", ""), request=request, by="phone",
+                     phone=pii.mask_phone(phone), found=len(rows))
+    return render(request, "staff/_desk_history.html", {"rows": rows, "looked_up": len(digits) >= 7})
+
+
+# ---------------------------------------------------------------- grid worker report
+
+def _grids_of(user) -> list[Grid]:
+    roles = scoping.assignments(user, Role.GRID_WORKER)
+    ids = {r.grid_id for r in roles if r.grid_id}
+    q = Q(pk__in=ids)
+    for r in roles:
+        if r.region_id:
+            q |= Q(community__path__startswith=r.region.path)
+    return list(Grid.objects.filter(q).select_related("community")) if (ids or any(r.region_id for r in roles)) else []
+
+
+@staff_required(Role.GRID_WORKER)
+def grid_report(request):
+    grids = _grids_of(request.user)
+    form = GridReportForm(request.POST or None, request.FILES or None, grids=grids)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        grid = form.grids.get(d["grid"]) if d["grid"] else (grids[0] if grids else None)
+        photos = [request.FILES["photo"]] if request.FILES.get("photo") else []
+        try:
+            appeal, _code = services.receive(
+                channel=Channel.GRID, actor=request.user, title=d["title"], content=d["content"],
+                category=d["category"], urgency=d["urgency"] or Urgency.NORMAL,
+                location_text=d["location_text"] or (grid.name if grid else ""), lat=d["lat"], lon=d["lon"],
+                region=grid.community if grid else None, attachments=photos, request=request,
+            )
+        except FieldErrors as exc:
+            apply_field_errors(form, {("photo" if k == "attachments" else k): v for k, v in exc.errors.items()})
+        else:
+            messages.success(request, f"已上报，编号 {appeal.tracking_number}")
+            return redirect("staff:appeal_detail", pk=appeal.pk)
+    status = 400 if request.method == "POST" else 200
+    grid_json = [{"id": g.pk, "name": g.name, "polygon": g.polygon} for g in grids]
+    return render(request, "staff/grid_report.html", {"form": form, "grid_json": grid_json,
+                                                      "tile_url": getattr(settings, "GONGZHI_TILE_URL", "")},
+                  status=status)
+
+
+# ---------------------------------------------------------------- notifications
+
+@staff_required()
+def notifications(request):
+    rows = Notification.objects.filter(user=request.user)[:100]
+    return render(request, "staff/notifications.html", {"rows": rows})
+
+
+@require_POST
+@staff_required()
+def notifications_read(request):
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    messages.info(request, "已全部标为已读")
+    return redirect(_safe_next(request, reverse("staff:notifications")))

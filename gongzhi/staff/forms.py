@@ -1,0 +1,96 @@
+"""Forms of the staff pages. They only parse input; the services validate and decide."""
+from __future__ import annotations
+
+from django import forms
+
+from gongzhi.appeals.models import Category, Channel, DueState, Status, Urgency
+from gongzhi.core.models import Department, Region
+
+SERVICE_FIELD_ALIASES = {"location": "location_text", "lead": "lead", "channel": None, "source_ref": None}
+
+
+def apply_field_errors(form: forms.Form, errors: dict[str, str]) -> None:
+    """Put a service's FieldErrors next to the matching fields (others go on top of the form)."""
+    for field, message in errors.items():
+        name = SERVICE_FIELD_ALIASES.get(field, field)
+        if name in form.fields:
+            form.add_error(name, message)
+        else:
+            form.add_error(None, message)
+
+
+def category_choices(top_only: bool = False):
+    qs = Category.objects.filter(active=True).select_related("parent")
+    if top_only:
+        qs = qs.filter(parent__isnull=True)
+    return [("", "— 请选择 —")] + [(c.pk, str(c)) for c in qs]
+
+
+class IntakeFields(forms.Form):
+    title = forms.CharField(label="标题", max_length=200, required=False)
+    content = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    category = forms.TypedChoiceField(label="分类", required=False, coerce=int, empty_value=None)
+    urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL, required=False)
+    location_text = forms.CharField(label="地点", max_length=300, required=False)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+
+    def clean_category(self):
+        pk = self.cleaned_data.get("category")
+        return Category.objects.filter(pk=pk).first() if pk else None
+
+
+class DeskForm(IntakeFields):
+    """电话受理: the phone number comes first, so earlier appeals show while the caller talks."""
+
+    appellant_phone = forms.CharField(label="来电号码", max_length=32, required=False)
+    appellant_name = forms.CharField(label="来电人姓名", max_length=64, required=False)
+    anonymous = forms.BooleanField(label="来电人要求匿名", required=False)
+    appellant_id_number = forms.CharField(label="身份证号", max_length=32, required=False)
+
+    field_order = ["appellant_phone", "appellant_name", "title", "content", "category", "urgency",
+                   "location_text", "anonymous", "appellant_id_number"]
+
+
+class GridReportForm(IntakeFields):
+    grid = forms.TypedChoiceField(label="网格", coerce=int, required=False)
+    photo = forms.FileField(label="现场照片", required=False,
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}))
+
+    field_order = ["grid", "title", "content", "location_text", "category", "urgency", "photo"]
+
+    def __init__(self, *args, grids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grids = {g.pk: g for g in grids}
+        self.fields["grid"].choices = [(g.pk, f"{g.name}（{g.community}）") for g in grids]
+        if grids:
+            self.fields["grid"].initial = grids[0].pk
+
+
+class AppealFilterForm(forms.Form):
+    q = forms.CharField(label="关键词/受理编号", required=False)
+    status = forms.ChoiceField(label="状态", required=False)
+    category = forms.TypedChoiceField(label="分类", required=False, coerce=int, empty_value=None)
+    department = forms.TypedChoiceField(label="主办单位", required=False, coerce=int, empty_value=None)
+    due_state = forms.ChoiceField(label="时限", required=False)
+    channel = forms.ChoiceField(label="渠道", required=False)
+    region = forms.TypedChoiceField(label="区域", required=False, coerce=int, empty_value=None)
+    date_from = forms.DateField(label="受理日期起", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="受理日期止", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        blank = [("", "全部")]
+        self.fields["status"].choices = blank + list(Status.choices)
+        self.fields["due_state"].choices = blank + list(DueState.choices)
+        self.fields["channel"].choices = blank + list(Channel.choices)
+        self.fields["category"].choices = blank + [(c.pk, str(c)) for c in Category.objects.select_related("parent")]
+        self.fields["department"].choices = blank + list(Department.objects.values_list("pk", "name"))
+        self.fields["region"].choices = blank + [
+            (r.pk, ("　" * max(0, r.path.count("/") - 2)) + r.name)
+            for r in Region.objects.exclude(level=Region.Level.CITY)
+        ]
