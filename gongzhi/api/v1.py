@@ -1,0 +1,850 @@
+"""The JSON API (/api/v1): a thin skin over appeals.services, scoped by the token's user.
+
+Every status code an operation can answer with is declared in its `response=` map, so the OpenAPI
+schema at /api/v1/openapi.json is the whole truth (schemathesis checks this in the test suite).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from typing import Annotated, Literal, Optional, Union
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from ninja import Field, Header, NinjaAPI, Path, Query, Router, Schema
+from ninja import Status as Answer
+from ninja.responses import NinjaJSONEncoder
+from ninja.errors import ValidationError
+from ninja.security import HttpBearer
+from pydantic import AfterValidator
+
+from gongzhi.appeals import services
+from gongzhi.appeals.models import Appeal, Assignment, Category, ExtensionRequest
+from gongzhi.appeals.validation import FieldErrors
+from gongzhi.core import pii, scoping
+from gongzhi.core.models import Department, Grid, Region, Role
+
+from . import security
+from .models import IdempotencyRecord, WebhookDelivery, WebhookSubscription
+
+IDEMPOTENCY_TTL = dt.timedelta(hours=24)
+MAX_ID = 2**63 - 1
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL characters: refuse them as bad input instead of failing later.
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    return value
+
+
+def _sane_datetime(value: dt.datetime) -> dt.datetime:
+    if not 1900 <= value.year <= 2200:
+        raise ValueError("date out of range")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+When = Annotated[dt.datetime, AfterValidator(_sane_datetime)]
+PK = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+# ---------------------------------------------------------------- auth and errors
+
+class BearerToken(HttpBearer):
+    """Authorization: Bearer <token>. The per-IP limit applies before the token is even looked at."""
+
+    def __call__(self, request):
+        security.check_ip(request)
+        return super().__call__(request)
+
+    def authenticate(self, request, token):
+        return security.token_user(request, token)
+
+
+api = NinjaAPI(
+    title="Gongzhi API",
+    version="1",
+    description="Appeals, their lifecycle actions and the organisation, scoped by the token's user. "
+                "Authenticate with `Authorization: Bearer <token>` (`gongzhi apitoken USERNAME`).",
+    urls_namespace="api-v1",
+    auth=BearerToken(),
+    docs_url="/docs",
+)
+
+
+class Message(Schema):
+    detail: str
+
+
+class ErrorItem(Schema):
+    loc: list[Union[int, str]]
+    msg: str
+    type: str
+
+
+class ValidationErrors(Schema):
+    detail: list[ErrorItem]
+
+
+def _errors(*codes: int) -> dict:
+    """The error responses every authenticated operation may give, plus the ones named."""
+    out: dict = {401: Message, 422: ValidationErrors, 429: Message}
+    for code in codes:
+        out[code] = Message
+    return out
+
+
+@api.exception_handler(services.ActionRefused)
+def _refused(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(FieldErrors)
+def _field_errors(request, exc):
+    detail = [{"loc": ["body", field], "msg": str(msg), "type": "value_error"} for field, msg in exc.errors.items()]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(ValidationError)
+def _validation(request, exc):
+    detail = [{"loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", [])],
+               "msg": str(e.get("msg", "invalid")), "type": str(e.get("type", "value_error"))} for e in exc.errors]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(security.RateLimited)
+def _rate_limited(request, exc):
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _user(request):
+    return request.auth.user
+
+
+def _require_staff(request) -> None:
+    if not scoping.is_staff_member(_user(request)):
+        raise Forbidden("this operation needs a staff role")
+
+
+class Forbidden(Exception):
+    pass
+
+
+@api.exception_handler(Forbidden)
+def _forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
+# ---------------------------------------------------------------- schemas
+
+StatusName = Literal["received", "dispatched", "handling", "replied", "closed", "merged"]
+UrgencyName = Literal["normal", "urgent", "critical"]
+
+
+class AssignmentOut(Schema):
+    id: int
+    department_id: int
+    department: str
+    role: str
+    state: str
+    dispatched_at: dt.datetime
+    ack_due_at: Optional[dt.datetime]
+    due_at: Optional[dt.datetime]
+    acknowledged_at: Optional[dt.datetime]
+    finished_at: Optional[dt.datetime]
+
+
+class ReplyOut(Schema):
+    id: int
+    department_id: Optional[int]
+    text: str
+    resolved: bool
+    created_at: dt.datetime
+
+
+class AppealOut(Schema):
+    id: int
+    tracking_number: str
+    channel: str
+    title: str
+    content: str
+    category: Optional[str] = Field(None, description="category code")
+    urgency: str
+    status: str
+    open311_status: Literal["open", "closed"]
+    due_state: str
+    location_text: str
+    lat: Optional[float]
+    lon: Optional[float]
+    region_id: Optional[int]
+    grid_id: Optional[int]
+    lead_department_id: Optional[int]
+    received_at: dt.datetime
+    ack_due_at: Optional[dt.datetime]
+    due_at: Optional[dt.datetime]
+    dispatched_at: Optional[dt.datetime]
+    acknowledged_at: Optional[dt.datetime]
+    replied_at: Optional[dt.datetime]
+    closed_at: Optional[dt.datetime]
+    satisfaction: str
+    resolved: Optional[bool]
+    reopen_count: int
+    return_count: int
+    urge_count: int
+    supervised: bool
+    merged_into_id: Optional[int]
+    anonymous: bool
+    appellant_name: str = Field(description="masked; use the reveal action to see it in full (audited)")
+    appellant_phone: str = Field(description="masked")
+    source_system: str
+    source_ref: str
+    updated_at: dt.datetime
+
+
+class AppealDetail(AppealOut):
+    assignments: list[AssignmentOut]
+    replies: list[ReplyOut]
+
+
+class AppealCreated(AppealOut):
+    access_code: str = Field(description="the appellant's code for public tracking; shown once")
+
+
+class AppealPage(Schema):
+    items: list[AppealOut]
+    next_cursor: Optional[str] = Field(None, description="pass as `cursor` for the next page; null on the last")
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    actor: str
+    department_id: Optional[int]
+    from_status: str
+    to_status: str
+    note: str
+    public: bool
+    created_at: dt.datetime
+
+
+class AppealIn(Schema):
+    title: Text = Field(min_length=1, max_length=200)
+    content: Text = Field(min_length=1, max_length=10000)
+    category: Optional[Text] = Field(None, max_length=32, description="category code")
+    urgency: UrgencyName = "normal"
+    location_text: Text = Field("", max_length=300)
+    lat: Optional[float] = Field(None, ge=-90, le=90)
+    lon: Optional[float] = Field(None, ge=-180, le=180)
+    anonymous: bool = False
+    appellant_name: Text = Field("", max_length=64)
+    appellant_phone: Text = Field("", max_length=32)
+
+
+def appeal_out(a: Appeal) -> dict:
+    return {
+        "id": a.pk, "tracking_number": a.tracking_number, "channel": a.channel, "title": a.title,
+        "content": a.content, "category": a.category.code if a.category_id else None, "urgency": a.urgency,
+        "status": a.status, "open311_status": "open" if a.is_open else "closed", "due_state": a.due_state,
+        "location_text": a.location_text, "lat": a.lat, "lon": a.lon, "region_id": a.region_id,
+        "grid_id": a.grid_id, "lead_department_id": a.lead_department_id, "received_at": a.received_at,
+        "ack_due_at": a.ack_due_at, "due_at": a.due_at, "dispatched_at": a.dispatched_at,
+        "acknowledged_at": a.acknowledged_at, "replied_at": a.replied_at, "closed_at": a.closed_at,
+        "satisfaction": a.satisfaction, "resolved": a.resolved, "reopen_count": a.reopen_count,
+        "return_count": a.return_count, "urge_count": a.urge_count, "supervised": a.supervised,
+        "merged_into_id": a.merged_into_id, "anonymous": a.anonymous,
+        "appellant_name": pii.mask_name(a.appellant_name), "appellant_phone": pii.mask_phone(a.appellant_phone),
+        "source_system": a.source_system, "source_ref": a.source_ref, "updated_at": a.updated_at,
+    }
+
+
+def appeal_detail(a: Appeal) -> dict:
+    out = appeal_out(a)
+    out["assignments"] = [
+        {"id": s.pk, "department_id": s.department_id, "department": s.department.name, "role": s.role,
+         "state": s.state, "dispatched_at": s.dispatched_at, "ack_due_at": s.ack_due_at, "due_at": s.due_at,
+         "acknowledged_at": s.acknowledged_at, "finished_at": s.finished_at}
+        for s in a.assignments.select_related("department")
+    ]
+    out["replies"] = [{"id": r.pk, "department_id": r.department_id, "text": r.text, "resolved": r.resolved,
+                       "created_at": r.created_at} for r in a.replies.all()]
+    return out
+
+
+def _visible(request, appeal_id: int) -> Appeal:
+    qs = Appeal.objects.restrict(_user(request)).select_related("category")
+    try:
+        return qs.get(pk=appeal_id)
+    except Appeal.DoesNotExist:
+        raise Http404("appeal not found") from None
+
+
+# ---------------------------------------------------------------- appeals: list, detail, create
+
+appeals = Router(tags=["appeals"])
+ORDERINGS = Literal["-received_at", "received_at", "-updated_at", "updated_at", "-id", "id"]
+
+
+class AppealFilters(Schema):
+    status: Optional[StatusName] = None
+    category: Optional[Text] = Field(None, max_length=32, description="category code (includes its children)")
+    department: Optional[PK] = Field(None, description="lead department id")
+    region: Optional[PK] = Field(None, description="region id (includes everything below it)")
+    channel: Optional[Text] = Field(None, max_length=16)
+    supervised: Optional[bool] = None
+    due_state: Optional[Literal["on_track", "due_soon", "overdue"]] = None
+    received_after: Optional[When] = None
+    received_before: Optional[When] = None
+    q: Optional[Text] = Field(None, max_length=100, description="words in the title")
+    ordering: ORDERINGS = "-received_at"
+    limit: int = Field(50, ge=1, le=200)
+    cursor: Optional[Text] = Field(None, max_length=200)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+def _encode_cursor(value, pk: int) -> str:
+    raw = json.dumps([value.isoformat() if isinstance(value, dt.datetime) else value, pk])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, field: str):
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, pk = json.loads(raw)
+        pk = int(pk)
+        if field == "id":
+            value = int(value)
+        else:
+            value = dt.datetime.fromisoformat(value)
+            if timezone.is_naive(value):
+                raise ValueError
+        return value, pk
+    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+        raise FieldErrors({"cursor": "invalid cursor"}) from None
+
+
+@appeals.get("/appeals", response={200: AppealPage, **_errors()}, summary="List appeals in your scope")
+def list_appeals(request, filters: Query[AppealFilters]):
+    """Keyset (cursor) pagination: stable under inserts, constant cost per page."""
+    qs = Appeal.objects.restrict(_user(request)).select_related("category")
+    f = filters
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.category:
+        qs = qs.filter(Q(category__code=f.category) | Q(category__parent__code=f.category))
+    if f.department is not None:
+        qs = qs.filter(lead_department_id=f.department)
+    if f.region is not None:
+        region = Region.objects.filter(pk=f.region).first()
+        qs = qs.filter(region__path__startswith=region.path) if region else qs.none()
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.supervised is not None:
+        qs = qs.filter(supervised=f.supervised)
+    if f.due_state:
+        qs = qs.filter(due_state=f.due_state)
+    if f.received_after:
+        qs = qs.filter(received_at__gte=_aware(f.received_after))
+    if f.received_before:
+        qs = qs.filter(received_at__lt=_aware(f.received_before))
+    if f.q:
+        qs = qs.filter(title__icontains=f.q)
+    field = f.ordering.lstrip("-")
+    descending = f.ordering.startswith("-")
+    if f.cursor:
+        value, pk = _decode_cursor(f.cursor, field)
+        op = "lt" if descending else "gt"
+        qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))
+    sign = "-" if descending else ""
+    rows = list(qs.order_by(f"{sign}{field}", f"{sign}pk")[: f.limit + 1])
+    more = len(rows) > f.limit
+    rows = rows[: f.limit]
+    next_cursor = _encode_cursor(getattr(rows[-1], field), rows[-1].pk) if more and rows else None
+    return Answer(200, {"items": [appeal_out(a) for a in rows], "next_cursor": next_cursor})
+
+
+@appeals.get("/appeals/{appeal_id}", response={200: AppealDetail, **_errors(404)}, summary="One appeal")
+def get_appeal(request, appeal_id: Id):
+    return Answer(200, appeal_detail(_visible(request, appeal_id)))
+
+
+@appeals.get("/appeals/{appeal_id}/events", response={200: list[EventOut], **_errors(404)},
+             summary="The appeal's history")
+def appeal_events(request, appeal_id: Id):
+    appeal = _visible(request, appeal_id)
+    return Answer(200, [{"id": e.pk, "kind": e.kind, "actor": e.actor_label, "department_id": e.department_id,
+                         "from_status": e.from_status, "to_status": e.to_status, "note": e.note, "public": e.public,
+                         "created_at": e.created_at} for e in appeal.events.all()])
+
+
+def _request_hash(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@appeals.post("/appeals", response={201: AppealCreated, **_errors(409)}, summary="Receive a new appeal",
+              description="Send an `Idempotency-Key` header to make retries safe: a retry with the same key and "
+                          "body returns the first answer and creates nothing; the same key with another body is 409.")
+def create_appeal(request, payload: AppealIn,
+                  idempotency_key: Optional[Text] = Header(None, alias="Idempotency-Key", max_length=255)):
+    user = _user(request)
+    data = payload.dict()
+    key = (idempotency_key or "").strip()
+    if key:
+        with transaction.atomic():
+            IdempotencyRecord.objects.filter(user=user, key=key,
+                                             created_at__lt=timezone.now() - IDEMPOTENCY_TTL).delete()
+        record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if record is not None:
+            return _replay(request, record, data)
+    try:
+        with transaction.atomic():
+            record = None
+            if key:
+                record = IdempotencyRecord.objects.create(user=user, key=key, request_hash=_request_hash(data))
+            body = _receive(user, data)
+            if record is not None:
+                stored = json.dumps(AppealCreated.model_validate(body).model_dump(), cls=NinjaJSONEncoder)
+                record.status_code, record.response = 201, json.loads(stored)
+                record.save(update_fields=["status_code", "response"])
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer as it did.
+        record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if record is None:
+            raise
+        return _replay(request, record, data)
+    return Answer(201, body)
+
+
+def _replay(request, record: IdempotencyRecord, data: dict):
+    if record.request_hash != _request_hash(data):
+        raise services.ActionRefused("Idempotency-Key was already used with a different request body")
+    if not record.status_code:
+        raise services.ActionRefused("a request with this Idempotency-Key is still being processed")
+    response = api.create_response(request, record.response, status=record.status_code)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _receive(user, data: dict) -> dict:
+    category = None
+    if data.get("category"):
+        category = Category.objects.filter(code=data["category"], active=True).first()
+        if category is None:
+            raise FieldErrors({"category": "unknown category code"})
+    citizen_only = not scoping.is_staff_member(user)
+    appeal, code = services.receive(
+        channel="api", actor=user, title=data["title"], content=data["content"], category=category,
+        urgency=data["urgency"], location_text=data["location_text"], lat=data["lat"], lon=data["lon"],
+        anonymous=data["anonymous"], appellant_name=data["appellant_name"],
+        appellant_phone=data["appellant_phone"], appellant_user=user if citizen_only else None,
+    )
+    appeal = Appeal.objects.select_related("category").get(pk=appeal.pk)
+    return {**appeal_out(appeal), "access_code": code}
+
+
+# ---------------------------------------------------------------- lifecycle actions
+
+class ReasonIn(Schema):
+    reason: Text = Field(min_length=1, max_length=300)
+
+
+class NoteIn(Schema):
+    note: Text = Field(min_length=1, max_length=2000)
+
+
+class OptionalNoteIn(Schema):
+    note: Text = Field("", max_length=300)
+
+
+class RecategorizeIn(Schema):
+    category: Text = Field(min_length=1, max_length=32)
+    urgency: Optional[UrgencyName] = None
+
+
+class DispatchIn(Schema):
+    lead_department: PK
+    assisting_departments: list[PK] = Field(default_factory=list, max_length=20)
+    category: Optional[Text] = Field(None, max_length=32)
+    instructions: Text = Field("", max_length=300)
+
+
+class AssignmentPick(Schema):
+    assignment: Optional[PK] = Field(None, description="the assignment id; default: your department's one")
+
+
+class ReturnIn(AssignmentPick):
+    reason: Text = Field(min_length=1, max_length=300)
+
+
+class ReplyIn(Schema):
+    text: Text = Field(min_length=1, max_length=5000)
+    resolved: bool = True
+
+
+class FollowUpIn(Schema):
+    satisfaction: Literal["satisfied", "basic", "dissatisfied"]
+    comment: Text = Field("", max_length=500)
+    resolved: Optional[bool] = None
+
+
+class ExtensionIn(Schema):
+    days: int = Field(ge=1, le=30)
+    reason: Text = Field(min_length=1, max_length=300)
+
+
+class ExtensionOut(Schema):
+    id: int
+    days: int
+    reason: Text
+    state: str
+    requested_at: dt.datetime
+    decided_at: Optional[dt.datetime]
+
+
+class DecisionIn(Schema):
+    approve: bool
+    note: Text = Field("", max_length=300)
+
+
+class MergeIn(Schema):
+    into: PK = Field(description="id of the appeal this one repeats")
+    reason: Text = Field("重复诉求", max_length=300)
+
+
+class RevealIn(Schema):
+    field: Literal["appellant_name", "appellant_phone", "appellant_id_number"]
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
+
+
+ACTION_RESPONSES = {200: AppealDetail, **_errors(404, 409)}
+
+
+def _done(appeal: Appeal):
+    return Answer(200, appeal_detail(Appeal.objects.select_related("category").get(pk=appeal.pk)))
+
+
+def _department(pk: int, field: str) -> Department:
+    dept = Department.objects.filter(pk=pk).first()
+    if dept is None:
+        raise FieldErrors({field: "unknown department"})
+    return dept
+
+
+def _category(code: str, field: str = "category") -> Category:
+    category = Category.objects.filter(code=code).first()
+    if category is None:
+        raise FieldErrors({field: "unknown category code"})
+    return category
+
+
+def _assignment(request, appeal: Appeal, pk: int | None, states) -> Assignment:
+    qs = appeal.assignments.filter(state__in=states).select_related("department", "appeal")
+    if pk is not None:
+        found = qs.filter(pk=pk).first() or appeal.assignments.filter(pk=pk).select_related("department", "appeal").first()
+        if found is None:
+            raise Http404("assignment not found")
+        return found
+    user = _user(request)
+    if not user.is_superuser:
+        qs = qs.filter(department_id__in=scoping.department_ids(user, Role.HANDLER))
+    found = qs.order_by("-role", "id").first()  # "lead" sorts after "assist": lead first with -role
+    if found is None:
+        raise services.ActionRefused("您所在部门没有该诉求的待处理派单")
+    return found
+
+
+@appeals.post("/appeals/{appeal_id}/recategorize", response=ACTION_RESPONSES, summary="Change the category (待派单 only)")
+def recategorize(request, appeal_id: Id, payload: RecategorizeIn):
+    appeal = _visible(request, appeal_id)
+    return _done(services.recategorize(appeal, _user(request), _category(payload.category), payload.urgency))
+
+
+@appeals.post("/appeals/{appeal_id}/dispatch", response=ACTION_RESPONSES, summary="派单: give it to departments")
+def dispatch(request, appeal_id: Id, payload: DispatchIn):
+    appeal = _visible(request, appeal_id)
+    lead = _department(payload.lead_department, "lead_department")
+    assisting = [_department(pk, "assisting_departments") for pk in payload.assisting_departments]
+    category = _category(payload.category) if payload.category else None
+    return _done(services.dispatch(appeal, _user(request), lead, assisting, category=category,
+                                   instructions=payload.instructions))
+
+
+@appeals.post("/appeals/{appeal_id}/acknowledge", response=ACTION_RESPONSES, summary="签收: your department takes it")
+def acknowledge(request, appeal_id: Id, payload: AssignmentPick):
+    appeal = _visible(request, appeal_id)
+    assignment = _assignment(request, appeal, payload.assignment, [Assignment.State.PENDING])
+    services.acknowledge(assignment, _user(request))
+    return _done(appeal)
+
+
+@appeals.post("/appeals/{appeal_id}/return", response=ACTION_RESPONSES, summary="退单: send a wrong dispatch back")
+def return_assignment(request, appeal_id: Id, payload: ReturnIn):
+    appeal = _visible(request, appeal_id)
+    assignment = _assignment(request, appeal, payload.assignment,
+                             [Assignment.State.PENDING, Assignment.State.ACKNOWLEDGED])
+    services.return_assignment(assignment, _user(request), payload.reason)
+    return _done(appeal)
+
+
+@appeals.post("/appeals/{appeal_id}/notes", response=ACTION_RESPONSES, summary="办理: add a progress note")
+def add_note(request, appeal_id: Id, payload: NoteIn):
+    appeal = _visible(request, appeal_id)
+    services.add_note(appeal, _user(request), payload.note)
+    return _done(appeal)
+
+
+@appeals.post("/appeals/{appeal_id}/reply", response=ACTION_RESPONSES, summary="答复: the official answer")
+def reply(request, appeal_id: Id, payload: ReplyIn):
+    appeal = _visible(request, appeal_id)
+    services.reply(appeal, _user(request), payload.text, resolved=payload.resolved)
+    return _done(appeal)
+
+
+@appeals.post("/appeals/{appeal_id}/follow-up", response=ACTION_RESPONSES, summary="回访: record the rating")
+def follow_up(request, appeal_id: Id, payload: FollowUpIn):
+    appeal = _visible(request, appeal_id)
+    user = _user(request)
+    own = appeal.appellant_user_id == user.pk and not scoping.is_staff_member(user)
+    services.follow_up(appeal, payload.satisfaction, actor=None if own else user, via="api",
+                       comment=payload.comment, resolved=payload.resolved)
+    return _done(appeal)
+
+
+@appeals.post("/appeals/{appeal_id}/close", response=ACTION_RESPONSES, summary="办结 without rating, or 不予受理")
+def close(request, appeal_id: Id, payload: ReasonIn):
+    appeal = _visible(request, appeal_id)
+    return _done(services.close(appeal, _user(request), payload.reason))
+
+
+@appeals.post("/appeals/{appeal_id}/reopen", response=ACTION_RESPONSES, summary="重办")
+def reopen(request, appeal_id: Id, payload: ReasonIn):
+    appeal = _visible(request, appeal_id)
+    return _done(services.reopen(appeal, _user(request), payload.reason))
+
+
+@appeals.post("/appeals/{appeal_id}/urge", response=ACTION_RESPONSES, summary="催办")
+def urge(request, appeal_id: Id, payload: OptionalNoteIn):
+    appeal = _visible(request, appeal_id)
+    return _done(services.urge(appeal, _user(request), payload.note))
+
+
+@appeals.post("/appeals/{appeal_id}/supervise", response=ACTION_RESPONSES, summary="督办")
+def supervise(request, appeal_id: Id, payload: NoteIn):
+    appeal = _visible(request, appeal_id)
+    return _done(services.supervise(appeal, _user(request), payload.note))
+
+
+@appeals.post("/appeals/{appeal_id}/merge", response=ACTION_RESPONSES, summary="并单 into the appeal it repeats")
+def merge(request, appeal_id: Id, payload: MergeIn):
+    appeal = _visible(request, appeal_id)
+    into = _visible(request, payload.into)
+    services.merge(appeal, into, _user(request), payload.reason)
+    return _done(appeal)
+
+
+@appeals.post("/appeals/{appeal_id}/extensions", response={201: ExtensionOut, **_errors(404, 409)},
+              summary="延期: ask for more working days")
+def request_extension(request, appeal_id: Id, payload: ExtensionIn):
+    appeal = _visible(request, appeal_id)
+    ext = services.request_extension(appeal, _user(request), payload.days, payload.reason)
+    return Answer(201, _extension_out(ext))
+
+
+@appeals.post("/appeals/{appeal_id}/extensions/{extension_id}/decision",
+              response={200: ExtensionOut, **_errors(404, 409)}, summary="Approve or reject an extension")
+def decide_extension(request, appeal_id: Id, extension_id: Id, payload: DecisionIn):
+    appeal = _visible(request, appeal_id)
+    ext = ExtensionRequest.objects.filter(pk=extension_id, appeal=appeal).first()
+    if ext is None:
+        raise Http404("extension request not found")
+    ext = services.decide_extension(ext, _user(request), payload.approve, payload.note)
+    return Answer(200, _extension_out(ext))
+
+
+def _extension_out(ext: ExtensionRequest) -> dict:
+    return {"id": ext.pk, "days": ext.days, "reason": ext.reason, "state": ext.state,
+            "requested_at": ext.requested_at, "decided_at": ext.decided_at}
+
+
+@appeals.post("/appeals/{appeal_id}/reveal", response={200: RevealOut, **_errors(404, 409)},
+              summary="Show one personal field in full (written to the audit log)")
+def reveal(request, appeal_id: Id, payload: RevealIn):
+    appeal = _visible(request, appeal_id)
+    value = services.reveal(appeal, _user(request), payload.field, request=request)
+    return Answer(200, {"field": payload.field, "value": value})
+
+
+# ---------------------------------------------------------------- organisation
+
+org = Router(tags=["organisation"])
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    parent_id: Optional[int]
+    default_department_id: Optional[int]
+    handle_days: int
+    active: bool
+
+
+class DepartmentOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    region_id: Optional[int]
+    active: bool
+
+
+class RegionOut(Schema):
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: Optional[int]
+
+
+class GridOut(Schema):
+    id: int
+    code: str
+    name: str
+    community_id: int
+    polygon: list[list[float]] = Field(description="[[lon, lat], ...] closed ring, WGS84")
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    roles: list[str]
+    token_name: str
+
+
+@org.get("/categories", response={200: list[CategoryOut], 401: Message, 429: Message})
+def categories(request):
+    return Answer(200, list(Category.objects.all()))
+
+
+@org.get("/departments", response={200: list[DepartmentOut], 401: Message, 429: Message})
+def departments(request):
+    return Answer(200, list(Department.objects.all()))
+
+
+@org.get("/regions", response={200: list[RegionOut], 401: Message, 429: Message})
+def regions(request):
+    return Answer(200, list(Region.objects.all()))
+
+
+@org.get("/grids", response={200: list[GridOut], 401: Message, 429: Message})
+def grids(request):
+    return Answer(200, list(Grid.objects.all()))
+
+
+@org.get("/me", response={200: MeOut, 401: Message, 429: Message}, summary="Who the token acts as")
+def me(request):
+    user = _user(request)
+    return Answer(200, {"username": user.username, "display_name": user.display_name,
+                        "roles": sorted({r.role for r in scoping.roles_of(user)}), "token_name": request.auth.name})
+
+
+# ---------------------------------------------------------------- webhooks
+
+hooks = Router(tags=["webhooks"])
+
+
+class WebhookIn(Schema):
+    url: Text = Field(max_length=500, pattern=r"^https?://[^\s/$.?#][^\s]*$")
+    secret: Text = Field(min_length=16, max_length=128, description="shared secret for the HMAC-SHA256 signature")
+    events: list[Text] = Field(default_factory=list, max_length=50,
+                              description="event kinds to send (received, dispatched, replied, closed, ...); empty = all")
+
+
+class WebhookOut(Schema):
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    consecutive_failures: int
+    disabled_at: Optional[dt.datetime]
+    disabled_reason: str
+    created_at: dt.datetime
+
+
+class DeliveryOut(Schema):
+    id: int
+    kind: str
+    event_id: Optional[int]
+    state: str
+    attempts: int
+    last_status_code: Optional[int]
+    last_error: str
+    next_attempt_at: Optional[dt.datetime]
+    delivered_at: Optional[dt.datetime]
+    created_at: dt.datetime
+
+
+def _subscription(request, webhook_id: int) -> WebhookSubscription:
+    sub = WebhookSubscription.objects.filter(pk=webhook_id, owner=_user(request)).first()
+    if sub is None:
+        raise Http404("webhook not found")
+    return sub
+
+
+@hooks.get("/webhooks", response={200: list[WebhookOut], 401: Message, 429: Message}, summary="Your subscriptions")
+def list_webhooks(request):
+    return Answer(200, list(WebhookSubscription.objects.filter(owner=_user(request))))
+
+
+@hooks.post("/webhooks", response={201: WebhookOut, **_errors(403)}, summary="Subscribe a URL to appeal events")
+def create_webhook(request, payload: WebhookIn):
+    _require_staff(request)
+    events = sorted({e.strip() for e in payload.events if e.strip()})
+    if any(len(e) > 32 for e in events):
+        raise FieldErrors({"events": "unknown event kind"})
+    sub = WebhookSubscription.objects.create(owner=_user(request), url=payload.url, secret=payload.secret,
+                                             events=events)
+    return Answer(201, sub)
+
+
+@hooks.delete("/webhooks/{webhook_id}", response={204: None, **_errors(404)}, summary="Unsubscribe")
+def delete_webhook(request, webhook_id: Id):
+    _subscription(request, webhook_id).delete()
+    return Answer(204, None)
+
+
+@hooks.post("/webhooks/{webhook_id}/enable", response={200: WebhookOut, **_errors(404)},
+            summary="Re-enable a subscription disabled after repeated failures")
+def enable_webhook(request, webhook_id: Id):
+    sub = _subscription(request, webhook_id)
+    sub.active, sub.consecutive_failures, sub.disabled_at, sub.disabled_reason = True, 0, None, ""
+    sub.save()
+    return Answer(200, sub)
+
+
+@hooks.get("/webhooks/{webhook_id}/deliveries", response={200: list[DeliveryOut], **_errors(404)},
+           summary="The delivery log (latest 100)")
+def deliveries(request, webhook_id: Id):
+    sub = _subscription(request, webhook_id)
+    return Answer(200, list(WebhookDelivery.objects.filter(subscription=sub)[:100]))
+
+
+api.add_router("", appeals)
+api.add_router("", org)
+api.add_router("", hooks)

@@ -1,0 +1,179 @@
+"""Outbound webhooks: appeal events pushed to subscribers, signed, retried with backoff, logged.
+
+A subscriber verifies `X-Gongzhi-Signature: t=<unix time>,v1=<hex>` where hex is
+HMAC-SHA256(secret, "<t>." + raw body). Deliveries run as django-tasks tasks, so a slow or dead
+receiver never holds up the action that caused the event.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from gongzhi.appeals.models import Appeal, AppealEvent
+
+from .models import WebhookDelivery, WebhookSubscription
+
+log = logging.getLogger(__name__)
+BACKOFF_SECONDS = [30, 120, 600, 3600, 6 * 3600]
+DEFAULTS = {"WEBHOOK_MAX_ATTEMPTS": 6, "WEBHOOK_DISABLE_AFTER": 10, "WEBHOOK_TIMEOUT": 10}
+SIGNATURE_HEADER = "X-Gongzhi-Signature"
+
+
+def option(name: str) -> int:
+    return int(getattr(settings, "GONGZHI", {}).get(name, DEFAULTS[name]))
+
+
+def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify(secret: str, body: bytes, header: str, tolerance: int = 300) -> bool:
+    """What a receiver does (used by the tests and documented for subscribers)."""
+    try:
+        parts = dict(p.split("=", 1) for p in header.split(","))
+        timestamp = int(parts["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs(time.time() - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, body, timestamp), header)
+
+
+def payload(event: AppealEvent) -> dict:
+    a = event.appeal
+    return {
+        "event": event.kind,
+        "event_id": event.pk,
+        "occurred_at": event.created_at.isoformat(),
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "department_id": event.department_id,
+        "note": event.note if event.public else "",
+        "appeal": {
+            "id": a.pk, "tracking_number": a.tracking_number, "status": a.status,
+            "category": a.category.code if a.category_id else None, "urgency": a.urgency,
+            "lead_department_id": a.lead_department_id, "region_id": a.region_id,
+            "received_at": a.received_at.isoformat(), "due_at": a.due_at.isoformat() if a.due_at else None,
+            "closed_at": a.closed_at.isoformat() if a.closed_at else None,
+        },
+    }
+
+
+def on_event(event: AppealEvent) -> None:
+    """EVENT_HOOKS entry: one delivery per interested subscriber who may see the appeal."""
+    subscriptions = [s for s in WebhookSubscription.objects.filter(active=True).select_related("owner")
+                     if s.wants(event.kind)]
+    if not subscriptions:
+        return
+    event = AppealEvent.objects.select_related("appeal__category").get(pk=event.pk)
+    body = payload(event)
+    for sub in subscriptions:
+        if not Appeal.objects.restrict(sub.owner).filter(pk=event.appeal_id).exists():
+            continue  # a subscriber hears only about appeals in its owner's scope
+        delivery = WebhookDelivery.objects.create(subscription=sub, event_id=event.pk, kind=event.kind, payload=body)
+        transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
+
+
+def _enqueue(delivery_id: int, run_after: dt.datetime | None = None) -> bool:
+    try:
+        if run_after is not None:
+            if not deliver_webhook.get_backend().supports_defer:
+                return False  # the backend cannot wait: the delivery stays pending with its next_attempt_at
+            deliver_webhook.using(run_after=run_after).enqueue(delivery_id)
+        else:
+            deliver_webhook.enqueue(delivery_id)
+        return True
+    except Exception:  # a queue problem must not break the appeal action
+        log.exception("could not enqueue webhook delivery %s", delivery_id)
+        return False
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def attempt(delivery_id: int) -> WebhookDelivery:
+    """Send one delivery once; on failure schedule the next attempt or give up, and count failures."""
+    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    sub = delivery.subscription
+    if delivery.state != WebhookDelivery.State.PENDING:
+        return delivery
+    if not sub.active:
+        delivery.state, delivery.last_error = WebhookDelivery.State.FAILED, "subscription disabled"
+        delivery.save(update_fields=["state", "last_error"])
+        return delivery
+    body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
+    request = urllib.request.Request(sub.url, data=body, method="POST", headers={
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "Gongzhi-Webhooks/1",
+        "X-Gongzhi-Event": delivery.kind,
+        "X-Gongzhi-Delivery": str(delivery.pk),
+        SIGNATURE_HEADER: sign(sub.secret, body),
+    })
+    status, error = None, ""
+    try:
+        with _opener.open(request, timeout=option("WEBHOOK_TIMEOUT")) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status, error = exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        error = str(getattr(exc, "reason", exc))[:300] or exc.__class__.__name__
+    now = timezone.now()
+    delivery.attempts += 1
+    delivery.last_status_code = status
+    if status is not None and 200 <= status < 300:
+        delivery.state, delivery.delivered_at, delivery.last_error, delivery.next_attempt_at = (
+            WebhookDelivery.State.DELIVERED, now, "", None)
+        delivery.save()
+        WebhookSubscription.objects.filter(pk=sub.pk).update(consecutive_failures=0)
+        return delivery
+    delivery.last_error = error or f"HTTP {status}"
+    with transaction.atomic():
+        sub = WebhookSubscription.objects.select_for_update().get(pk=sub.pk)
+        sub.consecutive_failures += 1
+        if sub.consecutive_failures >= option("WEBHOOK_DISABLE_AFTER"):
+            sub.active, sub.disabled_at = False, now
+            sub.disabled_reason = f"{sub.consecutive_failures} consecutive failed deliveries; last: {delivery.last_error}"[:300]
+        sub.save()
+    if delivery.attempts >= option("WEBHOOK_MAX_ATTEMPTS") or not sub.active:
+        delivery.state, delivery.next_attempt_at = WebhookDelivery.State.FAILED, None
+        delivery.save()
+        return delivery
+    delay = BACKOFF_SECONDS[min(delivery.attempts - 1, len(BACKOFF_SECONDS) - 1)]
+    delivery.next_attempt_at = now + dt.timedelta(seconds=delay)
+    delivery.save()
+    transaction.on_commit(lambda: _enqueue(delivery.pk, delivery.next_attempt_at))
+    return delivery
+
+
+@task()
+def deliver_webhook(delivery_id: int) -> str:
+    return attempt(delivery_id).state
+
+
+def retry_due(now: dt.datetime | None = None) -> int:
+    """Re-send pending deliveries whose time has come (for backends that cannot schedule, or a lost task)."""
+    now = now or timezone.now()
+    due = WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now)
+    count = 0
+    for pk in due.values_list("pk", flat=True):
+        attempt(pk)
+        count += 1
+    return count
