@@ -10,6 +10,19 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one input; type and size are checked by the services (by content, not name)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
 class SubmitForm(forms.Form):
     title = forms.CharField(label="标题", max_length=200, required=False,
                             widget=forms.TextInput(attrs={"placeholder": "一句话说明问题，如：小区电梯长期故障"}))
@@ -26,7 +39,7 @@ class SubmitForm(forms.Form):
     appellant_phone = forms.CharField(label="手机或电话", max_length=32, required=False,
                                       widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
     appellant_id_number = forms.CharField(label="身份证号（选填）", max_length=32, required=False)
-    attachments = forms.FileField(label="图片或PDF附件（选填，最多5个）", required=False,
+    attachments = MultipleFileField(label="图片或PDF附件（选填，最多5个）", required=False,
                                   widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,application/pdf"}))
 
     def __init__(self, *args, **kwargs):
@@ -37,9 +50,6 @@ class SubmitForm(forms.Form):
     def clean_category(self):
         pk = self.cleaned_data.get("category")
         return Category.objects.filter(pk=pk, active=True).first() if pk else None
-
-    def clean_attachments(self):
-        return self.files.getlist("attachments") if self.files else []
 
 
 class TrackForm(forms.Form):
