@@ -70,7 +70,7 @@ _STOP_WORDS = {
     "很多", "许多", "一些", "这些", "那些", "利用", "通过", "所在", "整条", "这所", "那所", "一所",
     "内", "外", "前", "后", "旁", "边", "东", "西", "南", "北", "新", "老", "大", "小", "好", "多",
 }
-_NAME_TAGS = {"n", "ns", "nz", "nr", "nrt", "nrfg", "nt", "ng", "j", "i", "l", "s", "m", "vn", "an", "a",
+_NAME_TAGS = {"n", "ns", "nz", "nr", "nrt", "nrfg", "nt", "ng", "j", "i", "l", "s", "m", "vn",
               "b", "f", "t", "eng", "?", "x", "mq", "nl", "ag", "tg", "zg"}
 _INNER_OK = {"之"}
 _VERB_ENDINGS = set("进入到出在了过着向往给")  # particles allowed inside a name: 魅力之城
