@@ -99,7 +99,8 @@ def can_read(user) -> bool:
 
 
 def is_informant_handler(user) -> bool:
-    return getattr(user, "is_superuser", False) or scoping.has_role(user, Role.INFORMANT_HANDLER)
+    """Only the role itself: a superuser does not see sealed identities without holding it."""
+    return scoping.has_role(user, Role.INFORMANT_HANDLER)
 
 
 def _clean_point(lat, lon) -> tuple[float | None, float | None]:
