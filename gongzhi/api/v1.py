@@ -96,6 +96,7 @@ class ValidationErrors(Schema):
 
 def _errors(*codes: int) -> dict:
     """The error responses every authenticated operation may give, plus the ones named."""
+    # 400 is a body that is not JSON at all; 422 a JSON body or parameter that breaks the schema.
     out: dict = {401: Message, 422: ValidationErrors, 429: Message}
     for code in codes:
         out[code] = Message
@@ -393,7 +394,7 @@ def _request_hash(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-@appeals.post("/appeals", response={201: AppealCreated, **_errors(409)}, summary="Receive a new appeal",
+@appeals.post("/appeals", response={201: AppealCreated, **_errors(400, 409)}, summary="Receive a new appeal",
               description="Send an `Idempotency-Key` header to make retries safe: a retry with the same key and "
                           "body returns the first answer and creates nothing; the same key with another body is 409.")
 def create_appeal(request, payload: AppealIn,
@@ -532,7 +533,7 @@ class RevealOut(Schema):
     value: str
 
 
-ACTION_RESPONSES = {200: AppealDetail, **_errors(404, 409)}
+ACTION_RESPONSES = {200: AppealDetail, **_errors(400, 404, 409)}
 
 
 def _done(appeal: Appeal):
@@ -658,7 +659,7 @@ def merge(request, appeal_id: Id, payload: MergeIn):
     return _done(appeal)
 
 
-@appeals.post("/appeals/{appeal_id}/extensions", response={201: ExtensionOut, **_errors(404, 409)},
+@appeals.post("/appeals/{appeal_id}/extensions", response={201: ExtensionOut, **_errors(400, 404, 409)},
               summary="延期: ask for more working days")
 def request_extension(request, appeal_id: Id, payload: ExtensionIn):
     appeal = _visible(request, appeal_id)
@@ -667,7 +668,7 @@ def request_extension(request, appeal_id: Id, payload: ExtensionIn):
 
 
 @appeals.post("/appeals/{appeal_id}/extensions/{extension_id}/decision",
-              response={200: ExtensionOut, **_errors(404, 409)}, summary="Approve or reject an extension")
+              response={200: ExtensionOut, **_errors(400, 404, 409)}, summary="Approve or reject an extension")
 def decide_extension(request, appeal_id: Id, extension_id: Id, payload: DecisionIn):
     appeal = _visible(request, appeal_id)
     ext = ExtensionRequest.objects.filter(pk=extension_id, appeal=appeal).first()
@@ -682,7 +683,7 @@ def _extension_out(ext: ExtensionRequest) -> dict:
             "requested_at": ext.requested_at, "decided_at": ext.decided_at}
 
 
-@appeals.post("/appeals/{appeal_id}/reveal", response={200: RevealOut, **_errors(404, 409)},
+@appeals.post("/appeals/{appeal_id}/reveal", response={200: RevealOut, **_errors(400, 404, 409)},
               summary="Show one personal field in full (written to the audit log)")
 def reveal(request, appeal_id: Id, payload: RevealIn):
     appeal = _visible(request, appeal_id)
@@ -812,7 +813,7 @@ def list_webhooks(request):
     return Answer(200, list(WebhookSubscription.objects.filter(owner=_user(request))))
 
 
-@hooks.post("/webhooks", response={201: WebhookOut, **_errors(403)}, summary="Subscribe a URL to appeal events")
+@hooks.post("/webhooks", response={201: WebhookOut, **_errors(400, 403)}, summary="Subscribe a URL to appeal events")
 def create_webhook(request, payload: WebhookIn):
     _require_staff(request)
     events = sorted({e.strip() for e in payload.events if e.strip()})
