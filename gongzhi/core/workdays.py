@@ -35,9 +35,11 @@ class WorkCalendar:
         next working day's opening (09:00), so a Saturday appeal is not penalised for the weekend."""
         if days <= 0:
             return start
-        current = start
+        current = _local(start)
         if not self.is_workday(current.date()):
             current = current.replace(hour=9, minute=0, second=0, microsecond=0)
+            while not self.is_workday(current.date()):
+                current += dt.timedelta(days=1)
         remaining = days
         while remaining:
             current += dt.timedelta(days=1)
@@ -49,6 +51,7 @@ class WorkCalendar:
         """Working days elapsed from start to end (fractional), counting only working days."""
         if end <= start:
             return 0.0
+        start, end = _local(start), _local(end)
         total = 0.0
         cursor = start
         while cursor < end:
@@ -58,6 +61,15 @@ class WorkCalendar:
                 total += (chunk_end - cursor).total_seconds() / 86400
             cursor = chunk_end
         return total
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    """Days are China's calendar days: an aware UTC time (timezone.now()) is read in local time."""
+    if moment.tzinfo is None:
+        return moment
+    from django.utils import timezone
+
+    return timezone.localtime(moment)
 
 
 @lru_cache(maxsize=4096)
