@@ -99,6 +99,42 @@ def evaluate(label: str, table, incidents: Path, mondays: list[dt.date], work: P
     return res
 
 
+def patrol_check(incidents: Path, mondays: list[dt.date], params: HotspotParams, n_units: int = 30) -> None:
+    """Incidents per day that a roster would have met: ``n_units`` units x 3 two-hour windows in
+    three 8-hour shifts, each in one forecast cell, scored on the week after each Monday.
+    City-wide hour profile vs per-cell profiles (``lats``/``lons`` given)."""
+    import numpy as np
+
+    from gongzhi.safety import analysis
+    from gongzhi.safety.hotspots import Utm
+
+    t = read_incidents(incidents, "Lat", "Long", "occurrencedate", extra=["occurrencehour"])
+    hours = np.array(t.extra["occurrencehour"], int)
+    days = t.date.astype(np.int64)
+    utm = Utm.for_points(t.lon, t.lat)
+    x, y = utm.forward(t.lon, t.lat)
+    met = {"city": [], "cell": []}
+    for d in mondays:
+        w = int(np.datetime64(d.isoformat(), "D").astype(np.int64))
+        past, fut = days < w, (days >= w) & (days < w + 7)
+        cells = analysis.forecast_hotspots(t.lat, t.lon, t.date, d.isoformat(), params=params)
+        plans = {"city": analysis.patrol_plan_from_forecast(cells, hours[past], n_units),
+                 "cell": analysis.patrol_plan_from_forecast(cells, hours[past], n_units,
+                                                           lats=t.lat[past], lons=t.lon[past])}
+        for name, plan in plans.items():
+            n = 0
+            for r in plan["roster"]:
+                c = cells[r["cell"]]
+                cx, cy = utm.forward(c["lon"], c["lat"])
+                half = c["area_m2"] ** 0.5 / 2
+                n += int(((np.abs(x[fut] - cx) <= half) & (np.abs(y[fut] - cy) <= half)
+                          & (hours[fut] // 2 == r["window"])).sum())
+            met[name].append(n / 7)
+    print(f"patrol ({n_units} units x 3 windows, 2 h each): incidents met per day "
+          f"{np.mean(met['cell']):.2f} with per-cell hour profiles vs {np.mean(met['city']):.2f} "
+          f"with the city-wide profile (x{np.mean(met['cell']) / np.mean(met['city']):.2f})")
+
+
 def time_cli(incidents: Path, monday: dt.date, work: Path, params: HotspotParams, expected: Path) -> float:
     out = work / "cli.geojson"
     cmd = [sys.executable, "-m", "gongzhi.safety.cli", "hotspots", "--csv", str(incidents), "--lat", "Lat",
@@ -122,6 +158,7 @@ def main() -> None:
     ap.add_argument("--cells", choices=["grid", "places"], default=HotspotParams.cells)
     ap.add_argument("--cell-m", type=float, default=None)
     ap.add_argument("--workdir", type=Path, default=None, help="keep the GeoJSON files here")
+    ap.add_argument("--no-patrol", action="store_true", help="skip the patrol-plan check")
     a = ap.parse_args()
 
     cell_m = a.cell_m if a.cell_m is not None else (60.0 if a.cells == "places" else HotspotParams.cell_m)
@@ -145,6 +182,8 @@ def main() -> None:
     s = a.spread
     held = spread_mondays(dt.date.fromisoformat(s[0]), dt.date.fromisoformat(s[1]), int(s[2]))
     res = evaluate("held-out", table, a.incidents, held, work, params)
+    if not a.no_patrol:
+        patrol_check(a.incidents, held, params)
     time_cli(a.incidents, held[-1], work, params, work / "held-out" / "project" / f"{held[-1].isoformat()}.geojson")
     p, c, k = res["project"], res["counts"], res["kde"]
     print(f"pai1={p['pai1']:.2f} pai5={p['pai5']:.2f} hit1={p['hit1']:.4f} hit5={p['hit5']:.4f} "

@@ -8,7 +8,7 @@ Everything takes plain sequences (one item per incident) and returns dicts/lists
   :func:`premises_breakdown`, :func:`density_grid`, near-repeat :func:`near_repeat_flags`,
   :func:`active_flags`, :func:`near_repeat_areas` (``patterns.py``);
 * patrols: :func:`expected_by_window`, :func:`make_units`, :func:`plan_patrols`,
-  :func:`patrol_plan_from_forecast` (``patrol.py`` and below);
+  :func:`cell_hour_profiles`, :func:`patrol_plan_from_forecast` (``patrol.py`` and below);
 * the daily bulletin's figures: :func:`bulletin_stats` (below).
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 
 from .hotspots import (HotspotParams, IncidentTable, Utm, cells_to_geojson, forecast_hotspots,  # noqa: F401
                        parse_date, read_incidents)
-from .patrol import expected_by_window, make_units, plan_patrols, shift_windows, window_shares  # noqa: F401
+from .patrol import cell_hour_profiles, expected_by_window, make_units, plan_patrols, shift_windows, window_shares  # noqa: F401
 from .patterns import (active_flags, density_grid, hour_profile, hour_weekday_matrix,  # noqa: F401
                        monthly_trend, near_repeat_areas, near_repeat_flags, premises_breakdown)
 
@@ -81,12 +81,19 @@ def bulletin_stats(dates, types: Sequence[str] | None, day, *, alpha: float = 0.
 
 def patrol_plan_from_forecast(cells: Sequence[dict], hours, n_units: int,
                               shifts: Sequence[tuple[int, int]] = ((6, 14), (14, 22), (22, 6)),
-                              windows_per_unit: int = 3, days: float = 7.0, top: int = 500) -> dict:
+                              windows_per_unit: int = 3, days: float = 7.0, top: int = 500, *,
+                              lats=None, lons=None, prior: float = 24.0) -> dict:
     """A one-day roster from a weekly forecast (:func:`forecast_hotspots` cells) and the hours of
-    past incidents (their hour profile spreads each cell's daily expectation over 2-hour windows).
+    past incidents, which spread each cell's daily expectation over 2-hour windows.
 
-    Only the ``top`` best-ranked cells are considered; see :func:`plan_patrols` for the result."""
+    With ``lats``/``lons`` (of the same incidents as ``hours``) every cell gets its own hour
+    profile, shrunk towards the city's (:func:`cell_hour_profiles`); without, the city-wide profile
+    is used for all cells. Only the ``top`` best-ranked cells are considered; see
+    :func:`plan_patrols` for the result."""
     cells = list(cells)[:top]
-    profile = hour_profile(hours)["all"]
+    if lats is not None and lons is not None:
+        profile = cell_hour_profiles(cells, lats, lons, hours, prior)
+    else:
+        profile = hour_profile(hours)["all"]
     expected = expected_by_window([c["score"] for c in cells], profile, days)
     return plan_patrols(expected, make_units(n_units, shifts, windows_per_unit), cells)

@@ -19,19 +19,55 @@ def window_label(w: int) -> str:
     return f"{2 * w:02d}:00-{(2 * w + 2) % 24:02d}:00"
 
 
-def window_shares(hour_profile: Sequence[float]) -> np.ndarray:
-    """Share of a day's incidents in each 2-hour window, from 24 hourly counts or shares."""
+def window_shares(hour_profile) -> np.ndarray:
+    """Share of a day's incidents in each 2-hour window, from 24 hourly counts or shares; a
+    (n × 24) array gives one row of 12 shares per cell."""
     p = np.asarray(hour_profile, float)
-    if p.shape != (24,) or (p < 0).any() or p.sum() <= 0:
-        raise ValueError("hour_profile must be 24 non-negative numbers with a positive sum")
-    return p.reshape(N_WINDOWS, 2).sum(axis=1) / p.sum()
+    if p.shape[-1:] != (24,) or p.ndim > 2 or (p < 0).any() or (p.sum(axis=-1) <= 0).any():
+        raise ValueError("hour_profile must be 24 non-negative numbers with a positive sum (per row)")
+    w = p.reshape(*p.shape[:-1], N_WINDOWS, 2).sum(axis=-1)
+    return w / w.sum(axis=-1, keepdims=True)
 
 
-def expected_by_window(cell_scores: Sequence[float], hour_profile: Sequence[float],
-                       days: float = 7.0) -> np.ndarray:
-    """(n_cells × 12) expected incidents for one day: weekly cell scores / ``days`` × window shares."""
+def expected_by_window(cell_scores: Sequence[float], hour_profile, days: float = 7.0) -> np.ndarray:
+    """(n_cells × 12) expected incidents for one day: weekly cell scores / ``days`` × window shares.
+    ``hour_profile``: 24 values for the whole city, or one row of 24 per cell."""
     s = np.asarray(cell_scores, float) / days
-    return s[:, None] * window_shares(hour_profile)[None, :]
+    return s[:, None] * np.atleast_2d(window_shares(hour_profile))
+
+
+def cell_hour_profiles(cells: Sequence[dict], lats, lons, hours, prior: float = 24.0) -> np.ndarray:
+    """(n_cells × 24) hour shares per forecast cell: the cell's own incidents by hour, shrunk
+    towards the city-wide profile with ``prior`` pseudo-incidents (a nightlife corner and a school
+    gate peak at different hours; a cell with few incidents keeps the city's shape).
+
+    ``cells``: forecast cells (``lat``, ``lon``, ``area_m2`` squares); ``lats``/``lons``/``hours``:
+    past incidents. An incident counts for the best-ranked cell holding it."""
+    from scipy.spatial import cKDTree
+
+    from .hotspots import Utm
+
+    lats, lons = np.asarray(lats, float), np.asarray(lons, float)
+    hours = np.asarray(hours, int)
+    ok = (hours >= 0) & (hours < 24)
+    lats, lons, hours = lats[ok], lons[ok], hours[ok]
+    city = np.bincount(hours, minlength=24) + 1.0
+    city /= city.sum()
+    n = len(cells)
+    counts = np.zeros((n, 24))
+    if n and len(lats):
+        clat = np.array([c["lat"] for c in cells])
+        clon = np.array([c["lon"] for c in cells])
+        half = np.sqrt(np.array([c["area_m2"] for c in cells], float)) / 2
+        utm = Utm.for_points(clon, clat)
+        cx, cy = utm.forward(clon, clat)
+        x, y = utm.forward(lons, lats)
+        tree = cKDTree(np.column_stack([cx, cy]))
+        for i, hits in enumerate(tree.query_ball_point(np.column_stack([x, y]), r=float(half.max()), p=np.inf)):
+            inside = [j for j in hits if max(abs(x[i] - cx[j]), abs(y[i] - cy[j])) <= half[j]]
+            if inside:
+                counts[min(inside), hours[i]] += 1
+    return (counts + prior * city) / (counts.sum(axis=1, keepdims=True) + prior)
 
 
 def shift_windows(start_hour: int, end_hour: int) -> list[int]:

@@ -90,3 +90,24 @@ def test_plan_from_a_forecast_sends_units_to_top_cells_at_busy_hours():
 def test_bad_expected_matrix_is_rejected():
     with pytest.raises(ValueError):
         plan_patrols(np.zeros((3, 24)), analysis.make_units(1))
+
+
+def test_each_cell_gets_its_own_hours_so_night_spots_are_patrolled_at_night():
+    rng = np.random.default_rng(9)
+    bar, school = (43.6500, -79.4000), (43.7200, -79.3300)
+    lats = np.r_[[bar[0]] * 120, [school[0]] * 100]
+    lons = np.r_[[bar[1]] * 120, [school[1]] * 100]
+    hours = np.r_[rng.choice([22, 23, 0, 1], 120), rng.choice([8, 9, 15, 16], 100)]
+    dates = np.datetime64("2019-03-04") - rng.integers(1, 300, len(lats))
+    cells = analysis.forecast_hotspots(lats, lons, dates, "2019-03-04")[:2]
+    profiles = analysis.cell_hour_profiles(cells, lats, lons, hours)
+    assert profiles.shape == (2, 24) and np.allclose(profiles.sum(axis=1), 1)
+    bar_row = 0 if abs(cells[0]["lat"] - bar[0]) < 1e-3 else 1
+    assert profiles[bar_row, 23] > profiles[bar_row, 9]
+    assert profiles[1 - bar_row, 9] > profiles[1 - bar_row, 23]
+    plan = analysis.patrol_plan_from_forecast(cells, hours, 1, shifts=((0, 24),), windows_per_unit=4,
+                                              lats=lats, lons=lons)
+    by_cell = {}
+    for r in plan["roster"]:
+        by_cell.setdefault(r["cell"], set()).add(r["window"])
+    assert by_cell == {bar_row: {11, 0}, 1 - bar_row: {4, 7}}
