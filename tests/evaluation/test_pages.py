@@ -153,8 +153,8 @@ def test_open_data_export_holds_no_phone_or_id_number(org, make_appeal, tmp_path
     from django.core.management import call_command
 
     with django_capture_on_commit_callbacks(execute=True):
-        make_appeal(appellant_name="李四", appellant_phone="13900001111", appellant_id_number="110101199003070019",
-                    content="李四的电话13900001111，身份证110101199003070019，车牌京A12345 堵路，另一号码 010-65551234",
+        make_appeal(appellant_name="李四", appellant_phone="13900001111", appellant_id_number="11010519491231002X",
+                    content="李四的电话13900001111，身份证11010519491231002X，车牌京A12345 堵路，另一号码 010-65551234",
                     location_text="东湖社区5号楼", lat=39.90512, lon=116.40567)
         make_appeal(appellant_phone="13700002222", title="噪音扰民 13700002222")
     call_command("opendata", "--out", str(tmp_path))
