@@ -1,0 +1,41 @@
+"""Helpers for the appeal lifecycle specifications: bring an appeal into any state through the services."""
+import pytest
+
+from gongzhi.appeals import services
+from gongzhi.appeals.models import Status
+
+REPLY = "经核查，电梯主板损坏，已督促物业更换，现已恢复运行，感谢您的监督。"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The org fixture creates a dozen accounts per test; Argon2 is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def in_state(org, make_appeal):
+    """in_state(status) -> an appeal of org.housing's category, brought there by the services."""
+
+    def make(status: str, **overrides):
+        if status == Status.MERGED:
+            target = make_appeal(**overrides)
+            duplicate = make_appeal(**overrides)
+            services.merge(duplicate, target, org.dispatcher)
+            duplicate.refresh_from_db()
+            return duplicate
+        appeal = make_appeal(**overrides)
+        if status == Status.RECEIVED:
+            return appeal
+        services.dispatch(appeal, org.dispatcher, org.housing)
+        if status != Status.DISPATCHED:
+            services.acknowledge(appeal.assignments.get(), org.handler_housing)
+        if status in (Status.REPLIED, Status.CLOSED):
+            services.reply(appeal, org.handler_housing, REPLY)
+        if status == Status.CLOSED:
+            services.follow_up(appeal, "satisfied")
+        appeal.refresh_from_db()
+        assert appeal.status == status
+        return appeal
+
+    return make
