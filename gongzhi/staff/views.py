@@ -22,7 +22,7 @@ from gongzhi.appeals.models import (
     OPEN_STATUSES, Appeal, Assignment, Category, Channel, DueState, ExtensionRequest, Satisfaction, Status, Urgency,
 )
 from gongzhi.appeals.services import ActionRefused
-from gongzhi.appeals.validation import FieldErrors, normalise_phone
+from gongzhi.appeals.validation import FieldErrors, normalise_phone, valid_phone
 from gongzhi.core import audit, pii, scoping
 from gongzhi.core.models import Department, Grid, Notification, Region, Role
 from gongzhi.core.scoping import get_visible_or_404
@@ -539,13 +539,13 @@ def desk(request):
 def desk_history(request):
     """The caller's earlier appeals by phone number; every lookup is audited as personal data."""
     phone = normalise_phone(request.POST.get("appellant_phone", ""))
-    digits = "".join(ch for ch in phone if ch.isdigit())
+    complete = valid_phone(phone)  # only a whole number is looked up (and audited), not each keystroke
     rows = []
-    if len(digits) >= 7:
+    if complete:
         rows = list(_visible(request).filter(appellant_phone=phone).select_related("category").order_by("-received_at")[:10])
         audit.record(request.user, "lookup_personal_data", ("appeals.appeal", ""), request=request, by="phone",
                      phone=pii.mask_phone(phone), found=len(rows))
-    return render(request, "staff/_desk_history.html", {"rows": rows, "looked_up": len(digits) >= 7})
+    return render(request, "staff/_desk_history.html", {"rows": rows, "looked_up": complete})
 
 
 # ---------------------------------------------------------------- grid worker report
