@@ -187,3 +187,41 @@ def test_reveal_of_unknown_or_other_fields_is_not_found_for_a_handler_of_another
     response = signed_in(client, org.handler_env).post(reverse("staff:reveal", args=[appeal.pk, field]))
     assert response.status_code == 404
     assert not AuditEntry.objects.filter(action="reveal_personal_data").exists()
+
+
+def test_reveal_without_javascript_shows_the_page_with_the_full_value(client, org, make_appeal):
+    appeal = dispatched(org, make_appeal())
+    response = signed_in(client, org.handler_housing).post(reverse("staff:reveal", args=[appeal.pk, "appellant_phone"]))
+    body = response.content.decode()
+    assert response.status_code == 200 and "13812345678" in body and "张*" in body  # only the asked field
+    assert AuditEntry.objects.filter(action="reveal_personal_data", actor=org.handler_housing).count() == 1
+
+
+def test_reply_quality_hints_show_when_the_triage_app_offers_them(client, org, make_appeal, monkeypatch):
+    import sys
+    import types
+
+    appeal = handling(org, make_appeal())
+    url = reverse("staff:reply_check", args=[appeal.pk])
+    signed_in(client, org.handler_housing)
+    monkeypatch.setitem(sys.modules, "gongzhi.triage.reply_quality", None)  # the module is absent
+    assert "答复质量提示" not in client.post(url, {"text": "已处理"}).content.decode()
+    fake = types.ModuleType("gongzhi.triage.reply_quality")
+    fake.warnings = lambda appeal_text, reply_text: ["未说明处理结果"] if "结果" not in reply_text else []
+    monkeypatch.setitem(sys.modules, "gongzhi.triage.reply_quality", fake)
+    assert "未说明处理结果" in client.post(url, {"text": "已处理"}).content.decode()
+    assert "答复质量提示" not in client.post(url, {"text": "处理结果：已修好"}).content.decode()
+
+
+def test_supervision_from_the_board_needs_no_typing(client, org, make_appeal):
+    appeal = dispatched(org, make_appeal())
+    signed_in(client, org.leader)
+    board = client.get(reverse("staff:board")).content.decode()
+    assert action_url(appeal, "supervise") not in board  # not late, not on the board yet
+    response = client.post(action_url(appeal, "supervise"), {"note": "群众反映强烈，列入督办", "next": reverse("staff:board")})
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.supervised
+    assert appeal.tracking_number in client.get(reverse("staff:board")).content.decode()
+    response = client.post(action_url(appeal, "supervise"), {"note": "再次督办"})
+    assert response.status_code == 409 and "该诉求已在督办中" in response.content.decode()
