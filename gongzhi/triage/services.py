@@ -52,7 +52,8 @@ class _Indexes:
         with self.lock:
             self.duplicates = self.hot = self.classifier = self.classifier_version = None
 
-    def ensure(self):
+    def ensure(self, exclude_id: int | None = None):
+        """Load the last year once; `exclude_id` (the appeal being received) is added by the caller."""
         from .duplicates import DuplicateIndex
         from .hotissues import HotIssueIndex
 
@@ -61,7 +62,7 @@ class _Indexes:
                 return
             since = timezone.now() - dt.timedelta(days=WINDOW_DAYS)
             rows = list(Appeal.objects.filter(received_at__gte=since).exclude(status=Status.MERGED)
-                        .order_by("received_at", "id").only("id", "title", "content", "received_at",
+                        .exclude(pk=exclude_id).order_by("received_at", "id").only("id", "title", "content", "received_at",
                                                               "appellant_phone", "appellant_user_id"))
             self.duplicates, self.hot = DuplicateIndex(window_days=WINDOW_DAYS), HotIssueIndex()
             plain = [_plain(a) for a in rows]
@@ -110,7 +111,7 @@ def on_intake(appeal: Appeal) -> None:
     from .hotissues import alert_checks, group_signals
     from .risk import score_risk
 
-    INDEXES.ensure()
+    INDEXES.ensure(exclude_id=appeal.pk)
     plain = _plain(appeal)
     with INDEXES.lock:
         duplicates = INDEXES.duplicates.check(plain, limit=5)
@@ -279,8 +280,8 @@ def score_reply(appeal: Appeal, reply) -> None:
     from .reply_quality import score_reply as score
 
     cal = WorkCalendar.current()
-    result = score(appeal_text=f"{appeal.title}\n{appeal.content}", reply_text=reply.text,
+    result = score(appeal_text=appeal.content, reply_text=reply.text, appeal_title=appeal.title,
                    appeal_time=appeal.received_at, reply_time=reply.created_at,
                    workdays=lambda a, b: cal.workdays_between(a, b))
-    reply.quality = result if isinstance(result, dict) else getattr(result, "__dict__", {})
+    reply.quality = result.as_row()
     reply.save(update_fields=["quality"])

@@ -97,9 +97,9 @@ def alert_action(request, pk: int):
             messages.success(request, "已签收预警")
         else:
             outcome = {"convert": Alert.State.CONVERTED, "dismiss": Alert.State.DISMISSED}.get(action, "")
-            if action == "convert":
-                note = f"{request.POST.get('target', '')}：{note}".strip("：")
+            if action == "convert" and note.strip():
                 alert.converted_to = request.POST.get("target", "")[:100]
+                note = f"转为{alert.converted_to}：{note.strip()}"
             services.close_alert(alert, request.user, outcome, note)
             messages.success(request, "已处置预警")
     except (ActionRefused, FieldErrors) as exc:
