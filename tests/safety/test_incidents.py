@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import gzip
 
 import pytest
@@ -59,18 +60,24 @@ def make_incident(analyst):
     return make
 
 
-def toronto_subset(tmp_path, shared_data, start: str, end: str, name="subset.csv"):
-    """The Toronto rows whose occurrence date lies in [start, end] (ISO), as a small CSV."""
-    out = tmp_path / name
-    with gzip.open(shared_data / "crime-toronto" / "toronto_mci_2014_2019.csv.gz", "rt", encoding="utf-8-sig") as src, \
-            open(out, "w", newline="", encoding="utf-8") as dst:
+@functools.lru_cache(maxsize=2)
+def _toronto_year(path: str, year: str) -> tuple[list[str], list[list[str]]]:
+    """Header and the rows of one year of the Toronto file (read once per test session)."""
+    with gzip.open(path, "rt", encoding="utf-8-sig") as src:
         reader = csv.reader(src)
+        header = next(reader)
+        return header, [row for row in reader if row[0].startswith(year)]
+
+
+def toronto_subset(tmp_path, shared_data, start: str, end: str, name="subset.csv"):
+    """The Toronto rows whose occurrence date lies in [start, end] (ISO, one year), as a small CSV."""
+    header, rows = _toronto_year(str(shared_data / "crime-toronto" / "toronto_mci_2014_2019.csv.gz"), start[:4])
+    lo, hi = start.replace("-", "/"), end.replace("-", "/")
+    out = tmp_path / name
+    with open(out, "w", newline="", encoding="utf-8") as dst:
         writer = csv.writer(dst)
-        writer.writerow(next(reader))
-        lo, hi = start.replace("-", "/"), end.replace("-", "/")
-        for row in reader:
-            if lo <= row[0][:10] <= hi:
-                writer.writerow(row)
+        writer.writerow(header)
+        writer.writerows(row for row in rows if lo <= row[0][:10] <= hi)
     return out
 
 
