@@ -31,6 +31,7 @@ import datetime as dt
 import gzip
 import io
 import math
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -171,15 +172,30 @@ def placeholder_coords(lats: np.ndarray, lons: np.ndarray, min_share: float = 0.
     return round_pt & big
 
 
+def _date_key(raw: str) -> str:
+    """The part of a timestamp that decides its calendar date (see :func:`parse_date`)."""
+    s = raw.strip()
+    if len(s) >= 10 and s[4:5] in ("-", "/") and s[7:8] in ("-", "/"):
+        return s[:10]
+    return s.split(" ")[0].split("T")[0]
+
+
+def _coords(texts: list[str]) -> np.ndarray:
+    """Floats of a column, NaN where unparseable; numpy's C parser first, per item if that fails."""
+    try:
+        return np.array(texts, dtype=float)
+    except ValueError:
+        return np.array([_parse_coord(t) for t in texts], dtype=float)
+
+
 def read_incidents(path, lat: str, lon: str, date: str, extra: Iterable[str] = ()) -> IncidentTable:
     """Read a CSV (optionally .gz), keeping rows with a usable place and date.
 
-    Skipped: missing or unparseable coordinates, (0, 0) or any zero coordinate, coordinates out of
-    range, placeholder points (see :func:`placeholder_coords`), unparseable dates. Raises KeyError
-    naming the first missing column.
+    Skipped: missing or unparseable coordinates (and rows too short to hold them), (0, 0) or any
+    zero coordinate, coordinates out of range, placeholder points (see :func:`placeholder_coords`),
+    unparseable dates. Raises KeyError naming the first missing column.
     """
     extra = list(extra)
-    lats, lons, dates, ext = [], [], [], {c: [] for c in extra}
     skipped = {"bad_coords": 0, "zero_coords": 0, "bad_date": 0, "placeholder_coords": 0}
     with _open_text(path) as fh:
         reader = csv.reader(fh)
@@ -192,45 +208,36 @@ def read_incidents(path, lat: str, lon: str, date: str, extra: Iterable[str] = (
             if col not in header:
                 raise KeyError(col)
             idx[col] = header.index(col)
-        i_lat, i_lon, i_date = idx[lat], idx[lon], idx[date]
-        width = max(idx.values()) + 1
-        cache: dict[str, dt.date | None] = {}
+        cols = [idx[lat], idx[lon], idx[date], *(idx[c] for c in extra)]
+        width = max(cols) + 1
+        pick = operator.itemgetter(*cols)
+        rows, short = [], 0
         for row in reader:
-            if len(row) < width:
-                if not row:
-                    continue
-                skipped["bad_coords"] += 1
-                continue
-            y, x = _parse_coord(row[i_lat]), _parse_coord(row[i_lon])
-            if math.isnan(y) or math.isnan(x) or abs(y) > 90 or abs(x) > 180:
-                skipped["bad_coords"] += 1
-                continue
-            if y == 0 or x == 0:
-                skipped["zero_coords"] += 1
-                continue
-            raw = row[i_date]
-            key = raw[:10] if len(raw) >= 10 and raw[4:5] in ("-", "/") else raw
-            if key in cache:
-                d = cache[key]
-            else:
-                d = cache[key] = parse_date(raw)
-            if d is None:
-                skipped["bad_date"] += 1
-                continue
-            lats.append(y)
-            lons.append(x)
-            dates.append(d)
-            for c in extra:
-                ext[c].append(row[idx[c]])
-    lat_a, lon_a = np.array(lats, float), np.array(lons, float)
-    date_a = np.array(dates, dtype="datetime64[D]") if dates else np.zeros(0, "datetime64[D]")
-    ph = placeholder_coords(lat_a, lon_a)
-    if ph.any():
-        skipped["placeholder_coords"] = int(ph.sum())
-        keep = ~ph
-        lat_a, lon_a, date_a = lat_a[keep], lon_a[keep], date_a[keep]
-        ext = {c: [v for v, k in zip(vals, keep) if k] for c, vals in ext.items()}
-    return IncidentTable(lat_a, lon_a, date_a, ext, {k: v for k, v in skipped.items() if v})
+            if len(row) >= width:
+                rows.append(pick(row))
+            elif row:
+                short += 1
+    skipped["bad_coords"] += short
+    columns = list(zip(*rows)) if rows else [[] for _ in cols]
+    lat_a, lon_a = _coords(list(columns[0])), _coords(list(columns[1]))
+    keys = [_date_key(t) for t in columns[2]]
+    parsed = {k: parse_date(k) for k in dict.fromkeys(keys)}
+    nat = np.datetime64("NaT", "D")
+    date_a = np.array([parsed[k] or nat for k in keys], dtype="datetime64[D]") if keys else np.zeros(0, "datetime64[D]")
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(lat_a) | ~np.isfinite(lon_a) | (np.abs(lat_a) > 90) | (np.abs(lon_a) > 180)
+    zero = ~bad & ((lat_a == 0) | (lon_a == 0))
+    no_date = ~bad & ~zero & np.isnat(date_a)
+    keep = ~(bad | zero | no_date)
+    skipped["bad_coords"] += int(bad.sum())
+    skipped["zero_coords"] = int(zero.sum())
+    skipped["bad_date"] = int(no_date.sum())
+    ph = np.zeros(len(keep), bool)
+    ph[keep] = placeholder_coords(lat_a[keep], lon_a[keep])
+    skipped["placeholder_coords"] = int(ph.sum())
+    keep &= ~ph
+    ext = {c: [v for v, k in zip(columns[3 + j], keep) if k] for j, c in enumerate(extra)}
+    return IncidentTable(lat_a[keep], lon_a[keep], date_a[keep], ext, {k: v for k, v in skipped.items() if v})
 
 
 # ---------------------------------------------------------------------------------------------
