@@ -17,11 +17,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .hotspots import (HotspotParams, IncidentTable, Utm, cells_to_geojson, forecast_hotspots,  # noqa: F401
+from .hotspots import (HotspotParams, IncidentTable, Utm, cells_to_geojson, forecast_hotspots,
                        parse_date, read_incidents)
-from .patrol import cell_hour_profiles, expected_by_window, make_units, plan_patrols, shift_windows, window_shares  # noqa: F401
-from .patterns import (active_flags, density_grid, hour_profile, hour_weekday_matrix,  # noqa: F401
+from .patrol import cell_hour_profiles, expected_by_window, make_units, plan_patrols, shift_windows, window_shares
+from .patterns import (active_flags, density_grid, hour_profile, hour_weekday_matrix,
                        monthly_trend, near_repeat_areas, near_repeat_flags, premises_breakdown)
+
+__all__ = [
+    "HotspotParams", "IncidentTable", "Utm", "cells_to_geojson", "forecast_hotspots", "parse_date", "read_incidents",
+    "cell_hour_profiles", "expected_by_window", "make_units", "plan_patrols", "shift_windows", "window_shares",
+    "active_flags", "density_grid", "hour_profile", "hour_weekday_matrix", "monthly_trend", "near_repeat_areas",
+    "near_repeat_flags", "premises_breakdown", "SIGNIFICANCE_RULE", "bulletin_stats", "patrol_plan_from_forecast",
+]
 
 SIGNIFICANCE_RULE = (
     "A day's count n is compared with the mean m of the 28 days before it (floored at 1/28, i.e. one "

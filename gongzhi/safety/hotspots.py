@@ -268,7 +268,8 @@ def _to_days(dates) -> np.ndarray:
         return arr.astype("datetime64[D]").astype(np.int64)
     if arr.dtype.kind in "iu":
         return arr.astype(np.int64)
-    return np.array([np.datetime64(d, "D") for d in arr], dtype="datetime64[D]").astype(np.int64)
+    out = [d.date() if isinstance(d, dt.datetime) else (d[:10] if isinstance(d, str) else d) for d in arr.tolist()]
+    return np.array(out, dtype="datetime64[D]").astype(np.int64)
 
 
 def is_snapped(x: np.ndarray, y: np.ndarray, params: HotspotParams = HotspotParams()) -> bool:
