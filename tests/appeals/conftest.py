@@ -7,12 +7,6 @@ from gongzhi.appeals.models import Status
 REPLY = "经核查，电梯主板损坏，已督促物业更换，现已恢复运行，感谢您的监督。"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The org fixture creates a dozen accounts per test; Argon2 is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def in_state(org, make_appeal):
     """in_state(status) -> an appeal of org.housing's category, brought there by the services."""
