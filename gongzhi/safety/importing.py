@@ -190,6 +190,9 @@ def import_incidents(path, preset: str | Preset, *, actor=None, batch_size: int 
     preset = PRESETS[preset] if isinstance(preset, str) else preset
     path = Path(path)
     report = ImportReport()
+    from .services import ensure_default_types
+
+    ensure_default_types()
     types = {t.code: t for t in IncidentType.objects.all()}
     missing = sorted(set(preset.type_map.values()) - set(types))
     if missing:

@@ -113,6 +113,22 @@ def _clean_point(lat, lon) -> tuple[float | None, float | None]:
 
 # ---------------------------------------------------------------- incidents
 
+def ensure_default_types() -> int:
+    """Create the default taxonomy nodes that are missing (the data migration's list); returns how
+    many were created. Existing nodes, renamed or not, are left alone."""
+    import importlib
+
+    defaults = importlib.import_module("gongzhi.safety.migrations.0002_default_incident_types").DEFAULT_TYPES
+    by_code = {t.code: t for t in IncidentType.objects.all()}
+    made = 0
+    for code, name, parent, notable, near_repeat, order in defaults:
+        if code not in by_code:
+            by_code[code] = IncidentType.objects.create(code=code, name=name, parent=by_code.get(parent),
+                                                        notable=notable, near_repeat=near_repeat, order=order)
+            made += 1
+    return made
+
+
 def create_incident(actor, *, type: IncidentType, occurred_at: dt.datetime, lat=None, lon=None, address: str = "",
                     premises: str = Premises.UNKNOWN, summary: str = "", region: Region | None = None,
                     reported_at: dt.datetime | None = None, status: str = IncidentStatus.REPORTED,

@@ -13,8 +13,9 @@
 
   function chart(el) {
     if (!window.echarts || !el) return null;
-    const c = window.echarts.init(el);
+    const c = window.echarts.init(el, null, { renderer: "svg" });
     window.addEventListener("resize", () => c.resize());
+    c.on("finished", () => { el.dataset.rendered = "1"; });
     return c;
   }
 
@@ -128,7 +129,9 @@
       const draw = drawers[el.dataset.map];
       if (!data || !draw) return;
       const map = baseMap(el);
-      if (map) draw(map, data);
+      if (!map) return;
+      draw(map, data);
+      el.dataset.rendered = "1";
     });
   }
 
