@@ -7,7 +7,8 @@ index window (365 days) is a repeated posting when either
       new user id and campaigns of one title by several neighbours), or
   G2  the exact Jaccard similarity of the character 3-grams of subject+details, computed over all
       9.4 million pairs by a sparse matrix product, is at least 0.5, and the two texts do not name
-      different specific places (if both name a 小区/road/school/company, they share one).
+      different specific places (if both name a 小区/road/school/company, they share one; a name
+      inside a longer one counts as shared: 惟盛园 / 惟盛园安置小区).
 How the rules were checked by hand (2026-11-25): 25 random pairs from G2 with different subjects
 were read: 23 are the same person or neighbours re-posting the same problem; the 2 exceptions were
 template complaints about different 小区 (润芳园 vs 魅力之城 油烟) which the place condition removes.
@@ -39,7 +40,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from gongzhi.triage.duplicates import (Appeal, DuplicateIndex, normalise_text, parse_time,  # noqa: E402
                                        shingle_hashes)
-from gongzhi.triage.places import extract_places, place_keys  # noqa: E402
+from gongzhi.triage.places import extract_places, place_keys, shared_places  # noqa: E402
 
 SHARED = Path(os.environ.get("GONGZHI_SHARED_DIR", REPO_ROOT.parent / "shared"))
 DATA = SHARED / "data" / "appeals-zh"
@@ -73,7 +74,7 @@ def gold_pairs(appeals: list[Appeal], places: list[set[str]]) -> tuple[set, set,
         if abs(stamps[i] - stamps[j]) > WINDOW_DAYS * 86400:
             continue
         jac = v / (sizes[i] + sizes[j] - v)
-        if jac >= 0.5 and not (places[i] and places[j] and not places[i] & places[j]):
+        if jac >= 0.5 and not (places[i] and places[j] and not shared_places(places[i], places[j])):
             g2.add((appeals[i].id, appeals[j].id) if appeals[i].id < appeals[j].id else (appeals[j].id, appeals[i].id))
     by_title: dict[str, list[int]] = {}
     for i, a in enumerate(appeals):

@@ -21,7 +21,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .places import extract_places, place_keys
+from .places import extract_places, place_keys, shared_places
 
 __all__ = ["Appeal", "DuplicateCandidate", "DuplicateIndex", "MinHasher", "parse_time", "normalise_user",
            "normalise_text", "shingle_hashes", "exact_jaccard"]
@@ -264,7 +264,7 @@ class DuplicateIndex:
         for idx, sim in zip(pool.tolist(), sims.tolist()):
             if self._ids[idx] == own:
                 continue
-            shared = place_set & self._places[idx]
+            shared = shared_places(place_set, self._places[idx])
             places_clash = bool(place_set) and bool(self._places[idx]) and not shared
             why = []
             if idx in same_user_set:
@@ -290,7 +290,7 @@ class DuplicateIndex:
         for idx in np.nonzero(sims >= self.threshold)[0].tolist():
             if self._ids[idx] == str(appeal.id):
                 continue
-            if place_set and self._places[idx] and not (place_set & self._places[idx]):
+            if place_set and self._places[idx] and not shared_places(place_set, self._places[idx]):
                 continue
             out.append(DuplicateCandidate(self._ids[idx], float(sims[idx]), ["near_duplicate"]))
         return out

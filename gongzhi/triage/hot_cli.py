@@ -31,8 +31,8 @@ def register(subparsers) -> None:
     hot.add_argument("--support", help="support votes column (e.g. 点赞数)")
     hot.add_argument("--out", required=True, help="member table HOT.csv; the issue table goes to HOT.issues.csv")
     hot.add_argument("--min-size", type=int, default=2, help="smallest issue written (default 2)")
-    hot.add_argument("--window-days", type=float, default=60,
-                     help="an issue takes appeals up to this many days after its last one (default 60)")
+    hot.add_argument("--window-days", type=float, default=90,
+                     help="an issue takes appeals up to this many days after its last one (default 90)")
     hot.set_defaults(func=run_hot_issues)
 
     rq = subparsers.add_parser("reply-quality", help="score official replies", description=REPLY_HELP)

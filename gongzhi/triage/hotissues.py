@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from .duplicates import Appeal, normalise_user
-from .places import Place, extract_places, normalise
+from .places import Place, extract_places, normalise, shared_places
 
 __all__ = ["HotIssue", "HotIssueIndex", "GroupSignal", "Alert", "AlertThresholds", "group_signals",
            "alert_checks", "tokenize", "appeal_tokens"]
@@ -236,14 +236,15 @@ def alert_checks(issue: HotIssue, thresholds: AlertThresholds | None = None, now
 # --------------------------------------------------------------------------------------------
 # 街道 and 镇 are administrative areas: sharing one does not make two problems the same place.
 _SPECIFIC = {"road", "community", "school", "company", "hospital"}
+_PHYSICAL = {"road", "community", "school", "hospital"}
 
 
 class HotIssueIndex:
     """Incremental clustering of appeals into hot issues."""
 
-    def __init__(self, window_days: float = 60, join_threshold: float = 0.3, place_bonus: float = 0.2,
+    def __init__(self, window_days: float = 90, join_threshold: float = 0.3, place_bonus: float = 0.1,
                  place_penalty: float = 0.2, max_terms: int = 40, probe_terms: int = 8,
-                 merge_threshold: float | None = 0.5):
+                 merge_threshold: float | None = 0.5, merge_place_bonus: float = 0.15):
         self.window = timedelta(days=window_days)
         self.join_threshold = join_threshold
         self.place_bonus = place_bonus
@@ -251,6 +252,7 @@ class HotIssueIndex:
         self.max_terms = max_terms
         self.probe_terms = probe_terms
         self.merge_threshold = merge_threshold
+        self.merge_place_bonus = merge_place_bonus
         self.reset()
 
     def reset(self) -> None:
@@ -285,6 +287,7 @@ class HotIssueIndex:
             self._n_docs += 1
         vec = self._vector(tokens)
         specific = {p.key for p in places if p.kind in _SPECIFIC}
+        physical = {p.key for p in places if p.kind in _PHYSICAL}
         districts = {p.key for p in places if p.kind == "district"}
         when = appeal.time
 
@@ -305,7 +308,12 @@ class HotIssueIndex:
             issue_specific = issue.core_places(_SPECIFIC)
             score = topic * (1.0 - 0.5 * gap / self.window.total_seconds())
             if specific and issue_specific:
-                score += self.place_bonus if specific & issue_specific else -self.place_penalty
+                if shared_places(specific, issue_specific):
+                    score += self.place_bonus
+                elif physical and issue.core_places(_PHYSICAL):
+                    # Companies only earn the bonus: appeals name developers, banks and property
+                    # firms in passing, so a different company is no proof of a different problem.
+                    score -= self.place_penalty
             issue_districts = issue.core_places({"district"})
             if districts and issue_districts and not districts & issue_districts:
                 score -= self.place_penalty / 2
@@ -392,11 +400,14 @@ class HotIssueIndex:
                     continue
                 if other.start - issue.end > self.window or issue.start - other.end > self.window:
                     continue
-                mine, theirs = issue.core_places(_SPECIFIC), other.core_places(_SPECIFIC)
-                if mine and theirs and not mine & theirs:
+                mine, theirs = issue.core_places(_PHYSICAL), other.core_places(_PHYSICAL)
+                shared = shared_places(mine, theirs)
+                if mine and theirs and not shared:
                     continue
                 dot = sum(w * other.centroid.get(t, 0.0) for t, w in issue.centroid.items())
                 cos = dot / ((math.sqrt(issue.norm2) * math.sqrt(other.norm2)) or 1.0)
+                if shared:
+                    cos += self.merge_place_bonus
                 if cos > best_score:
                     best, best_score = cid, cos
             if best is not None:

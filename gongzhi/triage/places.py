@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Place", "extract_places", "place_keys", "normalise"]
+__all__ = ["Place", "extract_places", "place_keys", "shared_places", "normalise"]
 
 
 @dataclass(frozen=True)
@@ -195,3 +195,14 @@ SPECIFIC_KINDS = frozenset({"street", "road", "community", "school", "company", 
 def place_keys(places: list[Place], specific_only: bool = True) -> set[str]:
     """Keys used to compare two appeals' places."""
     return {p.key for p in places if not specific_only or p.kind in SPECIFIC_KINDS}
+
+
+def shared_places(a: set[str], b: set[str]) -> set[str]:
+    """Keys of ``a`` that match one of ``b``, where a name inside a longer one matches
+    ("经济学院" and "涉外经济学院", "惟盛园" and "惟盛园安置小区")."""
+    if not a or not b:
+        return set()
+    exact = a & b
+    if len(exact) == len(a):
+        return exact
+    return exact | {x for x in a - exact if len(x) >= 3 and any(len(y) >= 3 and (x in y or y in x) for y in b)}
