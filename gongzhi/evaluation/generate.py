@@ -8,7 +8,7 @@ aggregated from the facts, so the dashboards are exact right after a load.
 from __future__ import annotations
 
 import datetime as dt
-import io
+import itertools
 import queue
 import threading
 import time
@@ -120,10 +120,9 @@ class Calendar:
         return np.where(end_local <= start_local, 0.0, out)
 
 
-def _ts(seconds_utc: np.ndarray) -> list:
-    """UTC epoch seconds -> ISO strings for COPY (None for NaT encoded as -1)."""
-    arr = seconds_utc.astype("datetime64[s]").astype(str)
-    return [None if s < 0 else a + "+00" for a, s in zip(arr.tolist(), seconds_utc.tolist())]
+def _ts(seconds_utc: np.ndarray) -> np.ndarray:
+    """UTC epoch seconds -> timestamp strings for COPY."""
+    return np.char.add(seconds_utc.astype("datetime64[s]").astype(str), "+00").astype(object)
 
 
 def generate_chunk(rng: np.random.Generator, org: Org, cal: Calendar, start_id: int, n: int, t0: int, t1: int,
@@ -237,59 +236,85 @@ def _tsv(value) -> str:
     return str(value)
 
 
+def _strs(values: np.ndarray) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(map(str, values.tolist()))
+    return out
+
+
+def _pick(mask: np.ndarray, yes: np.ndarray, no: str = N) -> np.ndarray:
+    out = np.full(len(mask), no, dtype=object)
+    out[mask] = yes[mask]
+    return out
+
+
 def chunk_rows(c: dict, names: dict[int, str]) -> tuple[list[str], list[str], list[str], list[str]]:
-    """TSV lines for COPY (appeal, assignment, event, fact)."""
+    """TSV lines for COPY (appeal, assignment, event, fact), built column-wise with numpy."""
     n = len(c["ids"])
-    rec, disp, ackdue = _ts(c["received"]), _ts(c["dispatched"]), _ts(c["ack_due"])
-    acked, due, rep, clo = _ts(c["acked"]), _ts(c["due"]), _ts(c["replied"]), _ts(c["closed_at"])
-    cat_name = names
-    appeals, assigns, events = [], [], []
-    ids = c["ids"].tolist()
-    status = c["status"].tolist()
-    for k in range(n):
-        aid, st = ids[k], status[k]
-        cat = int(c["cats"][k])
-        is_d, is_a, is_r, is_c = (bool(c["is_dispatched"][k]), bool(c["is_acked"][k]), bool(c["is_replied"][k]),
-                                  bool(c["is_closed"][k]))
-        dept = int(c["depts"][k])
-        title = f"{cat_name.get(cat, '诉求')}问题反映"
-        phone = f"1{3 + aid % 7}{aid % 1000000000:09d}"
-        appeals.append("\t".join((
-            str(aid), f"BK{aid:010d}", "0" * 64, "phone" if aid % 3 else "web", title,
-            f"{title}：群众反映{cat_name.get(cat, '')}相关情况，请尽快处理。", str(cat),
-            "urgent" if c["urgent"][k] else "normal", st, "on_track", "", f"{c['lat'][k]:.6f}", f"{c['lon'][k]:.6f}",
-            str(int(c["comms"][k])), str(int(c["grids"][k])), "f", NAMES[aid % 10] + "先生", phone, "",
-            str(dept) if is_d else N, rec[k], ackdue[k] if is_d else N, due[k], disp[k] if is_d else N,
-            acked[k] if is_a else N, rep[k] if is_r else N, clo[k] if is_c else (rec[k] if st == "merged" else N),
-            c["satisfaction"][k], ("t" if c["resolved"][k] else "f") if is_r else N,
-            "1" if c["reopened"][k] else "0", "1" if c["returned"][k] else "0", "0", "f",
-            str(int(c["targets"][k])) if st == "merged" else N, "0", "{}", "bench", "", rec[k])))
-        events.append(f"{aid}\treceived\t系统\t{N}\t\treceived\t通过电话受理\tt\t{{}}\t{rec[k]}")
-        if st == "merged":
-            events.append(f"{aid}\tmerged\t系统\t{N}\treceived\tmerged\t合并办理\tt\t{{}}\t{rec[k]}")
-            continue
-        if is_d:
-            state = "done" if is_r else ("acknowledged" if is_a else "pending")
-            assigns.append("\t".join((str(aid), str(dept), "lead", state, disp[k], ackdue[k], due[k],
-                                      acked[k] if is_a else N, rep[k] if is_r else N, "", "")))
-            events.append(f"{aid}\tdispatched\t系统\t{dept}\treceived\tdispatched\t已派单\tt\t{{}}\t{disp[k]}")
-        if is_a:
-            events.append(f"{aid}\tacknowledged\t系统\t{dept}\tdispatched\thandling\t已签收\tt\t{{}}\t{acked[k]}")
-        if is_r:
-            events.append(f"{aid}\treplied\t系统\t{dept}\thandling\treplied\t已答复\tt\t{{}}\t{rep[k]}")
-        if is_c:
-            events.append(f"{aid}\trated\t系统\t{N}\treplied\treplied\t评价\tt\t{{}}\t{clo[k]}")
-            events.append(f"{aid}\tclosed\t系统\t{N}\treplied\tclosed\t已办结\tt\t{{}}\t{clo[k]}")
+    ts = {k: _ts(c[k]) for k in ("received", "dispatched", "ack_due", "acked", "due",
+                                                          "replied", "closed_at")}
+    ids = c["ids"]
+    ids_s = _strs(ids)
+    status = c["status"].astype(object)
+    is_d, is_a, is_r, is_c = c["is_dispatched"], c["is_acked"], c["is_replied"], c["is_closed"]
+    merged = status == "merged"
+    dept_s = _strs(c["depts"])
+    cat_titles = {k: f"{v}问题反映" for k, v in names.items()}
+    titles = np.array([cat_titles.get(int(k), "诉求问题反映") for k in c["cats"]], dtype=object)
+    contents = titles + "：群众反映相关情况，请尽快处理。"
+    phones = np.char.add(np.char.add("1", _strs(3 + ids % 7).astype(str)),
+                         np.char.zfill(_strs(ids % 1000000000).astype(str), 9)).astype(object)
+    tracking = np.char.add("BK", np.char.zfill(ids_s.astype(str), 10)).astype(object)
+    appellant = np.array([NAMES[i] + "先生" for i in range(10)], dtype=object)[ids % 10]
+    channel = np.where(ids % 3 == 0, "web", "phone").astype(object)
+    urgency = np.where(c["urgent"], "urgent", "normal").astype(object)
+    lat = np.char.mod("%.6f", c["lat"]).astype(object)
+    lon = np.char.mod("%.6f", c["lon"]).astype(object)
+    resolved = _pick(is_r, np.where(c["resolved"], "t", "f").astype(object))
+    closed = _pick(is_c, ts["closed_at"])
+    closed[merged] = ts["received"][merged]
+    const = itertools.repeat
+    cols = [ids_s, tracking, const("0" * 64), channel, titles, contents, _strs(c["cats"]), urgency, status,
+            const("on_track"), const(""), lat, lon, _strs(c["comms"]), _strs(c["grids"]), const("f"), appellant,
+            phones, const(""), _pick(is_d, dept_s), ts["received"], _pick(is_d, ts["ack_due"]), ts["due"],
+            _pick(is_d, ts["dispatched"]), _pick(is_a, ts["acked"]), _pick(is_r, ts["replied"]), closed,
+            c["satisfaction"].astype(object), resolved, np.where(c["reopened"], "1", "0").astype(object),
+            np.where(c["returned"], "1", "0").astype(object), const("0"), const("f"),
+            _pick(merged, _strs(c["targets"])), const("0"), const("{}"), const("bench"), const(""), ts["received"]]
+    appeals = list(map("\t".join, zip(*cols)))
+
+    d = is_d
+    state = np.where(is_r, "done", np.where(is_a, "acknowledged", "pending")).astype(object)
+    acols = [ids_s[d], dept_s[d], const("lead"), state[d], ts["dispatched"][d], ts["ack_due"][d], ts["due"][d],
+             _pick(is_a, ts["acked"])[d], _pick(is_r, ts["replied"])[d], const(""), const("")]
+    assigns = list(map("\t".join, zip(*acols)))
+
+    events = []
+
+    def add(mask, kind, dept, frm, to, note, at):
+        cols = [ids_s[mask], const(kind), const("系统"), dept[mask] if isinstance(dept, np.ndarray) else const(dept),
+                const(frm), const(to), const(note), const("t"), const("{}"), at[mask]]
+        events.extend(map("\t".join, zip(*cols)))
+
+    add(np.ones(n, dtype=bool), "received", N, "", "received", "通过电话受理", ts["received"])
+    add(merged, "merged", N, "received", "merged", "合并办理", ts["received"])
+    add(is_d, "dispatched", dept_s, "received", "dispatched", "已派单", ts["dispatched"])
+    add(is_a, "acknowledged", dept_s, "dispatched", "handling", "已签收", ts["acked"])
+    add(is_r, "replied", dept_s, "handling", "replied", "已答复", ts["replied"])
+    add(is_c, "rated", N, "replied", "replied", "评价", ts["closed_at"])
+    add(is_c, "closed", N, "replied", "closed", "已办结", ts["closed_at"])
+
     f = c["facts"]
-    cols = [f[name] for name in FACT_COLS]
-    facts = []
-    for row in zip(*[col.tolist() for col in cols]):
-        row = list(row)
-        if row[2] == -1:
-            row[2] = N
-        if row[-1] == -1:
-            row[-1] = N
-        facts.append("\t".join(map(str, row)))
+    fcols = []
+    for name in FACT_COLS:
+        col = f[name]
+        if name in ("department_id", "handled_centi"):
+            fcols.append(_pick(col != -1, _strs(col)))
+        elif name == "month":
+            fcols.append(np.asarray(col, dtype=object))
+        else:
+            fcols.append(_strs(np.asarray(col)))
+    facts = list(map("\t".join, zip(*fcols)))
     return appeals, assigns, events, facts
 
 
