@@ -78,7 +78,7 @@ def normalise_user(user) -> str | None:
     if not text or text.lower() in ("nan", "none", "匿名", "anonymous"):
         return None
     digits = re.sub(r"\D", "", text)
-    if len(digits) >= 7 and len(digits) >= len(re.sub(r"[\s+\-()]", "", text)) - 1:
+    if len(digits) >= 7 and re.fullmatch(r"[\d\s+\-()]+", text):
         return "tel:" + digits[-11:]
     return "id:" + text.lower()
 

@@ -136,13 +136,8 @@ class HotIssue:
     def size(self) -> int:
         return len(self.members)
 
-    @property
-    def start(self) -> datetime | None:
-        return min(self.times) if self.times else None
-
-    @property
-    def end(self) -> datetime | None:
-        return max(self.times) if self.times else None
+    start: datetime | None = None
+    end: datetime | None = None
 
     @property
     def distinct_people(self) -> int:
@@ -345,6 +340,8 @@ class HotIssueIndex:
         issue.titles.append(appeal.title or appeal.text[:40])
         if appeal.time is not None:
             issue.times.append(appeal.time)
+            issue.start = appeal.time if issue.start is None else min(issue.start, appeal.time)
+            issue.end = appeal.time if issue.end is None else max(issue.end, appeal.time)
         user = normalise_user(appeal.user)
         if user:
             issue.users.add(user)
@@ -417,6 +414,8 @@ class HotIssueIndex:
         into.members += issue.members
         into.titles += issue.titles
         into.times += issue.times
+        if into.times:
+            into.start, into.end = min(into.times), max(into.times)
         into.users |= issue.users
         into._anonymous += issue._anonymous
         into.support += issue.support

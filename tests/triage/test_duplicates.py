@@ -70,6 +70,7 @@ def test_the_same_phone_outside_the_window_is_not_shown():
 def test_phone_numbers_compare_by_digits_and_accounts_as_written():
     assert normalise_user("+86 138-0000-0001") == normalise_user("13800000001")
     assert normalise_user("A00031618") != normalise_user("A00031619")
+    assert normalise_user("A00031618") != normalise_user("B00031618")  # accounts are not phone numbers
     assert normalise_user("") is None and normalise_user(None) is None
 
 
