@@ -21,8 +21,8 @@ def test_an_appeal_from_submission_to_a_closed_case_on_the_board(page, login, sh
     page.fill("#id_title", "东湖社区3栋电梯故障两个月无人维修")
     page.fill("#id_content", "3栋电梯从九月起一直停运，物业说等配件，老人上下楼非常困难，请尽快解决。")
     page.fill("#id_location_text", "东湖社区3栋")
-    east_grid = page.locator(".leaflet-interactive").first  # grid outlines drawn from the JSON endpoint
-    east_grid.click()
+    page.locator("#map[data-ready='1']").wait_for()  # grid outlines drawn from the JSON endpoint
+    page.locator(".leaflet-interactive").first.click()  # the east grid
     expect(page.locator("#map-hint")).to_contain_text("已选位置")
     page.fill("#id_appellant_name", "张三")
     page.fill("#id_appellant_phone", "13812345678")

@@ -46,8 +46,9 @@
         poly.addTo(map);
         layers.push(poly);
       });
-      if (layers.length) { map.fitBounds(L.featureGroup(layers).getBounds(), { padding: [10, 10] }); }
+      if (layers.length) { map.fitBounds(L.featureGroup(layers).getBounds(), { padding: [10, 10], animate: false }); }
       if (lat && lon && lat.value && lon.value) { place(L.latLng(parseFloat(lat.value), parseFloat(lon.value))); }
+      el.dataset.ready = "1";
     });
     map.on("click", function (e) { place(e.latlng); });
   }
