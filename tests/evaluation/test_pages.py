@@ -194,3 +194,28 @@ def test_download_page_serves_the_export(client, org, make_appeal, settings, tmp
     r = client.get("/evaluation/opendata/appeals-latest.json")
     assert r.status_code == 200
     assert client.get("/evaluation/opendata/..%2Fsecret").status_code == 404
+
+
+def test_a_scheme_with_other_weights_changes_the_satisfaction_rate_and_quarters_add_up(client, org, history):
+    from gongzhi.evaluation.models import EvaluationScheme
+
+    month = timezone.localdate().replace(day=1)
+    default = {r.unit_id: r for r in ev.ranking("department", month)["rows"]}
+    assert default[org.housing.pk].values["satisfaction_rate"] == 1.0  # satisfied + basic, weights 1 and 1
+    strict = EvaluationScheme.objects.create(name="严格口径", scope_kind="department", period="quarter",
+                                             satisfied_weight=1.0, basic_weight=0.5)
+    rows = {r.unit_id: r for r in ev.ranking("department", month, strict)["rows"]}
+    assert rows[org.housing.pk].values["satisfaction_rate"] == 0.75
+    assert rows[org.housing.pk].values["appeals"] == 3  # the quarter holds this month's appeals
+    c = client_for(client, org, "leader")
+    page = c.get(f"/evaluation/rankings/?scheme={strict.pk}").content.decode()
+    assert "严格口径" in page and "75.0%" in page
+
+
+def test_a_dissatisfied_phone_rating_reopens_the_appeal(client, org, history):
+    c = client_for(client, org, "operator")
+    services.reply(history["c"], org.handler_housing, "已联系物业清理楼道堆物，问题已解决。")
+    c.post("/evaluation/follow-up/", {"appeal": history["c"].pk, "outcome": "rated", "satisfaction": "dissatisfied",
+                                      "resolved": "no"})
+    history["c"].refresh_from_db()
+    assert history["c"].status == "dispatched" and history["c"].reopen_count == 1
