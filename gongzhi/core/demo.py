@@ -645,7 +645,7 @@ class DemoBuilder:
             anonymous = channel in ("web", "mini_program") and appellant[3] is None and rng.random() < 0.12
             age_days = (self.now - received).total_seconds() / 86400
             r = rng.random()
-            if age_days < 1.5 and r < 0.35:
+            if age_days < 1.5 and r < 0.5:
                 profile = "pending"
             elif r < 0.02:
                 profile = "invalid"
@@ -667,6 +667,8 @@ class DemoBuilder:
             story.dissatisfied_rounds = 0 if s < 0.88 else 1 if s < 0.97 else 3
             stories.append(story)
         stories.sort(key=lambda s: s.received_at)
+        for i, story in enumerate(stories):
+            story.index = i
         # Repeats: about 4% of appeals are the same problem reported again by someone else soon after.
         for story in stories[10:]:
             if rng.random() < 0.04:
@@ -675,6 +677,8 @@ class DemoBuilder:
                 if earlier:
                     story.profile, story.duplicate_of = "duplicate", rng.choice(earlier)
                     story.grid, story.leaf = story.duplicate_of.grid, story.duplicate_of.leaf
+        if stories:
+            stories[-1].profile, stories[-1].duplicate_of = "pending", None  # the newest waits for the dispatcher
         for story in stories:
             self.write(story)
         return stories
@@ -703,6 +707,9 @@ class DemoBuilder:
                 except (svc.ActionRefused, svc.FieldErrors):
                     self.stats[f"refused:{action.__name__}"] += 1
                     self.stats["refused"] += 1  # the appeal moved on meanwhile (e.g. urging a replied one)
+            # Bring the deadline states up to the present.
+            clock.now = self.now
+            svc.sweep_deadlines(now=self.now)
         return self.stats
 
     def department_for(self, story: Story, code: str):
@@ -931,7 +938,6 @@ class DemoBuilder:
 
 def build(appeals: int = 2000, seed: int = 2026, now: dt.datetime | None = None, out=print) -> dict:
     """Build the whole demo city in one transaction; returns counts for the summary."""
-    from gongzhi.appeals import services
     from gongzhi.appeals.models import Appeal, AppealEvent, Status
 
     from .models import Department, Grid, Notification, Region, User
@@ -944,8 +950,6 @@ def build(appeals: int = 2000, seed: int = 2026, now: dt.datetime | None = None,
         out(f"组织架构：{Region.objects.count()} 个区划，{Grid.objects.count()} 个网格，{Department.objects.count()} 个部门，"
             f"{User.objects.count()} 个账号")
         stats = DemoBuilder(city, rng, appeals, now, out).run()
-    # After the historical story: bring deadline states up to the real present.
-    services.sweep_deadlines()
     open_links = {f"/staff/appeals/{pk}/" for pk in Appeal.objects.open().values_list("pk", flat=True)}
     Notification.objects.exclude(link__in=open_links).update(read_at=timezone.now())
     by_status = Counter(Appeal.objects.values_list("status", flat=True))
