@@ -388,3 +388,21 @@ def dismiss_report(actor, report: InformantReport, note: str) -> InformantReport
         report.save(update_fields=["status", "note"])
         audit.record(actor, "informant.report_dismissed", report)
     return report
+
+
+def set_lead_status(actor, lead: Lead, status: str, note: str = "") -> Lead:
+    """An analyst (or the handler) marks a lead verified or closed; the audit log keeps who and why."""
+    from .models import LeadStatus
+
+    if status not in LeadStatus.values:
+        raise FieldErrors({"status": "状态无效"})
+    allowed = (*EDIT_ROLES, Role.INFORMANT_HANDLER)
+    if not (getattr(actor, "is_superuser", False) or scoping.has_role(actor, *allowed)) \
+            or not in_region_scope(actor, lead.region, allowed):
+        raise ActionRefused("您无权处理该线索")
+    with transaction.atomic():
+        old = lead.status
+        lead.status = status
+        lead.save(update_fields=["status"])
+        audit.record(actor, "safety.lead_status", lead, from_status=old, to_status=status, note=note[:300])
+    return lead

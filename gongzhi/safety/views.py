@@ -10,6 +10,7 @@ from functools import wraps
 
 import numpy as np
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,7 +27,7 @@ from gongzhi.core.scoping import get_visible_or_404, has_role
 
 from . import analysis, bulletin as bl, forms, services
 from .models import (
-    Bulletin, Informant, InformantReport, Lead, PoliceIncident, Premises, ReportStatus,
+    Bulletin, Informant, InformantReport, Lead, LeadStatus, PoliceIncident, Premises, ReportStatus,
 )
 
 PREMISES_LABELS = dict(Premises.choices)
@@ -220,10 +221,12 @@ def patterns(request):
 
 @reader_required
 def near_repeat(request):
-    form = forms.NearRepeatForm(request.GET or None)
+    rules = getattr(settings, "GONGZHI", {})
+    defaults = {"radius_m": int(rules.get("NEAR_REPEAT_RADIUS_M", 200)), "window_days": int(rules.get("NEAR_REPEAT_DAYS", 14))}
+    form = forms.NearRepeatForm(request.GET or None, initial=defaults)
     d = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    radius = d.get("radius_m") or 200
-    window = d.get("window_days") or 14
+    radius = d.get("radius_m") or defaults["radius_m"]
+    window = d.get("window_days") or defaults["window_days"]
     qs = PoliceIncident.objects.restrict(request.user).filter(type__near_repeat=True, lat__isnull=False, lon__isnull=False)
     if d.get("region"):
         qs = qs.filter(region__path__startswith=d["region"].path)
@@ -482,4 +485,13 @@ def leads(request):
     if not (services.can_read(request.user) or services.is_informant_handler(request.user)):
         raise PermissionDenied
     qs = Lead.objects.restrict(request.user).select_related("type", "region")
-    return render(request, "safety/leads.html", {"page": Paginator(qs, 50).get_page(request.GET.get("page"))})
+    if request.method == "POST":
+        lead = get_visible_or_404(Lead.objects.all(), request.user, pk=request.POST.get("lead") or 0)
+        try:
+            services.set_lead_status(request.user, lead, request.POST.get("status", ""), request.POST.get("note", ""))
+            messages.success(request, _("线索状态已更新"))
+        except (services.ActionRefused, services.FieldErrors) as exc:
+            messages.error(request, str(exc))
+        return redirect("safety:leads")
+    return render(request, "safety/leads.html", {"page": Paginator(qs, 50).get_page(request.GET.get("page")),
+                                                 "statuses": LeadStatus.choices})

@@ -106,6 +106,9 @@ def test_a_report_can_become_a_lead_or_be_dismissed_with_a_reason(client, analys
     client.force_login(analyst)
     page = client.get("/safety/leads/").content.decode()
     assert informant.alias in page and NAME not in page
+    client.post("/safety/leads/", {"lead": lead.pk, "status": "verified", "note": "已核实"})
+    lead.refresh_from_db()
+    assert lead.status == "verified"
     two = services.record_report(informant_handler, informant, content="传闻")
     with pytest.raises(services.FieldErrors):
         services.dismiss_report(informant_handler, two, "")

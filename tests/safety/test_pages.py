@@ -75,7 +75,7 @@ def test_patterns_page_filters_by_region_scope(client, org, analyst, east_analys
     assert data["total"] == 1 and data["heat"]["all"][0][22] == 1  # a Monday, 22:00
 
 
-def test_near_repeat_flags_the_area_around_recent_break_ins(client, org, analyst):
+def test_near_repeat_flags_the_area_around_recent_break_ins(client, org, analyst, settings):
     def burglary(day, hour, lat, lon):
         return services.create_incident(analyst, type=itype("XS-RSDQ"), lat=lat, lon=lon,
                                         occurred_at=timezone.make_aware(dt.datetime(2026, 3, day, hour)))
@@ -94,6 +94,9 @@ def test_near_repeat_flags_the_area_around_recent_break_ins(client, org, analyst
     assert flags[a.pk]["until"] == "2026-03-17 03:00"
     longer = client.get("/safety/near-repeat/?at=2026-03-14&window_days=14&radius_m=200").content.decode()
     assert old.pk in {f["id"] for f in json_data(longer, "nr-data")}
+    settings.GONGZHI = {**settings.GONGZHI, "NEAR_REPEAT_DAYS": 3}  # the site's default window
+    short = client.get("/safety/near-repeat/?at=2026-03-14").content.decode()
+    assert {f["id"] for f in json_data(short, "nr-data")} == {b.pk, c.pk}
 
 
 def test_forecast_ranks_cells_from_history_before_the_week(client, analyst, toronto_spring):
