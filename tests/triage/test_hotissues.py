@@ -6,8 +6,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from gongzhi.clitools import run_cli
-from gongzhi.triage import hot_cli
 from gongzhi.triage.duplicates import Appeal
 from gongzhi.triage.hotissues import AlertThresholds, HotIssueIndex, alert_checks, group_signals
 
@@ -101,21 +99,18 @@ def write_csv(path, rows, header=("留言编号", "留言用户", "留言主题"
         w.writerows(rows)
 
 
-def triage(argv):
-    return run_cli("gongzhi triage", "test", [hot_cli.register], argv)
-
-
 HOT_ARGS = ["--id", "留言编号", "--text", "留言主题,留言详情", "--time", "留言时间", "--user", "留言用户",
             "--support", "点赞数"]
 
 
-def test_hot_issues_command_writes_exactly_the_member_and_issue_tables(tmp_path):
+def test_hot_issues_command_writes_exactly_the_member_and_issue_tables(tmp_path, triage_cli):
     rows = [(a.id, a.user, a.title, a.time.strftime("%Y/%m/%d %H:%M:%S"), a.text.split("\n", 1)[1], a.support)
             for a in appeals(MIXER + BUS + OTHER)]
     write_csv(tmp_path / "in.csv", rows)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    assert triage(["hot-issues", "--csv", str(tmp_path / "in.csv"), *HOT_ARGS, "--out", str(out_dir / "HOT.csv")]) == 0
+    code, _, err = triage_cli("hot-issues", "--csv", tmp_path / "in.csv", *HOT_ARGS, "--out", out_dir / "HOT.csv")
+    assert code == 0, err
     assert sorted(p.name for p in out_dir.iterdir()) == ["HOT.csv", "HOT.issues.csv"]
     with open(out_dir / "HOT.csv", encoding="utf-8") as fh:
         members = list(csv.reader(fh))
@@ -133,24 +128,25 @@ def test_hot_issues_command_writes_exactly_the_member_and_issue_tables(tmp_path)
     (["--id", "编号"], "missing column(s) 编号"),
     (["--time", "时间"], "missing column(s) 时间"),
 ])
-def test_hot_issues_with_a_missing_column_exits_2_with_one_line(tmp_path, capsys, args, message):
+def test_hot_issues_with_a_missing_column_exits_2_with_one_line(tmp_path, triage_cli, args, message):
     write_csv(tmp_path / "in.csv", [("1", "u", "标题", "2019/1/1 10:00:00", "内容", "0")])
     argv = ["hot-issues", "--csv", str(tmp_path / "in.csv"), *HOT_ARGS, "--out", str(tmp_path / "o.csv")]
     for i in range(0, len(args), 2):
         argv[argv.index(args[i]) + 1] = args[i + 1]
-    assert triage(argv) == 2
-    err = capsys.readouterr().err.strip()
+    code, _, err = triage_cli(*argv)
+    err = err.strip()
+    assert code == 2
     assert message in err and "\n" not in err and "Traceback" not in err
     assert not (tmp_path / "o.csv").exists()
 
 
-def test_hot_issues_on_a_file_that_is_not_csv_text_exits_2(tmp_path, capsys):
+def test_hot_issues_on_a_file_that_is_not_csv_text_exits_2(tmp_path, triage_cli):
     (tmp_path / "bad.csv").write_bytes(b"\x80\x81\xfe\xff" * 10)
-    assert triage(["hot-issues", "--csv", str(tmp_path / "bad.csv"), *HOT_ARGS, "--out", str(tmp_path / "o.csv")]) == 2
-    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    code, _, err = triage_cli("hot-issues", "--csv", tmp_path / "bad.csv", *HOT_ARGS, "--out", tmp_path / "o.csv")
+    assert code == 2 and len(err.strip().splitlines()) == 1
 
 
-def test_hot_issues_without_any_parseable_date_exits_2(tmp_path, capsys):
+def test_hot_issues_without_any_parseable_date_exits_2(tmp_path, triage_cli):
     write_csv(tmp_path / "in.csv", [("1", "u", "标题", "昨天", "内容", "0")])
-    assert triage(["hot-issues", "--csv", str(tmp_path / "in.csv"), *HOT_ARGS, "--out", str(tmp_path / "o.csv")]) == 2
-    assert "no parseable dates" in capsys.readouterr().err
+    code, _, err = triage_cli("hot-issues", "--csv", tmp_path / "in.csv", *HOT_ARGS, "--out", tmp_path / "o.csv")
+    assert code == 2 and "no parseable dates" in err

@@ -4,8 +4,6 @@ from __future__ import annotations
 import csv
 from datetime import datetime
 
-from gongzhi.clitools import run_cli
-from gongzhi.triage import hot_cli
 from gongzhi.triage.reply_quality import score_reply, warnings, weekday_count
 
 TITLE = "A5区魅力之城小区临街夜宵摊油烟扰民"
@@ -49,7 +47,7 @@ def test_warning_when_no_concrete_measure_is_given():
     assert warnings(f"{TITLE}\n{APPEAL}", GOOD) == []
 
 
-def test_reply_quality_command_writes_one_scored_row_per_reply(tmp_path):
+def test_reply_quality_command_writes_one_scored_row_per_reply(tmp_path, triage_cli):
     src = tmp_path / "replies.csv"
     with open(src, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
@@ -59,7 +57,8 @@ def test_reply_quality_command_writes_one_scored_row_per_reply(tmp_path):
     out = tmp_path / "rq.csv"
     argv = ["reply-quality", "--csv", str(src), "--out", str(out), "--id", "编号", "--title", "主题", "--text", "详情",
             "--time", "时间", "--reply", "答复", "--reply-time", "答复日期"]
-    assert run_cli("gongzhi triage", "test", [hot_cli.register], argv) == 0
+    code, _, err = triage_cli(*argv)
+    assert code == 0, err
     with open(out, encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["id", "score", "relevance", "completeness", "timeliness", "clarity", "reasons"]
@@ -68,10 +67,9 @@ def test_reply_quality_command_writes_one_scored_row_per_reply(tmp_path):
     assert rows[1]["timeliness"] == "" and "仅有套话" in rows[1]["reasons"]
 
 
-def test_reply_quality_with_the_default_columns_missing_exits_2_with_one_line(tmp_path, capsys):
+def test_reply_quality_with_the_default_columns_missing_exits_2_with_one_line(tmp_path, triage_cli):
     src = tmp_path / "replies.csv"
     src.write_text("id,text\n1,hello\n", encoding="utf-8")
-    assert run_cli("gongzhi triage", "test", [hot_cli.register],
-                   ["reply-quality", "--csv", str(src), "--out", str(tmp_path / "o.csv")]) == 2
-    err = capsys.readouterr().err.strip()
-    assert "missing column(s) 留言编号" in err and len(err.splitlines()) == 1
+    code, _, err = triage_cli("reply-quality", "--csv", src, "--out", tmp_path / "o.csv")
+    assert code == 2
+    assert "missing column(s) 留言编号" in err and len(err.strip().splitlines()) == 1
