@@ -33,6 +33,9 @@ MODEL_FILE = f"classifier-v{FORMAT_VERSION}.npz"
 META_FILE = f"classifier-v{FORMAT_VERSION}.json"
 REPORT_FILE = "report.json"
 TARGET_PRECISIONS = (0.9, 0.95)
+# Softmax temperature used when training skips cross-validation; fitted values on the appeal data
+# are 0.17-0.23, and an SVM score scale of 1 would make every confidence look low.
+DEFAULT_TEMPERATURE = 0.2
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ class TextClassifier:
         self.cv_folds = cv_folds
         self.seed = seed
         self.labels: list[str] = []
-        self.temperature = 1.0
+        self.temperature = DEFAULT_TEMPERATURE
         self.report: dict = {}
         self._vt = self._vb = None
         self._coef = self._intercept = None
@@ -158,8 +161,7 @@ class TextClassifier:
         X = self._features(titles, bodies)
 
         oof = self._cross_validate(X, y) if evaluate else None
-        if oof is not None:
-            self.temperature = _fit_temperature(oof, y)
+        self.temperature = _fit_temperature(oof, y) if oof is not None else DEFAULT_TEMPERATURE
         svm = self._svm().fit(X, y)
         coef = svm.coef_ if len(self.labels) > 2 else np.vstack([-svm.coef_[0], svm.coef_[0]])
         icpt = svm.intercept_ if len(self.labels) > 2 else np.array([-svm.intercept_[0], svm.intercept_[0]])

@@ -77,9 +77,17 @@ class SentimentModel:
     def _train(self, texts: list[str], y: np.ndarray, dom: np.ndarray | None) -> None:
         self._vec = CharTfidf(max_n=self.max_n).fit(texts)
         X = self._vec.transform(texts)
-        groups = [np.arange(len(y))] if dom is None else [np.flatnonzero(dom == k) for k in range(len(self.domains))]
-        coef, icpt = [], []
+        pooled = self._lr().fit(X, y)
+        groups = [] if dom is None else [np.flatnonzero(dom == k) for k in range(len(self.domains))]
+        coef, icpt = [pooled.coef_[0]], [pooled.intercept_[0]]
+        if groups:
+            coef, icpt = [], []
         for g in groups:
+            # A domain with (almost) only one polarity cannot have its own model: use the pooled one.
+            if min(np.bincount(y[g], minlength=2)) < 10:
+                coef.append(pooled.coef_[0])
+                icpt.append(pooled.intercept_[0])
+                continue
             lr = self._lr().fit(X[g], y[g])
             coef.append(lr.coef_[0])
             icpt.append(lr.intercept_[0])
