@@ -27,10 +27,11 @@ from gongzhi.core.scoping import get_visible_or_404, has_role
 
 from . import analysis, bulletin as bl, forms, services
 from .models import (
-    Bulletin, Informant, InformantReport, Lead, LeadStatus, PoliceIncident, Premises, ReportStatus,
+    Bulletin, IncidentStatus, Informant, InformantReport, Lead, LeadStatus, PoliceIncident, Premises, ReportStatus,
 )
 
 PREMISES_LABELS = dict(Premises.choices)
+EVENT_LABELS = {"created": "录入", "imported": "导入", "updated": "更正", "status": "状态变更"}
 
 
 def reader_required(view):
@@ -138,8 +139,11 @@ def incident_new(request):
 @reader_required
 def incident_detail(request, pk: int):
     incident = get_visible_or_404(PoliceIncident.objects.select_related("type", "region", "grid"), request.user, pk=pk)
+    statuses = dict(IncidentStatus.choices)
+    events = [{"e": e, "kind": EVENT_LABELS.get(e.kind, e.kind), "from": statuses.get(e.from_status, e.from_status),
+               "to": statuses.get(e.to_status, e.to_status)} for e in incident.events.all()]
     return render(request, "safety/incident_detail.html", {
-        "incident": incident, "events": incident.events.all(), "status_form": forms.StatusForm(),
+        "incident": incident, "events": events, "status_form": forms.StatusForm(),
         "may_edit": services.can_edit(request.user, incident),
         "point": {"lat": incident.lat, "lon": incident.lon, "label": incident.type.name} if incident.lat is not None else None})
 

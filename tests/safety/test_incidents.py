@@ -181,6 +181,8 @@ def test_incident_form_records_and_the_status_form_moves_it(client, org, analyst
     client.post(f"/safety/incidents/{incident.pk}/status/", {"status": "investigating", "note": "已立案"})
     incident.refresh_from_db()
     assert incident.status == "investigating"
+    history = client.get(f"/safety/incidents/{incident.pk}/").content.decode()
+    assert "状态变更：已报警 → 侦查中" in history and "已立案" in history
     bad = client.post("/safety/incidents/new/", {"type": itype("XS-QJ").pk, "occurred_at": "2026-03-02T21:40",
                                                  "lat": "39.9", "premises": "outside"})
     assert bad.status_code == 200 and "经纬度须同时填写" in bad.content.decode()
