@@ -85,9 +85,9 @@ def triage_view(appeal: Appeal, user) -> dict:
     duplicates = []
     visible = Appeal.objects.restrict(user)
     for d in (data.get("duplicates") or [])[:3]:
-        score = None
+        score, reason = None, ""
         if isinstance(d, dict):
-            score = d.get("score", d.get("similarity"))
+            score, reason = d.get("score", d.get("similarity")), str(d.get("reason") or "")
             d = d.get("tracking_number") or d.get("appeal") or d.get("id") or d.get("pk")
         if d in (None, ""):
             continue
@@ -98,7 +98,7 @@ def triage_view(appeal: Appeal, user) -> dict:
                 score = round(float(score) * 100) if score is not None else None
             except (TypeError, ValueError):
                 score = None
-            duplicates.append({"appeal": other, "score": score})
+            duplicates.append({"appeal": other, "score": score, "reason": reason})
     return {"suggestions": suggestions, "duplicates": duplicates}
 
 
@@ -398,10 +398,10 @@ def reply_check(request, pk: int):
     """Reply-quality hints while the handler writes (if the triage app provides them)."""
     appeal = _appeal_or_404(request, pk)
     return render(request, "staff/_reply_warnings.html",
-                  {"warnings": reply_warnings(f"{appeal.title}\n{appeal.content}", request.POST.get("text", ""))})
+                  {"warnings": reply_warnings(appeal, request.POST.get("text", ""))})
 
 
-def reply_warnings(appeal_text: str, reply_text: str) -> list[str]:
+def reply_warnings(appeal: Appeal, reply_text: str) -> list[str]:
     if not reply_text.strip():
         return []
     try:
@@ -409,7 +409,10 @@ def reply_warnings(appeal_text: str, reply_text: str) -> list[str]:
     except ImportError:
         return []
     try:
-        found = quality_warnings(appeal_text, reply_text) or []
+        try:
+            found = quality_warnings(appeal.content, reply_text, appeal_title=appeal.title) or []
+        except TypeError:  # an older signature without the title
+            found = quality_warnings(f"{appeal.title}\n{appeal.content}", reply_text) or []
     except Exception:  # hints must never block the reply form
         return []
     out = []

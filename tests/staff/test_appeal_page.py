@@ -225,3 +225,10 @@ def test_supervision_from_the_board_needs_no_typing(client, org, make_appeal):
     assert appeal.tracking_number in client.get(reverse("staff:board")).content.decode()
     response = client.post(action_url(appeal, "supervise"), {"note": "再次督办"})
     assert response.status_code == 409 and "该诉求已在督办中" in response.content.decode()
+
+
+def test_the_triage_reply_check_names_what_a_vague_reply_misses(client, org, make_appeal):
+    appeal = handling(org, make_appeal())
+    body = signed_in(client, org.handler_housing).post(reverse("staff:reply_check", args=[appeal.pk]),
+                                                       {"text": "已收到，正在处理。"}).content.decode()
+    assert "答复质量提示" in body and "未说明处理结果" in body
