@@ -170,11 +170,21 @@ def _hot_issues():
         return []
 
 
+def _hot_markers(hot) -> list[dict]:
+    """Hot issues placed at the centre of their community's grids (they carry a region, not a point)."""
+    region_ids = {h.region_id for h in hot if h.region_id}
+    centres: dict[int, tuple] = {}
+    for g in Grid.objects.filter(community_id__in=region_ids):
+        centres.setdefault(g.community_id, ((g.min_lat + g.max_lat) / 2, (g.min_lon + g.max_lon) / 2))
+    return [{"title": h.title, "size": h.size, "lat": centres[h.region_id][0], "lon": centres[h.region_id][1]}
+            for h in hot if h.region_id in centres]
+
+
 @login_required
 def leader(request):
     _require_oversight(request.user)
     ctx = _leader_context(request)
-    ctx["map_data"] = {"grids": ctx["grids"]}
+    ctx["map_data"] = {"grids": ctx["grids"], "hot": _hot_markers(ctx["hot"])}
     ctx["chart_data"] = ctx["charts"]
     return render(request, "evaluation/leader.html", ctx)
 

@@ -76,6 +76,11 @@
       poly.addTo(map);
       layers.push(poly);
     });
+    (data.hot || []).forEach(function (h) {
+      var marker = L.circleMarker([h.lat, h.lon], { radius: 6 + Math.min(14, h.size), color: "#c0392b", weight: 2, fillOpacity: 0.35 });
+      marker.bindTooltip("热点：" + h.title + "（" + h.size + " 件）");
+      marker.addTo(map);
+    });
     if (layers.length) {
       map.fitBounds(L.featureGroup(layers).getBounds(), { padding: [10, 10] });
     } else {
