@@ -14,7 +14,20 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def bearer(org, make_appeal, settings):
+def keep_test_connection():
+    """Like Django's test client: a raw WSGI call must not close the test transaction's connection."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def bearer(org, make_appeal, settings, keep_test_connection):
     """A supervisor's token (wide scope, many actions allowed) and a few appeals to act on."""
     from gongzhi.api.models import ApiToken
 

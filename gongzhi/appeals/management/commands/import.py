@@ -1,0 +1,41 @@
+"""gongzhi import appeals FILE --format sf|baltimore|nyc|zh-messages [--mapping FILE] [--report PATH]"""
+from __future__ import annotations
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from gongzhi.appeals import importing
+
+
+class Command(BaseCommand):
+    help = ("Import historical work orders from a CSV or XLSX export. Re-running is safe (no duplicates) and "
+            "resumes an interrupted run. Problems go to a report CSV (beside the file, or --report).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("what", choices=["appeals"], help="what to import")
+        parser.add_argument("file", help="the .csv or .xlsx export")
+        parser.add_argument("--format", dest="format_name",
+                            help=f"a preset: {', '.join(sorted(importing.PRESETS))}")
+        parser.add_argument("--mapping", help="a JSON or TOML column mapping for another system's export")
+        parser.add_argument("--report", help="where to write the report (default: FILE.import-report.csv)")
+        parser.add_argument("--batch-size", type=int, default=0, help="rows per transaction")
+        parser.add_argument("--limit", type=int, default=None, help="only the first N data rows")
+        parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+        parser.add_argument("--no-copy", action="store_true", help="use bulk_create even on PostgreSQL")
+
+    def handle(self, *args, what, file, format_name=None, mapping=None, report=None, batch_size=0, limit=None,
+               dry_run=False, no_copy=False, **options):
+        try:
+            spec = importing.load_mapping(format_name, mapping)
+            progress = importing.print_progress if sys.stderr.isatty() else None
+            result = importing.import_file(file, spec, report_path=report, batch_size=batch_size, limit=limit,
+                                           dry_run=dry_run, use_copy=False if no_copy else None, progress=progress)
+        except importing.ImportError_ as exc:
+            raise CommandError(str(exc)) from None
+        except KeyboardInterrupt:
+            raise CommandError("interrupted: the batches already committed stay; run the same command to resume") from None
+        if progress:
+            sys.stderr.write("\n")
+        self.stdout.write(f"report: {result.report}")
+        self.stdout.write(("dry run: " if dry_run else "") + result.summary())
