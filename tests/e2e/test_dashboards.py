@@ -63,3 +63,19 @@ def test_public_statistics_page_without_login(page, shot, org, city):
     assert "区住建局" in body and "平均办理时长" in body
     assert city[0].tracking_number not in body
     shot(page, "evaluation-public-statistics")
+
+
+def test_department_dashboard_and_printable_report(page, login, shot, org, city):
+    login("handler_zjj")
+    page.goto("/evaluation/department/")
+    page.wait_for_selector("#chart-dept-trend[data-rendered='1'] svg")
+    assert "区住建局" in page.inner_text("h1")
+    assert "满意率" in page.inner_text("table.kpi-panel")
+    shot(page, "evaluation-department-dashboard")
+    page.click("text=月度考评报告")
+    page.wait_for_selector("#chart-report-trend[data-rendered='1'] svg")
+    assert "考评报告" in page.inner_text("h1")
+    with page.expect_download() as download:
+        page.click("text=下载 Word 报告")
+    assert download.value.suggested_filename.endswith(".docx")
+    shot(page, "evaluation-monthly-report")
