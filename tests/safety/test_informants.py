@@ -126,3 +126,19 @@ def test_identity_never_reaches_the_logs(client, caplog, informant_handler):
     code = services.issue_code(informant_handler, informant)
     client.post("/safety/submit/", {"code": code, "content": "情况"})
     assert NAME not in caplog.text and PHONE not in caplog.text
+
+
+def test_the_admin_site_lists_informants_by_alias_only(client, informant):
+    from gongzhi.core.models import User
+
+    boss = User.objects.create_superuser("root", "root@example.org", "Passw0rd!x")
+    client.force_login(boss)
+    listing = client.get("/admin/safety/informant/").content.decode()
+    change = client.get(f"/admin/safety/informant/{informant.pk}/change/").content.decode()
+    assert informant.alias in listing and informant.alias in change
+    for html in (listing, change):
+        assert NAME not in html and PHONE not in html
+    assert client.get(f"/safety/informants/{informant.pk}/").status_code == 403  # superuser is not the handler
+    for url in ("/admin/safety/incidenttype/", "/admin/safety/policeincident/", "/admin/safety/bulletinrecipient/add/",
+                "/admin/safety/bulletin/", "/admin/safety/lead/"):
+        assert client.get(url).status_code == 200, url
