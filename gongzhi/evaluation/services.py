@@ -331,22 +331,30 @@ def drill_queryset(user, kind: str, unit_id: int | None, months: list[dt.date], 
 
 # ---------------------------------------------------------------- live queue figures
 
-def queue_health(department: Department | None = None, now: dt.datetime | None = None) -> dict:
-    """Today's intake, open, overdue and due-soon counts (live, from the appeal table's indexes)."""
+LIVE_COUNTERS = ("today", "open", "overdue", "due_soon", "awaiting_ack")
+
+
+def live_querysets(base, now: dt.datetime | None = None) -> dict:
+    """The appeals behind each live queue figure (the same filters count and list them)."""
     now = now or timezone.now()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     soon = now + dt.timedelta(hours=settings.GONGZHI["DUE_SOON_HOURS"])
+    active = base.filter(status__in=[Status.DISPATCHED, Status.HANDLING])
+    return {
+        "today": base.filter(received_at__gte=today),
+        "open": base.filter(status__in=[Status.RECEIVED, Status.DISPATCHED, Status.HANDLING, Status.REPLIED]),
+        "overdue": active.filter(due_at__lt=now),
+        "due_soon": active.filter(due_at__gte=now, due_at__lt=soon),
+        "awaiting_ack": base.filter(status=Status.DISPATCHED),
+    }
+
+
+def queue_health(department: Department | None = None, now: dt.datetime | None = None) -> dict:
+    """Today's intake, open, overdue and due-soon counts (live, from the appeal table's indexes)."""
     base = Appeal.objects.all()
     if department is not None:
         base = base.filter(lead_department=department)
-    active = base.filter(status__in=[Status.DISPATCHED, Status.HANDLING])
-    return {
-        "today": base.filter(received_at__gte=today).count(),
-        "open": base.filter(status__in=[Status.RECEIVED, Status.DISPATCHED, Status.HANDLING, Status.REPLIED]).count(),
-        "overdue": active.filter(due_at__lt=now).count(),
-        "due_soon": active.filter(due_at__gte=now, due_at__lt=soon).count(),
-        "awaiting_ack": base.filter(status=Status.DISPATCHED).count(),
-    }
+    return {k: qs.count() for k, qs in live_querysets(base, now).items()}
 
 
 # ---------------------------------------------------------------- exclusions

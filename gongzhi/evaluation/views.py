@@ -297,14 +297,23 @@ def drill(request):
         raise Http404("not found") from None
     if kind != "city" and unit_id is None:
         raise Http404("not found")
-    qs = services.drill_queryset(request.user, kind, unit_id, months, counter)
+    live = request.GET.get("live")
+    if live in services.LIVE_COUNTERS:
+        base = Appeal.objects.restrict(request.user)
+        if kind == "department" and unit_id is not None:
+            base = base.filter(lead_department_id=unit_id)
+        qs = services.live_querysets(base)[live].select_related("category", "lead_department").order_by("-received_at", "-id")
+        counter = live
+    else:
+        qs = services.drill_queryset(request.user, kind, unit_id, months, counter)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     name = services.unit_names(kind, [unit_id] if unit_id is not None else None).get(unit_id or 0, "全市")
     counter_labels = {"appeals": "受理诉求", "dispatched": "已派单", "ack_on_time": "按时签收", "ack_late": "未按时签收",
                       "replied": "已答复", "replied_on_time": "按时答复", "replied_late": "超时答复", "rated": "已评价",
                       "satisfied": "满意", "basic": "基本满意", "dissatisfied": "不满意", "resolved": "已解决",
                       "unresolved": "未解决", "returned": "有退单", "repeated": "有重复诉求", "reopened": "有重办",
-                      "closed": "已办结", "open": "办理中", "excluded": "已剔除考评"}
+                      "closed": "已办结", "open": "办理中", "excluded": "已剔除考评", "today": "今日受理",
+                      "overdue": "已超期", "due_soon": "即将到期", "awaiting_ack": "待签收"}
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "evaluation/drill.html", {

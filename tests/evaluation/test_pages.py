@@ -219,3 +219,13 @@ def test_a_dissatisfied_phone_rating_reopens_the_appeal(client, org, history):
                                       "resolved": "no"})
     history["c"].refresh_from_db()
     assert history["c"].status == "dispatched" and history["c"].reopen_count == 1
+
+
+def test_live_queue_tiles_drill_down_to_the_same_appeals(client, org, history):
+    c = client_for(client, org, "leader")
+    page = c.get("/evaluation/").content.decode()
+    links = re.findall(r'<a href="(/evaluation/appeals/\?kind=city&amp;live=\w+)">(?:<span[^>]*>)?(\d+)', page)
+    assert len(links) == 5
+    for url, n in links:
+        listed = c.get(url.replace("&amp;", "&")).content.decode()
+        assert f'<strong class="drill-count">{n}</strong>' in listed, url
