@@ -139,6 +139,66 @@ def _delta(n: int) -> str:
     return "持平" if n == 0 else (f"增加 {n} 起" if n > 0 else f"减少 {-n} 起")
 
 
+def _png(width: int, height: int, pixels: bytearray) -> bytes:
+    """A minimal RGB PNG encoder (no imaging library needed for one schematic map)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    stride = width * 3
+    raw = b"".join(b"\x00" + bytes(pixels[y * stride:(y + 1) * stride]) for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+
+
+def hotspot_map_png(cells: list[dict], points: list[dict] = (), width: int = 640, height: int = 420) -> bytes | None:
+    """A schematic map for the .docx: forecast cells shaded by rank (darkest = rank 1) and the
+    day's notable incidents as black dots, on a plain background with a 1 km scale bar."""
+    import math
+
+    if not cells:
+        return None
+    lons = [p[0] for c in cells for p in c["ring"]] + [p["lon"] for p in points]
+    lats = [p[1] for c in cells for p in c["ring"]] + [p["lat"] for p in points]
+    lat0 = (min(lats) + max(lats)) / 2
+    kx = 111_320 * math.cos(math.radians(lat0))  # metres per degree of longitude
+    ky = 110_540
+    span_x = max((max(lons) - min(lons)) * kx, 500.0)
+    span_y = max((max(lats) - min(lats)) * ky, 500.0)
+    pad = 20
+    scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)  # pixels per metre
+    cx, cy = (min(lons) + max(lons)) / 2, lat0
+
+    def xy(lon, lat):
+        return width / 2 + (lon - cx) * kx * scale, height / 2 - (lat - cy) * ky * scale
+
+    px = bytearray(b"\xf3\xf5\xf8" * (width * height))
+
+    def rect(x0, y0, x1, y1, rgb):
+        for y in range(max(0, int(y0)), min(height, int(math.ceil(y1)))):
+            row = y * width * 3
+            for x in range(max(0, int(x0)), min(width, int(math.ceil(x1)))):
+                px[row + 3 * x:row + 3 * x + 3] = rgb
+
+    n = len(cells)
+    for c in sorted(cells, key=lambda c: -c["rank"]):  # best drawn last, on top
+        pts = [xy(lon, lat) for lon, lat in c["ring"]]
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        t = (c["rank"] - 1) / max(1, n - 1)  # 0 = rank 1
+        rgb = bytes((int(189 + (254 - 189) * t), int(0 + (204 - 0) * t), int(38 + (92 - 38) * t)))
+        mx, my = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+        half = max(4.0, (max(xs) - min(xs)) / 2 + 1)  # visible even on a city-wide map
+        rect(mx - half, my - half, mx + half, my + half, rgb)
+    for p in points:
+        x, y = xy(p["lon"], p["lat"])
+        rect(x - 2, y - 2, x + 2, y + 2, b"\x11\x11\x11")
+    bar = 1000 * scale  # 1 km
+    rect(pad, height - pad - 4, pad + bar, height - pad, b"\x33\x33\x33")
+    return _png(width, height, px)
+
+
 def render_docx(bulletin: Bulletin) -> bytes:
     """The bulletin as a Word document (python-docx); tables carry the same figures as the page."""
     from docx import Document
@@ -193,7 +253,13 @@ def render_docx(bulletin: Bulletin) -> bytes:
             for cell, text in zip(t3.add_row().cells, [str(c["rank"]), f"{c['lat']:.5f}", f"{c['lon']:.5f}",
                                                        f"{c['score']:.2f}"]):
                 cell.text = text
-        doc.add_paragraph("热点地图见系统页面。建议在上述区域加强巡逻。")
+        image = hotspot_map_png(hs["cells"], [n for n in data["notable"] if n.get("lat") is not None])
+        if image:
+            from docx.shared import Cm
+
+            doc.add_picture(io.BytesIO(image), width=Cm(15))
+            doc.add_paragraph("示意图：色块为预测热点（颜色越深排名越前），黑点为当日重点警情，左下比例尺为 1 公里。")
+        doc.add_paragraph("建议在上述区域加强巡逻。")
     else:
         doc.add_paragraph("历史数据不足，暂无预测。")
     out = io.BytesIO()

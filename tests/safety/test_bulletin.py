@@ -166,3 +166,13 @@ def test_bulletin_pages_show_the_stored_figures_and_serve_the_docx(client, org, 
     client.force_login(org.leader)
     assert client.get("/safety/bulletins/2019-06-15/").status_code == 200
     assert client.post("/safety/bulletins/", {"day": "2019-06-14"}).status_code == 403  # leaders read only
+
+
+def test_the_docx_carries_a_hotspot_map_picture(toronto_june):
+    b = bl.generate_bulletin(DEMO_DAY)
+    doc = Document(io.BytesIO(bl.render_docx(b)))
+    [shape] = doc.inline_shapes
+    blob = shape._inline.graphic.graphicData.pic.blipFill.blip.embed
+    image = doc.part.related_parts[blob].blob
+    assert image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) > 1000
+    assert int.from_bytes(image[16:20], "big") == 640  # width in the IHDR chunk
