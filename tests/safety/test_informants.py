@@ -142,3 +142,21 @@ def test_the_admin_site_lists_informants_by_alias_only(client, informant):
     for url in ("/admin/safety/incidenttype/", "/admin/safety/policeincident/", "/admin/safety/bulletinrecipient/add/",
                 "/admin/safety/bulletin/", "/admin/safety/lead/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_the_handler_issues_a_code_and_records_a_report_from_the_pages(client, informant_handler, informant):
+    import re
+
+    client.force_login(informant_handler)
+    page = client.post(f"/safety/informants/{informant.pk}/", {"action": "code"}).content.decode()
+    code = re.search(r'id="one-time-code"[^>]*>([A-Z0-9-]+)<', page).group(1)
+    assert SubmissionCode.objects.filter(informant=informant, used_at=None).count() == 1
+    resp = client.post(f"/safety/informants/{informant.pk}/report/", {"content": "面谈：东湖市场有人收购赃物",
+                                                                      "address": "东湖市场"})
+    report = InformantReport.objects.get(channel="handler")
+    assert resp["Location"] == f"/safety/reports/{report.pk}/" and report.received_by == informant_handler
+    detail = client.get(resp["Location"]).content.decode()
+    assert "东湖市场有人收购赃物" in detail and informant.alias in detail and NAME not in detail
+    client.logout()
+    client.post("/safety/submit/", {"code": code, "content": "补充：每周三晚上交易"})
+    assert InformantReport.objects.filter(channel="code", informant=informant).count() == 1
