@@ -146,6 +146,8 @@ def refresh(appeal_ids: Iterable[int]) -> int:
         return 0
     changed = 0
     with transaction.atomic():
+        # lock the appeals (in id order) so two refreshes of one appeal never interleave
+        list(Appeal.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
         old = {f.appeal_id: f for f in AppealFact.objects.select_for_update().filter(appeal_id__in=ids)}
         values = appeal_values(ids)
         workdays = workday_function(values)
