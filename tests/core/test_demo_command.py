@@ -42,7 +42,7 @@ def test_a_database_with_real_appeals_is_left_alone(make_appeal):
     assert Appeal.objects.count() == 1 and not Region.objects.filter(code=demo.DISTRICT_CODE).exists()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # flush truncates tables: PostgreSQL wants that outside a transaction
 def test_reset_rebuilds_from_scratch():
     run(appeals=10, seed=3)
     run(appeals=12, seed=4, reset=True)
