@@ -32,6 +32,7 @@ from .labels import labelled
 from .forms import AppealFilterForm, DeskForm, GridReportForm, apply_field_errors
 
 PAGE_SIZE = 30
+BOARD_ROWS = 20
 EXPORT_MAX_ROWS = 50_000
 WORKING = (Status.DISPATCHED, Status.HANDLING)
 
@@ -180,7 +181,9 @@ def board(request):
     titles = {"overdue": "已超期", "due_soon": "即将到期", "supervised": "督办中",
               "dissatisfied": "不满意 / 重办", "closed": "近7日办结"}
     may_act = has_any(request.user, Role.SUPERVISOR, Role.LEADER)
-    blocks = [{"key": k, "title": titles[k], "count": qs.count(), "rows": list(qs[:50])} for k, qs in sections.items()]
+    more = {"overdue": "due_state=overdue", "due_soon": "due_state=due_soon", "closed": "status=closed"}
+    blocks = [{"key": k, "title": titles[k], "count": qs.count(), "rows": list(qs[:BOARD_ROWS]), "more": more.get(k, "")}
+              for k, qs in sections.items()]
     return render(request, "staff/board.html", {"blocks": blocks, "may_act": may_act, "now": now})
 
 
