@@ -18,7 +18,8 @@
       var s = spec.series[0] || { data: [] };
       return {
         color: palette, tooltip: tooltip, legend: { type: "scroll", bottom: 0 },
-        series: [{ name: s.name, type: "pie", radius: ["35%", "65%"],
+        series: [{ name: s.name, type: "pie", radius: ["28%", "52%"], avoidLabelOverlap: true,
+          label: { formatter: "{b}\n{c}", overflow: "none" },
           data: spec.categories.map(function (c, i) { return { name: c, value: s.data[i] }; }) }]
       };
     }
