@@ -1,9 +1,9 @@
 """Forms of the safety pages. They only parse and check input; services do the work."""
 from __future__ import annotations
 
-import datetime as dt
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import Region
@@ -108,7 +108,7 @@ class BulletinForm(forms.Form):
 
     def clean_day(self):
         day = self.cleaned_data["day"]
-        if day > dt.date.today():
+        if day > timezone.localdate():
             raise forms.ValidationError(_("不能为将来的日期生成通报"))
         return day
 

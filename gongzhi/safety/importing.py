@@ -263,13 +263,14 @@ def import_incidents(path, preset: str | Preset, *, actor=None, batch_size: int 
             existing.add(ref)
             this_file.add(ref)
             batch.append(PoliceIncident(
-                type=types[code], summary=(preset.summary(row) if preset.summary else "")[:300],
+                type_id=types[code].pk, summary=(preset.summary(row) if preset.summary else "")[:300],
                 occurred_at=when.replace(tzinfo=tz), occurred_on=when.date(), occurred_hour=when.hour,
                 reported_at=None, lat=lat, lon=lon, address=(row.get(preset.address) or "")[:200] if preset.address else "",
-                grid=grid, region=inc_region, area_name=(row.get(preset.area) or "").strip()[:100] if preset.area else "",
+                grid_id=grid.pk if grid is not None else None,
+                region_id=inc_region.pk if inc_region is not None else None, area_name=(row.get(preset.area) or "").strip()[:100] if preset.area else "",
                 premises=premises,
                 status=preset.status_map(row) if preset.status_map else IncidentStatus.REPORTED,
-                source=preset.source, source_ref=ref, created_by=actor if getattr(actor, "pk", None) else None))
+                source=preset.source, source_ref=ref, created_by_id=getattr(actor, "pk", None)))
             if len(batch) >= batch_size:
                 report.created += _flush(batch, actor)
                 batch = []
@@ -291,7 +292,7 @@ def _flush(batch: list[PoliceIncident], actor) -> int:
             made = PoliceIncident.objects.bulk_create(batch)
             if all(m.pk for m in made):
                 IncidentEvent.objects.bulk_create(
-                    [IncidentEvent(incident=m, kind="imported", actor=actor if getattr(actor, "pk", None) else None,
+                    [IncidentEvent(incident_id=m.pk, kind="imported", actor_id=getattr(actor, "pk", None),
                                    actor_label=label, to_status=m.status, data={"source": m.source, "ref": m.source_ref},
                                    created_at=now) for m in made])
             return len(made)
