@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from gongzhi.appeals.models import Category, Satisfaction
 
@@ -24,28 +25,28 @@ class MultipleFileField(forms.FileField):
 
 
 class SubmitForm(forms.Form):
-    title = forms.CharField(label="标题", max_length=200, required=False,
-                            widget=forms.TextInput(attrs={"placeholder": "一句话说明问题，如：小区电梯长期故障"}))
-    content = forms.CharField(label="具体内容", required=False,
-                              widget=forms.Textarea(attrs={"rows": 6, "placeholder": "请说明时间、地点、经过和您的诉求"}))
-    category = forms.TypedChoiceField(label="问题类别（选填）", required=False, coerce=int, empty_value=None)
-    location_text = forms.CharField(label="地点", max_length=300, required=False,
-                                    widget=forms.TextInput(attrs={"placeholder": "如：东湖社区3栋门前"}))
+    title = forms.CharField(label=_("标题"), max_length=200, required=False,
+                            widget=forms.TextInput(attrs={"placeholder": _("一句话说明问题，如：小区电梯长期故障")}))
+    content = forms.CharField(label=_("具体内容"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 6, "placeholder": _("请说明时间、地点、经过和您的诉求")}))
+    category = forms.TypedChoiceField(label=_("问题类别（选填）"), required=False, coerce=int, empty_value=None)
+    location_text = forms.CharField(label=_("地点"), max_length=300, required=False,
+                                    widget=forms.TextInput(attrs={"placeholder": _("如：东湖社区3栋门前")}))
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
-    anonymous = forms.BooleanField(label="匿名反映（不留姓名和电话，将无法电话回访）", required=False,
+    anonymous = forms.BooleanField(label=_("匿名反映（不留姓名和电话，将无法电话回访）"), required=False,
                                    widget=forms.CheckboxInput(attrs={"data-hides": "person-fields"}))
-    appellant_name = forms.CharField(label="姓名", max_length=64, required=False)
-    appellant_phone = forms.CharField(label="手机或电话", max_length=32, required=False,
+    appellant_name = forms.CharField(label=_("姓名"), max_length=64, required=False)
+    appellant_phone = forms.CharField(label=_("手机或电话"), max_length=32, required=False,
                                       widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
-    appellant_id_number = forms.CharField(label="身份证号（选填）", max_length=32, required=False)
-    attachments = MultipleFileField(label="图片或PDF附件（选填，最多5个）", required=False,
+    appellant_id_number = forms.CharField(label=_("身份证号（选填）"), max_length=32, required=False)
+    attachments = MultipleFileField(label=_("图片或PDF附件（选填，最多5个）"), required=False,
                                   widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,application/pdf"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         tops = Category.objects.filter(active=True, parent__isnull=True)
-        self.fields["category"].choices = [("", "不确定")] + [(c.pk, c.name) for c in tops]
+        self.fields["category"].choices = [("", _("不确定"))] + [(c.pk, c.name) for c in tops]
 
     def clean_category(self):
         pk = self.cleaned_data.get("category")
@@ -53,14 +54,14 @@ class SubmitForm(forms.Form):
 
 
 class TrackForm(forms.Form):
-    tracking_number = forms.CharField(label="受理编号", max_length=32,
-                                      widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "如：GZ20260101ABC234"}))
-    access_code = forms.CharField(label="查询码", max_length=16,
+    tracking_number = forms.CharField(label=_("受理编号"), max_length=32,
+                                      widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("如：GZ20260101ABC234")}))
+    access_code = forms.CharField(label=_("查询码"), max_length=16,
                                   widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
 
 
 class RateForm(forms.Form):
-    satisfaction = forms.ChoiceField(label="您对办理结果的评价", choices=Satisfaction.choices, widget=forms.RadioSelect)
-    resolved = forms.TypedChoiceField(label="问题是否解决", choices=[("1", "已解决"), ("0", "未解决")],
+    satisfaction = forms.ChoiceField(label=_("您对办理结果的评价"), choices=Satisfaction.choices, widget=forms.RadioSelect)
+    resolved = forms.TypedChoiceField(label=_("问题是否解决"), choices=[("1", _("已解决")), ("0", _("未解决"))],
                                       coerce=lambda v: v == "1", widget=forms.RadioSelect, required=False, empty_value=None)
-    comment = forms.CharField(label="补充意见（选填）", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(label=_("补充意见（选填）"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))

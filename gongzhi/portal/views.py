@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -27,9 +29,9 @@ SESSION_SUBMITTED = "portal_submitted"
 SESSION_TRACKED = "portal_tracked"
 HOUR = 3600
 SUBMITS_PER_HOUR = 20
-WRONG = "编号或查询码不正确"
-STEPS = [(Status.RECEIVED, "受理"), (Status.DISPATCHED, "派单"), (Status.HANDLING, "办理"),
-         (Status.REPLIED, "答复"), (Status.CLOSED, "办结")]
+WRONG = gettext_lazy("编号或查询码不正确")
+STEPS = [(Status.RECEIVED, gettext_lazy("受理")), (Status.DISPATCHED, gettext_lazy("派单")),
+         (Status.HANDLING, gettext_lazy("办理")), (Status.REPLIED, gettext_lazy("答复")), (Status.CLOSED, gettext_lazy("办结"))]
 
 
 def tile_url() -> str:
@@ -146,7 +148,7 @@ def _detail_context(appeal: Appeal, rate_form=None, error: str = "") -> dict:
 def track_detail(request, tracking_number: str):
     appeal = _tracked(request, tracking_number)
     if appeal is None:
-        messages.info(request, "请输入受理编号和查询码")
+        messages.info(request, _("请输入受理编号和查询码"))
         return redirect("portal:track")
     return render(request, "portal/track_detail.html", _detail_context(appeal))
 
@@ -155,7 +157,7 @@ def track_detail(request, tracking_number: str):
 def rate(request, tracking_number: str):
     appeal = _tracked(request, tracking_number)
     if appeal is None:
-        messages.info(request, "请输入受理编号和查询码")
+        messages.info(request, _("请输入受理编号和查询码"))
         return redirect("portal:track")
     form = RateForm(request.POST)
     if not form.is_valid():
@@ -170,5 +172,5 @@ def rate(request, tracking_number: str):
     except FieldErrors as exc:
         apply_field_errors(form, exc.errors)
         return render(request, "portal/track_detail.html", _detail_context(appeal, form), status=400)
-    messages.success(request, "感谢您的评价！")
+    messages.success(request, _("感谢您的评价！"))
     return redirect("portal:track_detail", tracking_number=appeal.tracking_number)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from gongzhi.appeals.models import Category, Channel, DueState, Status, Urgency
 from gongzhi.core.models import Department, Region
@@ -23,15 +24,15 @@ def category_choices(top_only: bool = False):
     qs = Category.objects.filter(active=True).select_related("parent")
     if top_only:
         qs = qs.filter(parent__isnull=True)
-    return [("", "— 请选择 —")] + [(c.pk, str(c)) for c in qs]
+    return [("", _("— 请选择 —"))] + [(c.pk, str(c)) for c in qs]
 
 
 class IntakeFields(forms.Form):
-    title = forms.CharField(label="标题", max_length=200, required=False)
-    content = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 5}), required=False)
-    category = forms.TypedChoiceField(label="分类", required=False, coerce=int, empty_value=None)
-    urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL, required=False)
-    location_text = forms.CharField(label="地点", max_length=300, required=False)
+    title = forms.CharField(label=_("标题"), max_length=200, required=False)
+    content = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    category = forms.TypedChoiceField(label=_("分类"), required=False, coerce=int, empty_value=None)
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL, required=False)
+    location_text = forms.CharField(label=_("地点"), max_length=300, required=False)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
 
@@ -47,18 +48,18 @@ class IntakeFields(forms.Form):
 class DeskForm(IntakeFields):
     """电话受理: the phone number comes first, so earlier appeals show while the caller talks."""
 
-    appellant_phone = forms.CharField(label="来电号码", max_length=32, required=False)
-    appellant_name = forms.CharField(label="来电人姓名", max_length=64, required=False)
-    anonymous = forms.BooleanField(label="来电人要求匿名", required=False)
-    appellant_id_number = forms.CharField(label="身份证号", max_length=32, required=False)
+    appellant_phone = forms.CharField(label=_("来电号码"), max_length=32, required=False)
+    appellant_name = forms.CharField(label=_("来电人姓名"), max_length=64, required=False)
+    anonymous = forms.BooleanField(label=_("来电人要求匿名"), required=False)
+    appellant_id_number = forms.CharField(label=_("身份证号"), max_length=32, required=False)
 
     field_order = ["appellant_phone", "appellant_name", "title", "content", "category", "urgency",
                    "location_text", "anonymous", "appellant_id_number"]
 
 
 class GridReportForm(IntakeFields):
-    grid = forms.TypedChoiceField(label="网格", coerce=int, required=False)
-    photo = forms.FileField(label="现场照片", required=False,
+    grid = forms.TypedChoiceField(label=_("网格"), coerce=int, required=False)
+    photo = forms.FileField(label=_("现场照片"), required=False,
                             widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}))
 
     field_order = ["grid", "title", "content", "location_text", "category", "urgency", "photo"]
@@ -72,19 +73,19 @@ class GridReportForm(IntakeFields):
 
 
 class AppealFilterForm(forms.Form):
-    q = forms.CharField(label="关键词/受理编号", required=False)
-    status = forms.ChoiceField(label="状态", required=False)
-    category = forms.TypedChoiceField(label="分类", required=False, coerce=int, empty_value=None)
-    department = forms.TypedChoiceField(label="主办单位", required=False, coerce=int, empty_value=None)
-    due_state = forms.ChoiceField(label="时限", required=False)
-    channel = forms.ChoiceField(label="渠道", required=False)
-    region = forms.TypedChoiceField(label="区域", required=False, coerce=int, empty_value=None)
-    date_from = forms.DateField(label="受理日期起", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="受理日期止", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(label=_("关键词/受理编号"), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False)
+    category = forms.TypedChoiceField(label=_("分类"), required=False, coerce=int, empty_value=None)
+    department = forms.TypedChoiceField(label=_("主办单位"), required=False, coerce=int, empty_value=None)
+    due_state = forms.ChoiceField(label=_("时限"), required=False)
+    channel = forms.ChoiceField(label=_("渠道"), required=False)
+    region = forms.TypedChoiceField(label=_("区域"), required=False, coerce=int, empty_value=None)
+    date_from = forms.DateField(label=_("受理日期起"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("受理日期止"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        blank = [("", "全部")]
+        blank = [("", _("全部"))]
         self.fields["status"].choices = blank + list(Status.choices)
         self.fields["due_state"].choices = blank + list(DueState.choices)
         self.fields["channel"].choices = blank + list(Channel.choices)

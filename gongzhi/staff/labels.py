@@ -1,19 +1,22 @@
 """Chinese names of appeal event kinds, shared by the staff timeline and the public one."""
 from __future__ import annotations
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as N_
+
 from gongzhi.appeals.models import Status
 
 EVENT_LABELS = {
-    "received": "受理", "recategorized": "修改分类", "dispatched": "派单", "acknowledged": "签收",
-    "returned": "退单", "note": "办理情况", "replied": "答复", "rated": "评价", "closed": "办结",
-    "reopened": "重办", "extension_requested": "申请延期", "extension_approved": "批准延期",
-    "extension_rejected": "驳回延期", "urged": "催办", "supervised": "督办", "merged": "并单",
-    "merged_in": "并入诉求", "overdue": "超期",
+    "received": N_("受理"), "recategorized": N_("修改分类"), "dispatched": N_("派单"), "acknowledged": N_("签收"),
+    "returned": N_("退单"), "note": N_("办理情况"), "replied": N_("答复"), "rated": N_("评价"), "closed": N_("办结"),
+    "reopened": N_("重办"), "extension_requested": N_("申请延期"), "extension_approved": N_("批准延期"),
+    "extension_rejected": N_("驳回延期"), "urged": N_("催办"), "supervised": N_("督办"), "merged": N_("并单"),
+    "merged_in": N_("并入诉求"), "overdue": N_("超期"),
 }
 
 
 def event_label(kind: str) -> str:
-    return EVENT_LABELS.get(kind, kind)
+    return gettext(EVENT_LABELS[kind]) if kind in EVENT_LABELS else kind
 
 
 def status_label(value: str) -> str:

@@ -15,6 +15,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.appeals import services
@@ -178,8 +180,8 @@ def _board_counts(visible, now) -> dict:
 def board(request):
     now = timezone.now()
     sections = _board_sections(_visible(request), now)
-    titles = {"overdue": "已超期", "due_soon": "即将到期", "supervised": "督办中",
-              "dissatisfied": "不满意 / 重办", "closed": "近7日办结"}
+    titles = {"overdue": _("已超期"), "due_soon": _("即将到期"), "supervised": _("督办中"),
+              "dissatisfied": _("不满意 / 重办"), "closed": _("近7日办结")}
     may_act = has_any(request.user, Role.SUPERVISOR, Role.LEADER)
     more = {"overdue": "due_state=overdue", "due_soon": "due_state=due_soon", "closed": "status=closed"}
     blocks = [{"key": k, "title": titles[k], "count": qs.count(), "rows": list(qs[:BOARD_ROWS]), "more": more.get(k, "")}
@@ -189,8 +191,9 @@ def board(request):
 
 # ---------------------------------------------------------------- appeal page
 
-PII_LABELS = [("appellant_name", "诉求人", pii.mask_name), ("appellant_phone", "联系电话", pii.mask_phone),
-              ("appellant_id_number", "身份证号", pii.mask_id_number)]
+PII_LABELS = [("appellant_name", gettext_lazy("诉求人"), pii.mask_name),
+              ("appellant_phone", gettext_lazy("联系电话"), pii.mask_phone),
+              ("appellant_id_number", gettext_lazy("身份证号"), pii.mask_id_number)]
 
 
 def _detail_context(request, appeal: Appeal, **extra) -> dict:
@@ -237,20 +240,20 @@ def appeal_detail(request, pk: int):
 def _category_from(value, required: bool = True):
     cat = Category.objects.filter(pk=value, active=True).first() if str(value or "").isdigit() else None
     if cat is None and required:
-        raise FieldErrors({"category": "请选择分类"})
+        raise FieldErrors({"category": _("请选择分类")})
     return cat
 
 
 def _department_from(value, field: str = "lead"):
     dept = Department.objects.filter(pk=value).first() if str(value or "").isdigit() else None
     if dept is None:
-        raise FieldErrors({field: "请选择承办单位"})
+        raise FieldErrors({field: _("请选择承办单位")})
     return dept
 
 
 def _assignment_from(appeal: Appeal, value) -> Assignment:
     if not str(value or "").isdigit():
-        raise FieldErrors({"assignment": "请选择派单"})
+        raise FieldErrors({"assignment": _("请选择派单")})
     try:
         return appeal.assignments.select_related("department").get(pk=int(value))
     except Assignment.DoesNotExist:
@@ -260,7 +263,7 @@ def _assignment_from(appeal: Appeal, value) -> Assignment:
 def _act_recategorize(request, appeal):
     services.recategorize(appeal, request.user, _category_from(request.POST.get("category")),
                           request.POST.get("urgency") or None)
-    return "分类已修改"
+    return _("分类已修改")
 
 
 def _act_dispatch(request, appeal):
@@ -270,29 +273,29 @@ def _act_dispatch(request, appeal):
     category = _category_from(post.get("category"), required=False)
     services.dispatch(appeal, request.user, lead, assisting, category=category,
                       instructions=post.get("instructions", "").strip())
-    return f"已派单至{lead.name}"
+    return _("已派单至%(department)s") % {"department": lead.name}
 
 
 def _act_acknowledge(request, appeal):
     a = _assignment_from(appeal, request.POST.get("assignment"))
     services.acknowledge(a, request.user)
-    return f"{a.department.name}已签收"
+    return _("%(department)s已签收") % {"department": a.department.name}
 
 
 def _act_return(request, appeal):
     a = _assignment_from(appeal, request.POST.get("assignment"))
     services.return_assignment(a, request.user, request.POST.get("reason", ""))
-    return "已退单，诉求退回派单员"
+    return _("已退单，诉求退回派单员")
 
 
 def _act_note(request, appeal):
     services.add_note(appeal, request.user, request.POST.get("note", ""))
-    return "办理情况已记录"
+    return _("办理情况已记录")
 
 
 def _act_extend(request, appeal):
     services.request_extension(appeal, request.user, request.POST.get("days"), request.POST.get("reason", ""))
-    return "延期申请已提交，等待督办员审批"
+    return _("延期申请已提交，等待督办员审批")
 
 
 def _act_decide_extension(request, appeal):
@@ -302,49 +305,49 @@ def _act_decide_extension(request, appeal):
         raise Http404("not found")
     approve = request.POST.get("decision") == "approve"
     services.decide_extension(ext, request.user, approve, request.POST.get("note", ""))
-    return "已批准延期" if approve else "已驳回延期申请"
+    return _("已批准延期") if approve else _("已驳回延期申请")
 
 
 def _act_reply(request, appeal):
     services.reply(appeal, request.user, request.POST.get("text", ""),
                    resolved=request.POST.get("resolved", "1") != "0")
-    return "答复已提交，等待回访"
+    return _("答复已提交，等待回访")
 
 
 def _act_follow_up(request, appeal):
     resolved = {"1": True, "0": False}.get(request.POST.get("resolved", ""))
     services.follow_up(appeal, request.POST.get("satisfaction", ""), actor=request.user, via="phone",
                        comment=request.POST.get("comment", "").strip(), resolved=resolved)
-    return "回访结果已记录"
+    return _("回访结果已记录")
 
 
 def _act_close(request, appeal):
     services.close(appeal, request.user, request.POST.get("reason", ""))
-    return "已办结"
+    return _("已办结")
 
 
 def _act_reopen(request, appeal):
     services.reopen(appeal, request.user, request.POST.get("reason", ""))
-    return "已重办"
+    return _("已重办")
 
 
 def _act_urge(request, appeal):
     services.urge(appeal, request.user, request.POST.get("note", "").strip())
-    return "已催办"
+    return _("已催办")
 
 
 def _act_supervise(request, appeal):
     services.supervise(appeal, request.user, request.POST.get("note", ""))
-    return "已列入督办"
+    return _("已列入督办")
 
 
 def _act_merge(request, appeal):
     number = (request.POST.get("into") or "").strip().upper()
     target = _visible(request).filter(tracking_number=number).first() if number else None
     if target is None:
-        raise FieldErrors({"into": "未找到该受理编号的诉求"})
-    services.merge(appeal, target, request.user, request.POST.get("reason", "").strip() or "重复诉求")
-    return f"已并入{target.tracking_number}"
+        raise FieldErrors({"into": _("未找到该受理编号的诉求")})
+    services.merge(appeal, target, request.user, request.POST.get("reason", "").strip() or _("重复诉求"))
+    return _("已并入%(number)s") % {"number": target.tracking_number}
 
 
 ACTIONS: dict[str, Callable] = {
@@ -371,7 +374,7 @@ def appeal_action(request, pk: int, action: str):
     except FieldErrors as exc:
         fresh = _appeal_or_404(request, pk)
         ctx = _detail_context(request, fresh, form_errors={action: exc.errors}, posted={action: request.POST},
-                              action_error="请检查填写的内容")
+                              action_error=_("请检查填写的内容"))
         return render(request, "staff/appeal_detail.html", ctx, status=400)
     messages.success(request, message)
     return redirect(_safe_next(request, reverse("staff:appeal_detail", args=[pk])))
@@ -534,7 +537,8 @@ def desk(request):
         except FieldErrors as exc:
             apply_field_errors(form, exc.errors)
         else:
-            messages.success(request, f"已受理。受理编号 {appeal.tracking_number}，查询码 {code}（请告知来电人并提醒妥善保存）")
+            messages.success(request, _("已受理。受理编号 %(number)s，查询码 %(code)s（请告知来电人并提醒妥善保存）")
+                             % {"number": appeal.tracking_number, "code": code})
             return redirect("staff:appeal_detail", pk=appeal.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "staff/desk.html", {"form": form}, status=status)
@@ -584,7 +588,7 @@ def grid_report(request):
         except FieldErrors as exc:
             apply_field_errors(form, {("photo" if k == "attachments" else k): v for k, v in exc.errors.items()})
         else:
-            messages.success(request, f"已上报，编号 {appeal.tracking_number}")
+            messages.success(request, _("已上报，编号 %(number)s") % {"number": appeal.tracking_number})
             return redirect("staff:appeal_detail", pk=appeal.pk)
     status = 400 if request.method == "POST" else 200
     grid_json = [{"id": g.pk, "name": g.name, "polygon": g.polygon} for g in grids]
@@ -605,5 +609,5 @@ def notifications(request):
 @staff_required()
 def notifications_read(request):
     Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
-    messages.info(request, "已全部标为已读")
+    messages.info(request, _("已全部标为已读"))
     return redirect(_safe_next(request, reverse("staff:notifications")))
