@@ -6,8 +6,10 @@ server), migrates it, then in the same run times
   * baseline: one plain `COPY ... FROM STDIN (FORMAT csv)` of the file into an unindexed table typed
     like the data (the fastest PostgreSQL can take these rows), and
   * import: importing.import_file with a user mapping (parse, validate, report, match categories and
-    departments, COPY into the indexed appeal, event and assignment tables, batch commits).
-Last line: key=value summary; ratio = import rows/s ÷ COPY rows/s.
+    departments, COPY into the indexed appeal, event and assignment tables, batch commits), and
+  * for reference, a COPY of the finished appeal and event rows into index-identical tables (the
+    floor any loader pays for this schema's ~25 indexes; ratio_vs_indexed_copy).
+Last line: key=value summary; ratio = import rows/s ÷ plain COPY rows/s.
 
     python bench/import.py [--rows 1000000] [--keep]
 """
@@ -148,12 +150,42 @@ def run(args, scratch: str) -> int:
     import_seconds = time.perf_counter() - started
     stored = Appeal.objects.count()
     print(result.summary(), file=sys.stderr)
+    floor_seconds = indexed_copy_floor(work)
     copy_rate = copied / copy_seconds
     import_rate = result.rows / import_seconds
     print(f"rows={result.rows} imported={result.imported} stored={stored} reported={result.errors + result.warnings} "
           f"import_seconds={import_seconds:.2f} import_rows_per_s={import_rate:.0f} "
-          f"copy_seconds={copy_seconds:.2f} copy_rows_per_s={copy_rate:.0f} ratio={import_rate / copy_rate:.2f}")
+          f"copy_seconds={copy_seconds:.2f} copy_rows_per_s={copy_rate:.0f} "
+          f"indexed_copy_seconds={floor_seconds:.2f} ratio_vs_indexed_copy={floor_seconds / import_seconds:.2f} "
+          f"ratio={import_rate / copy_rate:.2f}")
     return 0
+
+
+def indexed_copy_floor(work: Path) -> float:
+    """A second, informative baseline: COPY of the finished rows into copies of the appeal and event
+    tables with the same indexes (no foreign keys): what any loader pays for this schema."""
+    from django.db import connection
+
+    from gongzhi.appeals.models import Appeal, AppealEvent
+
+    total = 0.0
+    with connection.cursor() as cursor:
+        for model in (Appeal, AppealEvent):
+            table = model._meta.db_table
+            dump = work / f"{table}.copy"
+            with open(dump, "wb") as f, cursor.cursor.copy(f"COPY {table} TO STDOUT") as copy:
+                for chunk in copy:
+                    f.write(chunk)
+            cursor.execute(f"CREATE TABLE floor_{table} (LIKE {table} INCLUDING DEFAULTS INCLUDING INDEXES)")
+            started = time.perf_counter()
+            with connection.cursor() as c2, c2.cursor.copy(f"COPY floor_{table} FROM STDIN") as copy, \
+                    open(dump, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    copy.write(chunk)
+            total += time.perf_counter() - started
+            cursor.execute(f"DROP TABLE floor_{table}")
+            dump.unlink()
+    return total
 
 
 if __name__ == "__main__":

@@ -703,6 +703,9 @@ class TableWriter(Writer):
             yield v
 
     def write(self, rows: list[dict]) -> int:
+        # In time order, index insertions (received_at, the date-prefixed tracking number) touch
+        # neighbouring pages instead of random ones.
+        rows = sorted(rows, key=lambda r: r["tracking_number"])
         with transaction.atomic(), connection.cursor() as cursor:
             ids = self.allocate_ids(cursor, len(rows))
             self.put(cursor, Appeal._meta.db_table, self.appeal_columns, self.appeal_rows(ids, rows))
@@ -800,18 +803,15 @@ def import_file(path: str | Path, mapping: dict, *, report_path: str | Path | No
         seen: dict[str, int] = {}
         batch: list[dict] = []
         issues: list[Issue] = []
+        # On PostgreSQL outside a transaction, batches are written by a second thread on its own
+        # connection while this one parses the next batch: the database and Python work in parallel.
+        sink = BackgroundSink(writer) if (isinstance(writer, CopyWriter) and not dry_run
+                                          and not connection.in_atomic_block) else InlineSink(writer, dry_run)
 
         def flush():
             nonlocal batch
             if batch:
-                refs = [r["ref"] for r in batch]
-                existing = writer.existing(refs)
-                fresh = [r for r in batch if r["ref"] not in existing] if existing else batch
-                result.already += len(batch) - len(fresh)
-                if fresh and not dry_run:
-                    result.imported += _write_with_retry(writer, fresh)
-                elif fresh:
-                    result.imported += len(fresh)
+                sink.submit(batch)
                 batch = []
             for issue in issues:
                 out.writerow([issue.line, issue.ref, issue.level, issue.field, issue.problem, issue.value])
@@ -821,30 +821,93 @@ def import_file(path: str | Path, mapping: dict, *, report_path: str | Path | No
                     result.warnings += 1
             issues.clear()
             report_handle.flush()
+            result.imported, result.already = sink.imported, sink.already
             result.seconds = time.perf_counter() - started
             result.created = dict(lookups.created)
             if progress:
                 progress(result)
 
-        for line, values in rows:
-            if limit is not None and result.rows >= limit:
-                break
-            result.rows += 1
-            row = converter.convert(line, values, issues)
-            if row is None:
-                continue
-            first = seen.get(row["ref"])
-            if first is not None:
-                issues.append(Issue(line, row["ref"], "error", "id", f"duplicate id (first at line {first})"))
-                continue
-            seen[row["ref"]] = line
-            batch.append(row)
-            if len(batch) >= batch_size:
-                flush()
-        flush()
+        try:
+            for line, values in rows:
+                if limit is not None and result.rows >= limit:
+                    break
+                result.rows += 1
+                row = converter.convert(line, values, issues)
+                if row is None:
+                    continue
+                first = seen.get(row["ref"])
+                if first is not None:
+                    issues.append(Issue(line, row["ref"], "error", "id", f"duplicate id (first at line {first})"))
+                    continue
+                seen[row["ref"]] = line
+                batch.append(row)
+                if len(batch) >= batch_size:
+                    flush()
+            flush()
+        finally:
+            sink.finish()
+    result.imported, result.already = sink.imported, sink.already
     result.seconds = time.perf_counter() - started
     result.created = dict(lookups.created)
     return result
+
+
+class InlineSink:
+    """Writes each batch at once, in the caller's connection and transaction."""
+
+    def __init__(self, writer: Writer, dry_run: bool = False):
+        self.writer, self.dry_run = writer, dry_run
+        self.imported = self.already = 0
+
+    def process(self, batch: list[dict]) -> None:
+        existing = self.writer.existing([r["ref"] for r in batch])
+        fresh = [r for r in batch if r["ref"] not in existing] if existing else batch
+        self.already += len(batch) - len(fresh)
+        if fresh:
+            self.imported += len(fresh) if self.dry_run else _write_with_retry(self.writer, fresh)
+
+    submit = process
+
+    def finish(self) -> None:
+        pass
+
+
+class BackgroundSink(InlineSink):
+    """Writes batches in a worker thread (its own database connection), one batch ahead of the parser."""
+
+    def __init__(self, writer: Writer):
+        import queue
+        import threading
+
+        super().__init__(writer)
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (batch := self.queue.get()) is not None:
+                if self.error is None:
+                    try:
+                        self.process(batch)
+                    except BaseException as exc:  # handed to the main thread at its next submit/finish
+                        self.error = exc
+        finally:
+            connection.close()
+
+    def submit(self, batch: list[dict]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(batch)
+
+    def finish(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
 
 
 def _write_with_retry(writer: Writer, rows: list[dict]) -> int:
