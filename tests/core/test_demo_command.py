@@ -11,19 +11,24 @@ from gongzhi.core.models import Region
 
 def run(**options):
     out = io.StringIO()
+    options.setdefault("no_derived", True)
     call_command("demo", stdout=out, **options)
     return out.getvalue()
 
 
 @pytest.mark.django_db
 def test_demo_builds_the_city_and_prints_the_accounts_and_password():
-    output = run(appeals=25, seed=3)
+    output = run(appeals=25, seed=3, no_derived=False)
     assert Appeal.objects.count() == 25 and Region.objects.filter(code=demo.DISTRICT_CODE).exists()
     assert demo.DEMO_PASSWORD in output
     for username in ("operator", "dispatcher", "handler_zjj", "supervisor", "leader", "gridworker", "mediator",
                      "analyst", "admin"):
         assert username in output
     assert "演示城市已生成" in output
+    # Other apps' derived data (KPI facts) is rebuilt from the new appeals.
+    from gongzhi.evaluation.models import AppealFact
+
+    assert "考核指标：已生成" in output and AppealFact.objects.exists()
 
 
 @pytest.mark.django_db

@@ -17,8 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026, help="random seed: the same seed builds the same city")
         parser.add_argument("--reset", action="store_true",
                             help="ERASE ALL DATA in the database first, then build (refused in production mode)")
+        parser.add_argument("--no-derived", action="store_true",
+                            help="skip rebuilding other apps' derived data (KPI facts, hot issues) afterwards")
 
-    def handle(self, *args, appeals=2000, seed=2026, reset=False, **options):
+    def handle(self, *args, appeals=2000, seed=2026, reset=False, no_derived=False, **options):
         if appeals < 0 or appeals > 200_000:
             raise CommandError("--appeals must be between 0 and 200000")
         if demo.is_populated():
@@ -41,6 +43,8 @@ class Command(BaseCommand):
             f"重办 {summary['reopened']}，退单 {summary['returned']}，已评价 {summary['rated']}，并单 {summary['merged']}，"
             f"督办 {summary['supervised']}"
         )
+        if not no_derived:
+            demo.rebuild_derived(out=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(f"演示城市已生成，用时 {summary['seconds']} 秒。"))
         self.print_accounts()
 
