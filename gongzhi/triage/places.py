@@ -73,7 +73,8 @@ _STOP_WORDS = {
 _NAME_TAGS = {"n", "ns", "nz", "nr", "nrt", "nrfg", "nt", "ng", "j", "i", "l", "s", "m", "vn",
               "b", "f", "t", "eng", "?", "x", "mq", "nl", "ag", "tg", "zg"}
 _INNER_OK = {"之"}
-_VERB_ENDINGS = set("进入到出在了过着向往给")  # particles allowed inside a name: 魅力之城
+_VERB_ENDINGS = set("进入到出在了过着向往给")
+_LEADING_PREPOSITIONS = set("离距在向往从到至近临靠对给把被和与及跟隔")  # particles allowed inside a name: 魅力之城
 
 _ADMIN_RE = re.compile(r"([A-Z][0-9]{0,2})(市|区|县)")
 _SPLIT_RE = re.compile(r"[\s,.;:!?()\[\]{}<>\"'，。；：！？、（）【】《》“”‘’…—\-~·/\\|]+")
@@ -141,6 +142,11 @@ def _segment_places(segment: str, jieba, tags) -> list[Place]:
                 length += len(prev)
                 j -= 1
                 continue
+            if (len(prev) >= 3 and prev[0] in _LEADING_PREPOSITIONS and tags.get(prev) is None
+                    and _CJK_NAME_RE.match(prev)):
+                parts.insert(0, prev[1:])  # jieba glued a preposition to the name: "离丽发" + "新城"
+                length += len(prev) - 1
+                break
             if not _name_like(prev, tags) or length + len(prev) > _MAX_NAME_CHARS:
                 break
             # Do not swallow a preceding place ("劳动东路" before "魅力之城小区" stays separate),
