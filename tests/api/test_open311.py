@@ -184,3 +184,27 @@ def test_jurisdiction_is_checked_when_configured(org, settings):
     assert client.get(f"{BASE}/services.json", {"jurisdiction_id": "demo.gongzhi.cn"}).status_code == 200
     assert client.get(f"{BASE}/services.json", {"jurisdiction_id": "other.city"}).status_code == 404
     assert client.get(f"{BASE}/services.json", {"jurisdiction_id": ""}).status_code == 200
+
+
+def test_open311_is_rate_limited_per_address(org, settings):
+    settings.GONGZHI = {**settings.GONGZHI, "API_RATE_PER_IP": 2}
+    client = Client()
+    codes = [client.get(f"{BASE}/services.json").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    limited = client.get(f"{BASE}/services.json")
+    assert limited.json()[0]["code"] == 429 and int(limited["Retry-After"]) >= 1
+
+
+def test_an_api_key_is_issued_by_the_command_and_works(org):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("apitoken", "operator", "--name", "fixmystreet", stdout=out)
+    raw = out.getvalue().strip()
+    created = post(Client(), {"api_key": raw, "service_code": "HB-ZS", "address_string": "东湖社区", "description": "噪音"})
+    assert created.status_code == 200
+    call_command("apitoken", "operator", "--revoke", raw[:10], stdout=io.StringIO())
+    refused = post(Client(), {"api_key": raw, "service_code": "HB-ZS", "address_string": "东湖社区"})
+    assert refused.status_code == 403
