@@ -13,6 +13,7 @@ from gongzhi.clitools import CliError
 
 from .text import CsvInputError, column_values, join_fields, read_csv_rows
 
+TREE_FILE = "category_tree.csv"
 TRAIN_EXAMPLE = "gongzhi triage train --csv F --text 留言主题,留言详情 --label 一级标签 --model DIR"
 SENTIMENT_TRAIN_EXAMPLE = "gongzhi triage sentiment-train --csv F --text review --label label --model DIR"
 
@@ -59,15 +60,30 @@ def _train(args) -> int:
     labelled = [(t, y.strip()) for t, y in zip(texts, labels) if y.strip()]
     if len({y for _, y in labelled}) < 2:
         raise CliError(f"{args.csv}: column {args.label!r} needs at least two different labels")
-    model = TextClassifier().fit([t for t, _ in labelled], [y for _, y in labelled], unlabeled=unlabeled)
+    tree_path = args.tree
+    if tree_path is None and (Path(args.csv).parent / TREE_FILE).is_file():
+        tree_path = str(Path(args.csv).parent / TREE_FILE)
+    tree = None
+    if tree_path:
+        try:
+            _, tree = read_csv_rows(tree_path)
+        except CsvInputError as exc:
+            raise CliError(str(exc)) from None
+    model = TextClassifier().fit([t for t, _ in labelled], [y for _, y in labelled], unlabeled=unlabeled,
+                                 category_tree=tree)
     model.save(args.model)
     r = model.report
     cv = (f"cross-validated accuracy {r['cv_accuracy']:.3f}, macro-F1 {r['cv_macro_f1']:.3f}"
           if "cv_accuracy" in r else r.get("cv_note", "not cross-validated"))
     skipped = len(texts) - len(labelled)
-    print(f"trained on {len(labelled)} rows ({len(model.labels)} categories"
-          f"{f', {skipped} rows without a label skipped' if skipped else ''}"
-          f"{f', {len(unlabeled)} unlabelled texts' if unlabeled else ''}); {cv}; model {r['version']} in {args.model}")
+    notes = [f"{len(model.labels)} categories"]
+    if skipped:
+        notes.append(f"{skipped} rows without a label skipped")
+    if unlabeled:
+        notes.append(f"{len(unlabeled)} unlabelled texts")
+    if tree:
+        notes.append(f"{r['tree_keywords']} keywords from {tree_path}")
+    print(f"trained on {len(labelled)} rows ({', '.join(notes)}); {cv}; model {r['version']} in {args.model}")
     return 0
 
 
@@ -147,6 +163,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--unlabeled", nargs="*", metavar="CSV",
                    help="optional CSVs of unlabelled appeals with the same --text columns; they only "
                         "inform the character n-gram statistics")
+    p.add_argument("--tree", metavar="CSV",
+                   help="category tree CSV: first column the first-level category (as in --label), the "
+                        "others its sub-category names, used as keywords. Default: category_tree.csv in "
+                        "the folder of --csv if there is one; --tree '' to train without a tree")
     p.set_defaults(func=_train)
 
     p = sub.add_parser("predict", help="predict categories for a CSV with a trained model",

@@ -31,9 +31,14 @@ def split(appeals):
 
 
 @pytest.fixture(scope="session")
-def trained(split):
+def tree(appeals_dir):
+    return read_csv_rows(appeals_dir / "category_tree.csv")[1]
+
+
+@pytest.fixture(scope="session")
+def trained(split, tree):
     (x, y), _ = split
-    return TextClassifier().fit(x, y)
+    return TextClassifier().fit(x, y, category_tree=tree)
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +87,14 @@ def test_clear_cases_land_in_their_categories(trained):
     assert labels == list(cases.values())
 
 
+def test_category_tree_names_become_keywords_and_explain_predictions(trained):
+    assert "物业服务" in trained.keywords["城乡建设"] and "小区管理" in trained.keywords["城乡建设"]
+    assert "住房公积金" in trained.keywords["城乡建设"] and "其他" not in trained.keywords["城乡建设"]
+    assert set(trained.keywords) <= set(trained.labels)  # roots outside the labels are ignored
+    p = trained.predict(["小区管理混乱\n物业服务差，电梯坏了一个月没人修。"])[0]
+    assert p.label == "城乡建设" and {"物业服务", "小区管理"} <= set(p.key_terms)
+
+
 def test_empty_and_odd_texts_still_get_a_label(trained):
     preds = trained.predict(["", "\n", "ABC 123", "？？？"])
     assert all(p.label in trained.labels and 0 < p.confidence <= 1 for p in preds)
@@ -94,6 +107,7 @@ def test_saved_model_predicts_exactly_as_before_and_carries_its_report(trained, 
     assert loaded.predict(x[:50]) == trained.predict(x[:50])
     report = json.loads((tmp_path / "model" / "report.json").read_text("utf-8"))
     assert report["n_train"] == len(split[0][0]) and report["version"] and report["created"]
+    assert loaded.keywords == trained.keywords and report["tree_keywords"] > 100
     assert set(report["per_class"]) == set(trained.labels) == set(report["labels"])
     assert 0.75 <= report["cv_accuracy"] <= 1 and 0.75 <= report["cv_macro_f1"] <= 1
     matrix = np.array(report["confusion_matrix"])
@@ -143,6 +157,22 @@ def test_cli_trains_then_predicts_id_label_confidence(triage_cli, cli_files, app
     gold = column_values(header, test_rows, "一级标签", "test.csv")
     assert np.mean([r[1] == g for r, g in zip(rows[1:], gold)]) >= 0.8
     assert all(0 < float(r[2]) <= 1 for r in rows[1:])
+
+
+def test_cli_uses_a_category_tree_found_beside_the_training_file(triage_cli, cli_files, tmp_path):
+    folder = tmp_path / "with_tree"
+    folder.mkdir()
+    (folder / "train.csv").write_bytes((cli_files / "train.csv").read_bytes())
+    (folder / "category_tree.csv").write_text("一级分类,二级分类,三级分类\n教育文体,教育收费,补课收费\n"
+                                              "城乡建设,住房保障,物业管理、小区管理\n", "utf-8")
+    code, out, err = triage_cli("train", "--csv", folder / "train.csv", "--text", "留言主题,留言详情",
+                                "--label", "一级标签", "--model", folder / "m")
+    assert code == 0, err
+    assert "5 keywords from" in out
+    assert TextClassifier.load(folder / "m").keywords["城乡建设"] == ["住房保障", "小区管理", "物业管理"]
+    code, out, err = triage_cli("train", "--csv", folder / "train.csv", "--text", "留言主题,留言详情",
+                                "--label", "一级标签", "--model", folder / "m2", "--tree", "")
+    assert code == 0 and "keywords" not in out and TextClassifier.load(folder / "m2").keywords == {}
 
 
 def test_cli_names_a_missing_column_in_one_line(triage_cli, cli_files):
