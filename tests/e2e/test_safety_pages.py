@@ -89,7 +89,7 @@ def test_patterns_page_draws_heatmap_trend_premises_and_density_map(page, login,
     assert not problems, problems
 
 
-def test_forecast_page_plans_patrols_and_prints_a_roster(page, login, shot, org, analyst, district_history):
+def test_forecast_patrol_roster_and_near_repeat_pages(page, login, shot, org, analyst, district_history):
     problems = _watch_console(page)
     login("analyst")
     page.goto("/safety/forecast/")
@@ -103,4 +103,8 @@ def test_forecast_page_plans_patrols_and_prints_a_roster(page, login, shot, org,
     page.wait_for_load_state("networkidle")
     assert "巡逻排班表" in page.inner_text("h1")
     shot(page, "safety-roster")
+    page.goto(f"/safety/near-repeat/?at={DAY.isoformat()}&window_days=14&radius_m=300")
+    page.wait_for_selector(".map[data-rendered='1'] path.leaflet-interactive")
+    assert "入室盗窃近重复预警" in page.inner_text("h1") and page.locator("main table tbody tr").count() >= 1
+    shot(page, "safety-near-repeat")
     assert not problems, problems

@@ -117,9 +117,13 @@
       fit(map, layers);
     },
     "near-repeat"(map, flags) {
-      fit(map, flags.map((f) => window.L.circle([f.lat, f.lon], {
+      // a circle needs a map view before it has bounds: set the view from the centres first
+      const centres = flags.map((f) => [f.lat, f.lon]);
+      if (centres.length) map.fitBounds(window.L.latLngBounds(centres).pad(0.3), { maxZoom: 16 });
+      else map.setView([39.9, 116.4], 11);
+      window.L.featureGroup(flags.map((f) => window.L.circle([f.lat, f.lon], {
         radius: f.radius_m, color: f.triggers > 1 ? "#b42318" : "#b54708", weight: 1, fillOpacity: 0.25,
-      }).bindTooltip(f.type + " " + f.time + " · 预警至 " + f.until)));
+      }).bindTooltip(f.type + " " + f.time + " · 预警至 " + f.until))).addTo(map);
     },
   };
 
