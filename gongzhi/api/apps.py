@@ -9,7 +9,8 @@ class ApiConfig(AppConfig):
     def ready(self):
         from gongzhi.appeals import services
 
-        from .webhooks import on_event
+        from .webhooks import on_event, register_periodic
 
         if on_event not in services.EVENT_HOOKS:
-            services.EVENT_HOOKS.append(on_event)
+            services.EVENT_HOOKS.append(on_event)  # appeal events -> webhook deliveries
+        register_periodic()  # `gongzhi worker` re-sends deliveries whose retry is due

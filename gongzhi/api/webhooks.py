@@ -177,3 +177,17 @@ def retry_due(now: dt.datetime | None = None) -> int:
         attempt(pk)
         count += 1
     return count
+
+
+@task()
+def retry_due_webhooks() -> int:
+    """Periodic safety net (`gongzhi worker`): deliveries whose retry time passed but whose task was lost."""
+    return retry_due()
+
+
+def register_periodic() -> None:
+    try:
+        from gongzhi.appeals.tasks import PERIODIC
+    except ImportError:  # pragma: no cover - the worker's table is optional
+        return
+    PERIODIC.setdefault(retry_due_webhooks, 5 * 60)
