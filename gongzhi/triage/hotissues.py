@@ -154,7 +154,7 @@ class HotIssue:
 
     @property
     def place(self) -> str:
-        """The most specific place most members name (a 小区 before a road before a district)."""
+        """The place most members name; among equals the more specific (a 小区 before a road before a district)."""
         if not self.places:
             return ""
         rank = {"community": 0, "school": 0, "hospital": 0, "company": 1, "road": 2, "street": 2,
