@@ -96,6 +96,27 @@ SF = Preset(
 )
 
 PRESETS = {p.name: p for p in (TORONTO, SF)}
+MAPPING_KEYS = {"lat", "lon", "date", "type_column", "type_map", "hour", "premises", "premises_map", "ref",
+                "address", "area"}
+
+
+def preset_from_mapping(mapping: dict, name: str = "csv") -> Preset:
+    """A preset for another export, from a JSON mapping such as
+    ``{"lat": "纬度", "lon": "经度", "date": "发案时间", "type_column": "案由",
+    "type_map": {"盗窃": "XS-DQ", "入室盗窃": "XS-RSDQ"}, "ref": "警情编号", "address": "发案地点"}``.
+    Unknown keys are refused, so a typo does not silently drop a column."""
+    if not isinstance(mapping, dict):
+        raise ValueError("the mapping must be a JSON object")
+    unknown = set(mapping) - MAPPING_KEYS
+    if unknown:
+        raise ValueError(f"unknown mapping keys: {', '.join(sorted(unknown))}")
+    missing = [k for k in ("lat", "lon", "date", "type_column", "type_map") if not mapping.get(k)]
+    if missing:
+        raise ValueError(f"the mapping needs: {', '.join(missing)}")
+    bad = [v for v in mapping.get("premises_map", {}).values() if v not in Premises.values]
+    if bad:
+        raise ValueError(f"unknown premises in premises_map: {', '.join(map(str, bad))}")
+    return Preset(name=name, source=Source.CSV, **{k: v for k, v in mapping.items()})
 
 
 @dataclass

@@ -263,3 +263,25 @@ def test_import_command_prints_a_summary_and_refuses_bad_input(org, tmp_path, ca
         call_command("safety-import", str(tmp_path / "missing.csv"), format="toronto")
     with pytest.raises(CommandError, match="column"):
         call_command("safety-import", str(path), format="sf")
+
+
+def test_any_export_imports_through_a_json_mapping(org, tmp_path, capsys):
+    data = tmp_path / "export.csv"
+    data.write_text("警情编号,接警时间,案由,纬度,经度,发案地点\n"
+                    "J001,2026-03-02 21:40,入室盗窃,39.905,116.405,东湖社区3栋\n"
+                    "J002,2026-03-03 08:05,电动车被盗,39.905,116.305,西山社区\n"
+                    "J003,2026-03-03 09:00,寻衅滋事,39.905,116.305,西山社区\n", encoding="utf-8")
+    mapping = tmp_path / "map.json"
+    mapping.write_text('{"ref": "警情编号", "date": "接警时间", "type_column": "案由", "lat": "纬度", "lon": "经度",'
+                       ' "address": "发案地点", "type_map": {"入室盗窃": "XS-RSDQ", "电动车被盗": "XS-DQ"}}',
+                       encoding="utf-8")
+    call_command("safety-import", str(data), format="csv", mapping=str(mapping))
+    out = capsys.readouterr().out
+    assert "created 2" in out and "line 4" in out and "寻衅滋事" in out
+    burglary = PoliceIncident.objects.get(source=Source.CSV, source_ref="J001")
+    assert burglary.type.code == "XS-RSDQ" and burglary.grid == org.east_g and burglary.occurred_hour == 21
+    mapping.write_text('{"ref": "警情编号", "lattitude": "纬度"}', encoding="utf-8")
+    with pytest.raises(CommandError, match="unknown mapping keys: lattitude"):
+        call_command("safety-import", str(data), format="csv", mapping=str(mapping))
+    with pytest.raises(CommandError, match="needs --mapping"):
+        call_command("safety-import", str(data), format="csv")

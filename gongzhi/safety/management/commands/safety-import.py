@@ -1,4 +1,5 @@
-"""`gongzhi safety-import FILE --format toronto|sf`: load an incident file through a mapping preset.
+"""`gongzhi safety-import FILE --format toronto|sf`: load an incident file through a mapping preset;
+`--format csv --mapping MAP.json` for any other export (see importing.preset_from_mapping).
 
 Safe to run again: rows already imported are counted, not added. Dirty rows are listed with their
 line numbers (first 20 here; --errors FILE writes all of them as CSV).
@@ -12,7 +13,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gongzhi.safety.importing import PRESETS, import_incidents
+import json
+
+from gongzhi.safety.importing import PRESETS, import_incidents, preset_from_mapping
 
 
 class Command(BaseCommand):
@@ -20,13 +23,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="incident file, .csv or .csv.gz")
-        parser.add_argument("--format", required=True, choices=sorted(PRESETS), help="mapping preset")
+        parser.add_argument("--format", required=True, choices=[*sorted(PRESETS), "csv"],
+                            help="mapping preset; csv needs --mapping")
+        parser.add_argument("--mapping", default="", help="JSON column mapping for --format csv")
         parser.add_argument("--region", default="", help="region code for incidents outside every grid")
         parser.add_argument("--limit", type=int, default=None, help="read at most this many rows")
         parser.add_argument("--batch-size", type=int, default=2000)
         parser.add_argument("--errors", default="", help="write every dirty row (line, message) to this CSV")
 
-    def handle(self, *args, file, format, region="", limit=None, batch_size=2000, errors="", **options):
+    def handle(self, *args, file, format, mapping="", region="", limit=None, batch_size=2000, errors="", **options):
         from gongzhi.core.models import Region
 
         path = Path(file)
@@ -39,8 +44,18 @@ class Command(BaseCommand):
                 raise CommandError(f"unknown region code: {region}")
         if batch_size < 1 or (limit is not None and limit < 0):
             raise CommandError("--batch-size and --limit must be positive")
+        preset = format
+        if format == "csv" or mapping:
+            if not mapping:
+                raise CommandError("--format csv needs --mapping MAP.json")
+            try:
+                preset = preset_from_mapping(json.loads(Path(mapping).read_text(encoding="utf-8")))
+            except OSError as exc:
+                raise CommandError(f"cannot read {mapping}: {exc.strerror}") from None
+            except ValueError as exc:  # JSONDecodeError is a ValueError
+                raise CommandError(f"bad mapping {mapping}: {exc}") from None
         try:
-            report = import_incidents(path, format, limit=limit, batch_size=batch_size, region=reg)
+            report = import_incidents(path, preset, limit=limit, batch_size=batch_size, region=reg)
         except KeyError as exc:
             raise CommandError(f"column {exc.args[0]!r} not found in {path} (is --format right?)") from None
         except ValueError as exc:
