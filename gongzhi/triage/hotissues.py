@@ -157,8 +157,8 @@ class HotIssue:
         """The place most members name; among equals the more specific (a 小区 before a road before a district)."""
         if not self.places:
             return ""
-        rank = {"community": 0, "school": 0, "hospital": 0, "company": 1, "road": 2, "street": 2,
-                "township": 3, "district": 4, "city": 5}
+        rank = {"community": 0, "school": 1, "hospital": 1, "company": 2, "road": 3, "street": 3,
+                "township": 4, "district": 5, "city": 6}
         need = max(1, self.size // 3)
 
         def key(item):
