@@ -9,7 +9,6 @@ import datetime as dt
 from functools import wraps
 
 import numpy as np
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
