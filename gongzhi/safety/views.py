@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from gongzhi.core import audit
@@ -370,6 +371,7 @@ def bulletin_send(request, day: str):
 
 # ---------------------------------------------------------------- informants (信息员)
 
+@sensitive_post_parameters("name", "phone", "contact")  # kept out of error reports
 @handler_required
 def informants(request):
     form = forms.InformantForm(request.POST or None)
@@ -460,6 +462,7 @@ def report_detail(request, pk: int):
     return render(request, "safety/report_detail.html", {"report": report, "form": form})
 
 
+@sensitive_post_parameters("code")
 def submit(request):
     """The discreet channel: no login, a one-time code from the handler. The page says nothing
     about which codes exist and keeps no trace of the informant beyond the report."""
