@@ -124,6 +124,8 @@ class SentimentModel:
             from sklearn.model_selection import train_test_split
 
             strat = y if dom is None else dom * 2 + y
+            if np.bincount(strat).min() < 2:
+                strat = y
             tr, te = train_test_split(np.arange(len(y)), test_size=0.1, random_state=self.seed, stratify=strat)
             self._train([texts[i] for i in tr], y[tr], None if dom is None else dom[tr])
             p = self._proba_clean([texts[i] for i in te])
@@ -132,7 +134,7 @@ class SentimentModel:
             if dom is not None:
                 report["holdout_accuracy_by_domain"] = {
                     d: round(float(((p[dom[te] == k] >= 0.5) == y[te][dom[te] == k]).mean()), 4)
-                    for k, d in enumerate(self.domains)}
+                    for k, d in enumerate(self.domains) if (dom[te] == k).any()}
         self._train(texts, y, dom)
         self.report = report
         return self
