@@ -722,7 +722,7 @@ class CopyWriter(TableWriter):
     def existing(self, refs: list[str]) -> set[str]:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT source_ref FROM {Appeal._meta.db_table} WHERE source_system = %s "
-                           "AND source_ref = ANY(%s)", [self.source_system, refs])
+                           "AND source_ref = ANY(%s) AND source_ref <> ''", [self.source_system, refs])
             return {r[0] for r in cursor.fetchall()}
 
     def allocate_ids(self, cursor, n: int) -> list[int]:
