@@ -144,8 +144,9 @@ def _segment_places(segment: str, jieba, tags) -> list[Place]:
                 continue
             if (len(prev) >= 3 and prev[0] in _LEADING_PREPOSITIONS and tags.get(prev) is None
                     and _CJK_NAME_RE.match(prev)):
-                parts.insert(0, prev[1:])  # jieba glued a preposition to the name: "离丽发" + "新城"
-                length += len(prev) - 1
+                if prev[1] not in "路街道村区县":  # "临路建" is "next to the road, build", no name
+                    parts.insert(0, prev[1:])  # jieba glued a preposition to the name: "离丽发" + "新城"
+                    length += len(prev) - 1
                 break
             if not _name_like(prev, tags) or length + len(prev) > _MAX_NAME_CHARS:
                 break
