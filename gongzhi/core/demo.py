@@ -330,11 +330,12 @@ PRINTED_ACCOUNTS = [
 # ------------------------------------------------------------------ small helpers
 
 def is_populated() -> bool:
+    """Any organisation or appeal already there (the demo's or a real one): the demo stays out."""
     from gongzhi.appeals.models import Appeal
 
-    from .models import Region
+    from .models import Department, Region
 
-    return Region.objects.filter(code=DISTRICT_CODE).exists() or Appeal.objects.exists()
+    return Region.objects.exists() or Department.objects.exists() or Appeal.objects.exists()
 
 
 def id_number(rng: random.Random) -> str:

@@ -67,3 +67,10 @@ def test_reset_is_refused_in_production_mode(settings):
 def test_a_nonsensical_count_is_a_one_line_error():
     with pytest.raises(CommandError, match="--appeals"):
         run(appeals=-1)
+
+
+@pytest.mark.django_db
+def test_an_existing_organisation_is_left_alone(org):
+    output = run(appeals=10)
+    assert "已有数据" in output
+    assert not Region.objects.filter(code=demo.DISTRICT_CODE).exists() and not Appeal.objects.exists()
