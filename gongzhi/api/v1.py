@@ -765,6 +765,41 @@ def me(request):
                         "roles": sorted({r.role for r in scoping.roles_of(user)}), "token_name": request.auth.name})
 
 
+class RankedOut(Schema):
+    unit_id: int
+    name: str
+    score: Optional[float]
+    rank: Optional[int]
+    previous_rank: Optional[int]
+    movement: Optional[int]
+    values: dict[str, Optional[float]] = Field(description="KPI values (rates 0..1, days, counts); null = no data")
+
+
+class RankingOut(Schema):
+    kind: str
+    period: str
+    months: list[dt.date]
+    rows: list[RankedOut]
+
+
+@org.get("/kpis/ranking", response={200: RankingOut, **_errors(403)}, tags=["kpis"],
+         summary="KPI ranking of departments, subdistricts or communities for a period")
+def kpi_ranking(request, kind: Literal["department", "subdistrict", "community"] = "department",
+                period: Literal["month", "quarter", "year"] = "month",
+                month: Optional[Text] = Query(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM in the period")):
+    _require_staff(request)
+    from gongzhi.evaluation import services as evaluation
+
+    table = evaluation.ranking(kind, evaluation.parse_month(month), period=period)
+    return Answer(200, {
+        "kind": table["kind"], "period": table["period"], "months": table["months"],
+        "rows": [{"unit_id": r.unit_id, "name": r.name, "score": r.score, "rank": r.rank,
+                  "previous_rank": r.previous_rank, "movement": r.movement,
+                  "values": {k: (float(v) if v is not None else None) for k, v in r.values.items()}}
+                 for r in table["rows"]],
+    })
+
+
 # ---------------------------------------------------------------- webhooks
 
 hooks = Router(tags=["webhooks"])

@@ -164,3 +164,11 @@ def test_rate_limit_per_ip_covers_requests_without_a_token(org, settings):
 @pytest.mark.parametrize("path", ["/appeals/abc", "/appeals/0"])
 def test_bad_path_ids_are_422(org, api_as, path):
     assert api_as(org.operator).get(path).status_code == 422
+
+
+def test_kpi_ranking_for_staff_only(org, api_as, make_appeal):
+    make_appeal()
+    table = api_as(org.leader).get("/kpis/ranking", kind="department").json()
+    assert table["kind"] == "department" and {r["name"] for r in table["rows"]} >= {"区住建局", "区生态环境局"}
+    assert api_as(org.citizen).get("/kpis/ranking").status_code == 403
+    assert api_as(org.leader).get("/kpis/ranking", month="last").status_code == 422
