@@ -39,3 +39,6 @@ class Command(BaseCommand):
             sys.stderr.write("\n")
         self.stdout.write(f"report: {result.report}")
         self.stdout.write(("dry run: " if dry_run else "") + result.summary())
+        if result.imported and not dry_run:
+            # History is loaded without the per-event hooks, so derived tables catch up in one pass.
+            self.stderr.write("imported appeals count in the KPIs after: gongzhi kpi_rebuild")
