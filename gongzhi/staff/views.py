@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from gongzhi.appeals import services
@@ -59,26 +60,40 @@ def _safe_next(request, default: str) -> str:
 
 # ---------------------------------------------------------------- inbox
 
-def _resolve(model, value):
-    """A triage suggestion may name a row by id, code or name (or a dict holding one)."""
-    if isinstance(value, dict):
-        value = value.get("id") or value.get("pk") or value.get("code") or value.get("name")
-    if value in (None, ""):
-        return None
-    if isinstance(value, int) or str(value).isdigit():
-        return model.objects.filter(pk=int(value)).first()
-    return model.objects.filter(Q(code=str(value)) | Q(name=str(value))).first()
+class _Lookup:
+    """Departments and categories by id, code or name, loaded once per page (small tables)."""
+
+    def __init__(self):
+        self._maps: dict = {}
+
+    def get(self, model, value):
+        if isinstance(value, dict):
+            value = value.get("id") or value.get("pk") or value.get("code") or value.get("name")
+        if value in (None, ""):
+            return None
+        if model not in self._maps:
+            rows = list(model.objects.all())
+            by = {("pk", str(r.pk)): r for r in rows}
+            by.update({("code", r.code): r for r in rows})
+            by.update({("name", r.name): r for r in rows})
+            self._maps[model] = by
+        by = self._maps[model]
+        key = str(value)
+        return by.get(("pk", key)) if key.isdigit() else (by.get(("code", key)) or by.get(("name", key)))
 
 
-def triage_view(appeal: Appeal, user) -> dict:
+def triage_view(appeal: Appeal, user, lookup: _Lookup | None = None) -> dict:
     """Suggestions and duplicates from appeal.triage, resolved to rows the user may act on."""
+    lookup = lookup or _Lookup()
     data = appeal.triage if isinstance(appeal.triage, dict) else {}
     suggestions = []
     for s in (data.get("suggestions") or [])[:3]:
         if not isinstance(s, dict):
             continue
-        dept = _resolve(Department, s.get("department"))
-        cat = _resolve(Category, s.get("category"))
+        dept = lookup.get(Department, s.get("department"))
+        cat = lookup.get(Category, s.get("category"))
+        if dept is not None and not dept.active:
+            dept = None
         try:
             confidence = round(float(s.get("confidence", 0)) * 100)
         except (TypeError, ValueError):
@@ -86,22 +101,28 @@ def triage_view(appeal: Appeal, user) -> dict:
         if dept or cat:
             suggestions.append({"department": dept, "category": cat, "confidence": confidence})
     duplicates = []
-    visible = Appeal.objects.restrict(user)
+    wanted = []
     for d in (data.get("duplicates") or [])[:3]:
         score, reason = None, ""
         if isinstance(d, dict):
             score, reason = d.get("score", d.get("similarity")), str(d.get("reason") or "")
             d = d.get("tracking_number") or d.get("appeal") or d.get("id") or d.get("pk")
-        if d in (None, ""):
-            continue
-        other = (visible.filter(pk=int(d)) if isinstance(d, int) or str(d).isdigit()
-                 else visible.filter(tracking_number=str(d))).exclude(pk=appeal.pk).first()
-        if other is not None:
+        if d not in (None, ""):
             try:
                 score = round(float(score) * 100) if score is not None else None
             except (TypeError, ValueError):
                 score = None
-            duplicates.append({"appeal": other, "score": score, "reason": reason})
+            wanted.append((str(d), score, reason))
+    if wanted:
+        keys = [k for k, _s, _r in wanted]
+        found = Appeal.objects.restrict(user).filter(
+            Q(tracking_number__in=keys) | Q(pk__in=[int(k) for k in keys if k.isdigit()])).exclude(pk=appeal.pk)
+        by_key = {}
+        for other in found:
+            by_key[other.tracking_number] = by_key[str(other.pk)] = other
+        for key, score, reason in wanted:
+            if key in by_key:
+                duplicates.append({"appeal": by_key[key], "score": score, "reason": reason})
     return {"suggestions": suggestions, "duplicates": duplicates}
 
 
@@ -121,7 +142,8 @@ def inbox(request):
         queue = visible.filter(status=Status.RECEIVED).select_related("category", "region").order_by("received_at", "id")
         page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
         ctx["dispatch_page"] = page
-        ctx["dispatch_rows"] = [(a, triage_view(a, user)) for a in page]
+        lookup = _Lookup()
+        ctx["dispatch_rows"] = [(a, triage_view(a, user, lookup)) for a in page]
     depts = handler_departments(user)
     if depts:
         rows = (Assignment.objects.filter(department_id__in=depts,
@@ -380,6 +402,7 @@ def appeal_action(request, pk: int, action: str):
     return redirect(_safe_next(request, reverse("staff:appeal_detail", args=[pk])))
 
 
+@never_cache
 @require_POST
 @staff_required()
 def reveal(request, pk: int, field: str):
@@ -484,6 +507,7 @@ EXPORT_COLUMNS = ["受理编号", "受理时间", "渠道", "标题", "分类", 
                   "所属区域", "诉求人", "联系电话", "满意度", "办结时间"]
 
 
+@never_cache
 @staff_required()
 def appeal_export(request):
     from openpyxl import Workbook
@@ -544,6 +568,7 @@ def desk(request):
     return render(request, "staff/desk.html", {"form": form}, status=status)
 
 
+@never_cache
 @require_POST
 @staff_required(Role.OPERATOR)
 def desk_history(request):

@@ -178,3 +178,22 @@ def test_notifications_show_an_unread_count_and_can_be_marked_read(client, org, 
     assert 'data-testid="unread">1<' in body and "新派单" in body
     client.post(reverse("staff:notifications_read"))
     assert not Notification.objects.filter(user=org.handler_housing, read_at__isnull=True).exists()
+
+
+def test_the_appeal_page_offers_the_triage_app_suggestions(client, org, make_appeal):
+    first = make_appeal()
+    appeal = make_appeal(title="电梯仍未修好")
+    org.water.active = False
+    org.water.save()
+    appeal.triage = {  # the shape gongzhi.triage writes
+        "suggestions": [{"label": "城乡建设", "confidence": 0.7731, "category": org.cat_root.pk, "department": org.housing.pk,
+                         "department_name": "区住建局"},
+                        {"label": "供水", "confidence": 0.12, "category": None, "department": org.water.pk}],
+        "duplicates": [{"id": first.pk, "tracking_number": first.tracking_number, "title": first.title,
+                        "similarity": 0.934, "reason": "同一电话、同一地点", "status": "received"}],
+    }
+    appeal.save()
+    body = signed_in(client, org.dispatcher).get(reverse("staff:appeal_detail", args=[appeal.pk])).content.decode()
+    assert "一键派给 区住建局" in body and "77%" in body
+    assert "区水务公司" not in body.split("智能建议")[1].split("主办单位")[0]  # an inactive department is not suggested
+    assert "一键并单" in body and "同一电话、同一地点" in body and first.tracking_number in body
