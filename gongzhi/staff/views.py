@@ -22,17 +22,18 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.appeals import services
 from gongzhi.appeals.models import (
-    OPEN_STATUSES, Appeal, Assignment, Category, Channel, DueState, ExtensionRequest, Satisfaction, Status, Urgency,
+    OPEN_STATUSES, Appeal, Assignment, Category, Channel, DueState, Satisfaction, Status, Urgency,
 )
 from gongzhi.appeals.services import ActionRefused
 from gongzhi.appeals.validation import FieldErrors, normalise_phone, valid_phone
 from gongzhi.core import audit, pii, scoping
 from gongzhi.core.models import Department, Grid, Notification, Region, Role
 from gongzhi.core.scoping import get_visible_or_404
+from gongzhi.portal.views import tile_url
 
 from .access import allowed_actions, handler_departments, has_any, held_roles, staff_required
-from .labels import labelled
 from .forms import AppealFilterForm, DeskForm, GridReportForm, apply_field_errors
+from .labels import labelled
 
 PAGE_SIZE = 30
 BOARD_ROWS = 20
@@ -618,7 +619,7 @@ def grid_report(request):
     status = 400 if request.method == "POST" else 200
     grid_json = [{"id": g.pk, "name": g.name, "polygon": g.polygon} for g in grids]
     return render(request, "staff/grid_report.html", {"form": form, "grid_json": grid_json,
-                                                      "tile_url": getattr(settings, "GONGZHI_TILE_URL", "")},
+                                                      "tile_url": tile_url()},
                   status=status)
 
 

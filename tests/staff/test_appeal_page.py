@@ -3,7 +3,7 @@ import pytest
 from django.urls import reverse
 
 from gongzhi.appeals import services
-from gongzhi.appeals.models import Appeal, Assignment, Status
+from gongzhi.appeals.models import Assignment, Status
 from gongzhi.core.models import AuditEntry
 
 from .helpers import action_url, detail_url, dispatched, handling, replied, signed_in
