@@ -50,6 +50,9 @@ def test_an_appeal_from_submission_to_a_closed_case_on_the_board(page, login, sh
     page.locator("#department-queue").get_by_role("link", name=number).click()
     page.get_by_test_id("acknowledge").click()
     expect(page.get_by_test_id("status")).to_have_text("办理中")
+    expect(page.locator("#appellant")).to_contain_text("138****5678")
+    page.locator("#pii-appellant_phone").get_by_role("button", name="显示").click()  # audited, swapped in by htmx
+    expect(page.get_by_test_id("revealed")).to_have_text("13812345678")
     shot(page, "journey-03-acknowledged")
     page.fill("#reply-text", REPLY)
     page.get_by_test_id("reply").click()
