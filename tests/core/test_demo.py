@@ -130,3 +130,15 @@ def test_appellants_have_realistic_phones_and_anonymous_ones_none(city):
             assert re.fullmatch(r"1[3-9]\d{9}", phone)
     phones = Counter(Appeal.objects.exclude(appellant_phone="").values_list("appellant_phone", flat=True))
     assert phones.most_common(1)[0][1] > 1  # some people call more than once
+
+
+def test_building_leaves_the_services_clock_and_hooks_as_they_were(city):
+    from gongzhi.appeals import services
+
+    assert services._now.__module__ == "gongzhi.appeals.services" and services._now.__name__ == "_now"
+    assert services.calendar.__name__ == "calendar"
+    assert abs((services._now() - dt.datetime.now(dt.timezone.utc)).total_seconds()) < 60
+    from django.apps import apps
+
+    if apps.is_installed("gongzhi.triage"):
+        assert services.INTAKE_HOOKS, "the triage app's intake hook is back in place"
