@@ -3,6 +3,7 @@ import pytest
 from playwright.sync_api import expect
 
 from gongzhi.appeals.models import Appeal, Status
+from gongzhi.core.models import AuditEntry
 
 REPLY = "您好，经现场核查，3栋电梯主板老化损坏。我局已督促物业公司更换主板，电梯已于今日恢复正常运行。"
 
@@ -53,6 +54,7 @@ def test_an_appeal_from_submission_to_a_closed_case_on_the_board(page, login, sh
     expect(page.locator("#appellant")).to_contain_text("138****5678")
     page.locator("#pii-appellant_phone").get_by_role("button", name="显示").click()  # audited, swapped in by htmx
     expect(page.get_by_test_id("revealed")).to_have_text("13812345678")
+    assert AuditEntry.objects.filter(action="reveal_personal_data", actor=org.handler_housing).count() == 1
     shot(page, "journey-03-acknowledged")
     page.fill("#reply-text", REPLY)
     page.get_by_test_id("reply").click()
