@@ -325,8 +325,12 @@ def dispatch(appeal: Appeal, actor, lead: Department, assisting: Iterable[Depart
             appeal.category = category
         ack_due, due = deadlines_for(appeal.category, appeal.urgency, now)
         if appeal.due_at is None or appeal.return_count or category is not None:
-            _, due_from_receipt = deadlines_for(appeal.category, appeal.urgency, appeal.received_at)
-            appeal.due_at = max(due_from_receipt, now + dt.timedelta(hours=4))
+            # The clock runs from receipt, or from the last reopening (重办 starts a new one); a
+            # department never gets a deadline that is already past when the dispatch reaches it.
+            started = (appeal.events.filter(kind="reopened").order_by("-created_at")
+                       .values_list("created_at", flat=True).first() or appeal.received_at)
+            _, due_from_start = deadlines_for(appeal.category, appeal.urgency, started)
+            appeal.due_at = max(due_from_start, now + dt.timedelta(hours=4))
         appeal.ack_due_at = ack_due
         for dept, role in [(lead, Assignment.Role.LEAD)] + [(d, Assignment.Role.ASSIST) for d in assisting]:
             Assignment.objects.create(appeal=appeal, department=dept, role=role, dispatched_by=_user(actor),
@@ -515,7 +519,7 @@ def _reopen_locked(appeal: Appeal, actor, reason: str) -> Appeal:
         transaction.on_commit(lambda: notify(handlers_of(lead.pk), "reopened", f"重办：{appeal.title}", _link(appeal)))
     appeal.save()
     _event(appeal, "reopened", actor, from_status=from_status, to_status=appeal.status, public=True,
-           department=lead, note=reason, reopen_count=appeal.reopen_count)
+           department=lead, note=reason, at=now, reopen_count=appeal.reopen_count)
     return appeal
 
 

@@ -15,3 +15,16 @@ def test_an_appeal_goes_through_its_whole_life(org, make_appeal):
     assert appeal.status == Status.CLOSED
     kinds = list(appeal.events.values_list("kind", flat=True))
     assert kinds == ["received", "dispatched", "acknowledged", "replied", "rated", "closed"]
+
+
+def test_a_reopened_appeal_returned_and_dispatched_again_keeps_the_reopening_deadline(org, make_appeal):
+    appeal = make_appeal()
+    services.dispatch(appeal, org.dispatcher, org.housing)
+    services.acknowledge(appeal.assignments.get(), org.handler_housing)
+    services.reply(appeal, org.handler_housing, "经核查，电梯已修复，如有问题请联系区住建局12345。")
+    appeal = services.follow_up(appeal, "dissatisfied", comment="电梯还是坏的")
+    reopened_due = appeal.due_at
+    lead = appeal.assignments.filter(state="pending").get()
+    services.return_assignment(lead, org.handler_housing, "应由物业所在街道办理")
+    appeal = services.dispatch(appeal.__class__.objects.get(pk=appeal.pk), org.dispatcher, org.env)
+    assert appeal.due_at == reopened_due
