@@ -270,19 +270,23 @@ def _forecast(request):
     history = list(qs.filter(occurred_on__lt=until, occurred_on__gte=until - dt.timedelta(days=bl.HISTORY_DAYS))
                    .values_list("lat", "lon", "occurred_on", "occurred_hour"))
     cells = []
-    hours = []
+    past = {"hours": [], "lats": [], "lons": []}
     if history:
         lats, lons, dates, hours = zip(*history)
         cells = analysis.forecast_hotspots(lats, lons, dates, until.isoformat(), days=7)
-    return form, until, cells, list(hours), d.get("cells") or 50
+        past = {"hours": list(hours), "lats": list(lats), "lons": list(lons)}
+    return form, until, cells, past, d.get("cells") or 50
 
 
-def _patrol(request, cells, hours):
+def _patrol(request, cells, past):
+    """The roster; each cell's own hour profile (from the incidents in and near it) spreads its
+    expectation over the day."""
     pform = forms.PatrolForm(request.GET if "units" in request.GET else None)
     plan = None
     if pform.is_bound and pform.is_valid() and cells:
         p = pform.cleaned_data
-        plan = analysis.patrol_plan_from_forecast(cells, hours, p["units"], p["shifts"], p["windows"])
+        plan = analysis.patrol_plan_from_forecast(cells, past["hours"], p["units"], p["shifts"], p["windows"],
+                                                  lats=past["lats"], lons=past["lons"])
         for r in plan["roster"]:
             r["expected"] = round(r["expected"], 3)
     return pform, plan
@@ -290,8 +294,8 @@ def _patrol(request, cells, hours):
 
 @reader_required
 def forecast(request):
-    form, until, cells, hours, n = _forecast(request)
-    pform, plan = _patrol(request, cells, hours)
+    form, until, cells, past, n = _forecast(request)
+    pform, plan = _patrol(request, cells, past)
     shown = cells[:n]
     week_total = sum(c["score"] for c in cells)
     return render(request, "safety/forecast.html", {
@@ -303,8 +307,8 @@ def forecast(request):
 
 @reader_required
 def roster_print(request):
-    form, until, cells, hours, n = _forecast(request)
-    pform, plan = _patrol(request, cells, hours)
+    form, until, cells, past, n = _forecast(request)
+    pform, plan = _patrol(request, cells, past)
     if plan is None:
         raise Http404("no patrol plan")
     return render(request, "safety/roster_print.html", {"plan": plan, "until": until, "pform": pform,
