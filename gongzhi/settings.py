@@ -113,7 +113,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "staff:inbox"
+LOGIN_REDIRECT_URL = "after_login"
 LOGOUT_REDIRECT_URL = "portal:home"
 
 LANGUAGE_CODE = "zh-hans"
@@ -173,6 +173,9 @@ GONGZHI = {
     "LOGIN_FAILURES_BEFORE_LOCK": int(env("LOGIN_FAILURES_BEFORE_LOCK", "5")),
     "ATTACHMENT_MAX_BYTES": int(env("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
     "TRACKING_PREFIX": env("TRACKING_PREFIX", "GZ"),
+    # Map tiles, e.g. https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png; empty = outlines only.
+    "TILE_URL": env("TILE_URL", ""),
+    "SUBMITS_PER_HOUR": int(env("SUBMITS_PER_HOUR", "20")),
 }
 
 LOGGING = {

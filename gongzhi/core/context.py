@@ -1,6 +1,8 @@
 """Template context: which roles the signed-in person holds, for menus."""
 from __future__ import annotations
 
+from django.conf import settings
+
 from .scoping import roles_of
 
 
@@ -9,4 +11,4 @@ def roles(request):
     held = {r.role for r in roles_of(user)}
     if getattr(user, "is_superuser", False):
         held.add("admin")
-    return {"gz_roles": held, "gz_is_staff": bool(held - {"citizen"})}
+    return {"gz_roles": held, "gz_is_staff": bool(held - {"citizen"}), "gz_tile_url": settings.GONGZHI["TILE_URL"]}

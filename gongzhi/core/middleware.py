@@ -1,11 +1,28 @@
 """Security headers Django does not set itself: a strict Content-Security-Policy and friends."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+def _tile_origin() -> str:
+    """The configured map tile server's origin ({s} sub-domains become a wildcard)."""
+    url = settings.GONGZHI.get("TILE_URL", "")
+    if not url:
+        return ""
+    parts = urlsplit(url.replace("{s}", "x"))
+    host = parts.netloc
+    if "{s}" in url:
+        host = "*." + host.split(".", 1)[1]
+    return f"{parts.scheme}://{host}"
+
+
 CSP = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob: https://*.tile.openstreetmap.org https://webrd0*.is.autonavi.com",
+    f"img-src 'self' data: blob: {_tile_origin()}".strip(),
     "connect-src 'self'",
     "font-src 'self' data:",
     "object-src 'none'",

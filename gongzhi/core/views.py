@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from . import throttle
+from . import scoping, throttle
 
 WINDOW = 15 * 60
 
@@ -39,3 +39,10 @@ def logout_view(request):
     logout(request)
     messages.info(request, "您已退出登录")
     return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+def after_login(request):
+    """Staff go to their workbench; citizens to the public pages (they have no staff pages)."""
+    if request.user.is_authenticated and scoping.is_staff_member(request.user):
+        return redirect("staff:inbox")
+    return redirect("portal:home")

@@ -28,14 +28,13 @@ from .forms import RateForm, SubmitForm, TrackForm
 SESSION_SUBMITTED = "portal_submitted"
 SESSION_TRACKED = "portal_tracked"
 HOUR = 3600
-SUBMITS_PER_HOUR = 20
 WRONG = gettext_lazy("编号或查询码不正确")
 STEPS = [(Status.RECEIVED, gettext_lazy("受理")), (Status.DISPATCHED, gettext_lazy("派单")),
          (Status.HANDLING, gettext_lazy("办理")), (Status.REPLIED, gettext_lazy("答复")), (Status.CLOSED, gettext_lazy("办结"))]
 
 
 def tile_url() -> str:
-    return getattr(settings, "GONGZHI_TILE_URL", "") or settings.GONGZHI.get("TILE_URL", "")
+    return settings.GONGZHI["TILE_URL"]
 
 
 def _ip(request) -> str:
@@ -76,7 +75,7 @@ def submit(request):
     form = SubmitForm(request.POST or None, request.FILES or None)
     ctx = {"form": form, "tile_url": tile_url()}
     if request.method == "POST":
-        allowed, retry = throttle.hit(f"portal:submit:{_ip(request)}", SUBMITS_PER_HOUR, HOUR)
+        allowed, retry = throttle.hit(f"portal:submit:{_ip(request)}", settings.GONGZHI["SUBMITS_PER_HOUR"], HOUR)
         if not allowed:
             return _too_many(request, "portal/submit.html", ctx, retry)
         if form.is_valid():

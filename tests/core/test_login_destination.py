@@ -1,0 +1,20 @@
+"""Where people land after signing in."""
+from django.urls import reverse
+
+
+def test_staff_land_on_their_workbench(org, client):
+    response = client.post(reverse("login"), {"username": "dispatcher", "password": org.password}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("staff:inbox")
+
+
+def test_citizens_land_on_the_public_pages_not_on_a_staff_404(org, client):
+    response = client.post(reverse("login"), {"username": "citizen", "password": org.password}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("portal:home")
+    assert response.status_code == 200
+
+
+def test_a_configured_tile_server_is_allowed_by_the_content_security_policy(settings):
+    from gongzhi.core import middleware
+
+    settings.GONGZHI = {**settings.GONGZHI, "TILE_URL": "https://{s}.tile.example.org/{z}/{x}/{y}.png"}
+    assert middleware._tile_origin() == "https://*.tile.example.org"
