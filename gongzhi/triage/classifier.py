@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .text import CharTfidf, clean, normalize, split_title
+from .text import CharTfidf, clean, ngram_keys, normalize, split_title
 
 __all__ = ["Prediction", "TextClassifier", "FORMAT_VERSION"]
 
@@ -153,6 +153,25 @@ def keyword_bigrams(keywords: dict[str, list[str]]) -> dict[str, frozenset[str]]
     return {lab: frozenset(b for b in grams if seen[b] == 1) for lab, grams in per.items()}
 
 
+def _pack(gram: str) -> int:
+    """The int64 key ``text.ngram_keys`` gives a 1-3 character n-gram."""
+    key = 0
+    for ch in gram:
+        key = (key << 21) | ord(ch)
+    return key
+
+
+def _lookup(keys: np.ndarray, rows: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (text row, position in the sorted ``table``) pairs for keys found in ``table``."""
+    if len(table) == 0 or len(keys) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    pos = np.searchsorted(table, keys)
+    pos[pos >= len(table)] = 0
+    hit = table[pos] == keys
+    pairs = np.unique(rows[hit] * len(table) + pos[hit])
+    return pairs // len(table), pairs % len(table)
+
+
 class TextClassifier:
     """Category from "title\\ncontent". ``fit`` also cross-validates and writes ``self.report``."""
 
@@ -180,24 +199,55 @@ class TextClassifier:
 
     def _keyword_counts(self, titles: Sequence[str], bodies: Sequence[str]) -> np.ndarray:
         """Per category: log(1 + distinct tree keywords in the text) and log(1 + distinct
-        category-specific keyword bigrams), weighted against the unit-length n-gram blocks."""
-        lists = [self.keywords.get(lab, []) for lab in self.labels]
-        if self._bigrams is None:
-            self._bigrams = keyword_bigrams(self.keywords)
-        grams = [self._bigrams.get(lab, frozenset()) for lab in self.labels]
+        category-specific keyword bigrams), weighted against the unit-length n-gram blocks.
+
+        Vectorised on packed n-gram keys: a keyword is looked up by its first two characters, and
+        only those rare hits are checked against the text in Python."""
         n = len(self.labels)
         out = np.zeros((len(titles), 2 * n), dtype=np.float32)
-        for i, (t, b) in enumerate(zip(titles, bodies)):
-            text = t + " " + b
-            present = set(map(str.__add__, text[:-1], text[1:]))
-            for k in range(n):
-                if lists[k]:
-                    out[i, k] = sum(1 for w in lists[k] if w in text)
-                    out[i, n + k] = len(present & grams[k])
+        if not titles:
+            return out
+        idx = self._keyword_index()
+        texts = [t + " " + b for t, b in zip(titles, bodies)]
+        keys, rows = ngram_keys(texts, 2)
+        # Whole keywords.
+        r, j = _lookup(keys, rows, idx["prefix_keys"])
+        prefixes = idx["prefix_list"]
+        for row, jj in zip(r.tolist(), j.tolist()):
+            text = texts[row]
+            for word, classes in idx["by_prefix"][prefixes[jj]]:
+                if len(word) <= 2 or word in text:
+                    for c in classes:
+                        out[row, c] += 1
+        # Category-specific bigrams (each belongs to exactly one category).
+        r, j = _lookup(keys, rows, idx["bigram_keys"])
+        np.add.at(out, (r, n + idx["bigram_class"][j]), 1)
         out = np.log1p(out)
         out[:, :n] *= self.tree_weight
         out[:, n:] *= self.bigram_weight
         return out
+
+    def _keyword_index(self) -> dict:
+        if self._bigrams is None:
+            label_of = {lab: i for i, lab in enumerate(self.labels)}
+            words: dict[str, list[int]] = {}
+            for lab, ws in self.keywords.items():
+                for w in ws:
+                    if lab in label_of:
+                        words.setdefault(w, []).append(label_of[lab])
+            by_prefix: dict[int, list] = {}
+            for w, classes in words.items():
+                by_prefix.setdefault(_pack(w[:2]), []).append((w, classes))
+            grams = keyword_bigrams({lab: ws for lab, ws in self.keywords.items() if lab in label_of})
+            pairs = sorted((_pack(g), label_of[lab]) for lab, gs in grams.items() for g in gs)
+            self._bigrams = {
+                "by_prefix": by_prefix,
+                "prefix_keys": np.array(sorted(by_prefix), dtype=np.int64),
+                "prefix_list": sorted(by_prefix),
+                "bigram_keys": np.array([k for k, _ in pairs], dtype=np.int64),
+                "bigram_class": np.array([c for _, c in pairs], dtype=np.int64),
+            }
+        return self._bigrams
 
     @staticmethod
     def _svm_scores(svm, X) -> np.ndarray:
