@@ -1,11 +1,15 @@
-"""Appeal category classifier: character n-grams of title and content, a linear SVM, calibrated.
+"""Appeal category classifier: character n-grams of title and content, category-tree keywords, a
+linear SVM, calibrated confidences.
 
 Why this design: on the 927 labelled appeals, character uni+bigrams scored better in stratified
 cross-validation than jieba words, word+char unions, longer n-grams, naive-Bayes features, LSA and
 self-training on the 7,000 unlabelled messages (which cover categories outside the seven and pulled
 accuracy down). Title and content get separate vocabularies because a word in the title says more.
-Unlabelled texts (other appeals) may be passed to ``fit`` to learn document frequencies, which
-helped a little. Prediction needs no segmentation, so it runs at several thousand appeals/s.
+The names in the official category tree (sub-categories such as 物业服务, 住房公积金 under 城乡建设)
+are added as per-category keyword counts, whole and as category-specific bigrams: about +2 points
+in cross-validation (0.849 -> 0.867). Unlabelled texts (other appeals) may be passed to ``fit`` to
+learn document frequencies (about +0.5). Prediction needs no word segmentation, so it runs at
+thousands of appeals per second on one core.
 
 Confidence is a softmax of the SVM scores with a temperature fitted on out-of-fold scores, so it can
 feed auto-dispatch; the report suggests per-category thresholds that reached a target precision in
