@@ -352,11 +352,20 @@ def live_querysets(base, now: dt.datetime | None = None) -> dict:
 
 
 def queue_health(department: Department | None = None, now: dt.datetime | None = None) -> dict:
-    """Today's intake, open, overdue and due-soon counts (live, from the appeal table's indexes)."""
+    """Today's intake, open, overdue and due-soon counts (live, from the appeal table's indexes).
+
+    "Open" can be a large share of a big table, so it is summed from the rollups' `open` counters
+    (exact, kept by the event hook) plus the open appeals excluded from evaluation."""
     base = Appeal.objects.all()
     if department is not None:
         base = base.filter(lead_department=department)
-    return {k: qs.count() for k, qs in live_querysets(base, now).items()}
+    live = live_querysets(base, now)
+    out = {k: qs.count() for k, qs in live.items() if k != "open"}
+    rollups = KpiRollup.objects.filter(kind="department", unit_id=department.pk) if department is not None else \
+        KpiRollup.objects.filter(kind="city", unit_id=0)
+    excluded_open = live["open"].filter(kpi_exclusion__isnull=False).count()
+    out["open"] = (rollups.aggregate(n=Sum("open"))["n"] or 0) + excluded_open
+    return out
 
 
 # ---------------------------------------------------------------- exclusions
