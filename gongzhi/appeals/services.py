@@ -79,9 +79,13 @@ def _run_hook(hook, *args) -> None:
         log.exception("hook %s failed", getattr(hook, "__name__", hook))
 
 
-def _lock(appeal: Appeal) -> Appeal:
-    """Re-read the row under a lock so concurrent actions see each other's result."""
-    return Appeal.objects.select_for_update().get(pk=appeal.pk)
+def _lock(appeal: Appeal, actor=None) -> Appeal:
+    """Re-read the row under a lock so concurrent actions see each other's result. A person acting
+    on an appeal outside their scope is refused as if it did not exist (views check this too)."""
+    locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    if getattr(actor, "pk", None) and not Appeal.objects.restrict(actor).filter(pk=appeal.pk).exists():
+        raise ActionRefused("诉求不存在或不在您的管辖范围内")
+    return locked
 
 
 def _require_role(actor, *roles: str) -> None:
@@ -266,7 +270,7 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
 def recategorize(appeal: Appeal, actor, category: Category, urgency: str | None = None) -> Appeal:
     _require_role(actor, Role.DISPATCHER, Role.OPERATOR, Role.SUPERVISOR)
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, actor)
         _require_state(appeal, Status.RECEIVED, action="修改分类")
         old = appeal.category.name if appeal.category_id else ""
         appeal.category = category
@@ -316,7 +320,7 @@ def dispatch(appeal: Appeal, actor, lead: Department, assisting: Iterable[Depart
     _require_role(actor, Role.DISPATCHER)
     assisting = [d for d in assisting if d.pk != lead.pk]
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, actor)
         _require_state(appeal, Status.RECEIVED, action="派单")
         if not lead.active or any(not d.active for d in assisting):
             raise FieldErrors({"lead": "承办部门已停用"})
@@ -355,7 +359,7 @@ def _user(actor):
 def acknowledge(assignment: Assignment, actor) -> Assignment:
     """签收: the department takes the assignment."""
     with transaction.atomic():
-        appeal = _lock(assignment.appeal)
+        appeal = _lock(assignment.appeal, actor)
         assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
         _require_member(actor, assignment.department)
         if assignment.state != Assignment.State.PENDING:
@@ -381,7 +385,7 @@ def return_assignment(assignment: Assignment, actor, reason: str) -> Assignment:
     """退单: the department sends a wrong dispatch back to the dispatcher, with a reason."""
     reason = _reason(reason)
     with transaction.atomic():
-        appeal = _lock(assignment.appeal)
+        appeal = _lock(assignment.appeal, actor)
         assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
         _require_member(actor, assignment.department)
         if not assignment.is_active:
@@ -406,7 +410,7 @@ def add_note(appeal: Appeal, actor, note: str) -> AppealEvent:
     """办理: a progress note by a department working on the appeal (internal)."""
     note = _reason(note, "note")
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, actor)
         _require_state(appeal, Status.HANDLING, Status.DISPATCHED, action="填写办理情况")
         dept = _acting_assignment(appeal, actor, acknowledged=True).department
         return _event(appeal, "note", actor, from_status=appeal.status, department=dept, note=note[:2000])
@@ -431,7 +435,7 @@ def reply(appeal: Appeal, actor, text: str, *, resolved: bool = True) -> Reply:
     if len(text) < 10:
         raise FieldErrors({"text": "答复内容过短，请说明核查情况、处理措施和结果"})
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, actor)
         _require_state(appeal, Status.HANDLING, action="答复")
         assignment = _acting_assignment(appeal, actor, acknowledged=True, lead_only=True)
         now = _now()
@@ -456,7 +460,7 @@ def follow_up(appeal: Appeal, satisfaction: str, *, actor=None, via: str = "web"
     if actor is not None:
         _require_role(actor, Role.OPERATOR, Role.SUPERVISOR, Role.DISPATCHER)
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, actor)
         _require_state(appeal, Status.REPLIED, action="评价")
         now = _now()
         appeal.satisfaction = satisfaction
@@ -483,7 +487,7 @@ def close(appeal: Appeal, actor, reason: str) -> Appeal:
     reason = _reason(reason)
     _require_role(actor, Role.SUPERVISOR, Role.OPERATOR, Role.DISPATCHER)
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, actor)
         _require_state(appeal, Status.REPLIED, Status.RECEIVED, action="办结")
         from_status = appeal.status
         appeal.status, appeal.closed_at = Status.CLOSED, _now()
@@ -497,7 +501,7 @@ def reopen(appeal: Appeal, actor, reason: str) -> Appeal:
     reason = _reason(reason)
     _require_role(actor, Role.SUPERVISOR)
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, actor)
         _require_state(appeal, Status.REPLIED, Status.CLOSED, action="重办")
         return _reopen_locked(appeal, actor, reason)
 
@@ -534,7 +538,7 @@ def request_extension(appeal: Appeal, actor, days: int, reason: str) -> Extensio
     if not 1 <= days <= 30:
         raise FieldErrors({"days": "延期天数应为1至30个工作日"})
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, actor)
         _require_state(appeal, Status.DISPATCHED, Status.HANDLING, action="申请延期")
         assignment = _acting_assignment(appeal, actor, acknowledged=False, lead_only=True)
         if appeal.extension_requests.filter(state=ExtensionRequest.State.PENDING).exists():
@@ -550,7 +554,7 @@ def request_extension(appeal: Appeal, actor, days: int, reason: str) -> Extensio
 def decide_extension(ext: ExtensionRequest, actor, approve: bool, note: str = "") -> ExtensionRequest:
     _require_role(actor, Role.SUPERVISOR)
     with transaction.atomic():
-        appeal = _lock(ext.appeal)
+        appeal = _lock(ext.appeal, actor)
         ext = ExtensionRequest.objects.select_for_update().get(pk=ext.pk)
         if ext.state != ExtensionRequest.State.PENDING:
             raise ActionRefused("该延期申请已处理")
@@ -573,7 +577,7 @@ def urge(appeal: Appeal, actor, note: str = "") -> Appeal:
     """催办: a reminder to the departments working on a late or slow appeal."""
     _require_role(actor, Role.SUPERVISOR, Role.LEADER)
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, actor)
         _require_state(appeal, Status.DISPATCHED, Status.HANDLING, action="催办")
         appeal.urge_count += 1
         appeal.save(update_fields=["urge_count", "updated_at"])
@@ -589,7 +593,7 @@ def supervise(appeal: Appeal, actor, note: str) -> Appeal:
     note = _reason(note, "note")
     _require_role(actor, Role.SUPERVISOR, Role.LEADER)
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, actor)
         _require_state(appeal, *OPEN_STATUSES, action="督办")
         if appeal.supervised:
             raise ActionRefused("该诉求已在督办中")
@@ -608,7 +612,7 @@ def merge(duplicate: Appeal, into: Appeal, actor, reason: str = "重复诉求") 
     if duplicate.pk == into.pk:
         raise ActionRefused("不能与自身并单")
     with transaction.atomic():
-        duplicate, into = _lock(duplicate), _lock(into)
+        duplicate, into = _lock(duplicate, actor), _lock(into, actor)
         _require_state(duplicate, Status.RECEIVED, action="并单")
         if into.status == Status.MERGED:
             raise ActionRefused("目标诉求已被并单")

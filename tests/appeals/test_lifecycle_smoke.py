@@ -28,3 +28,20 @@ def test_a_reopened_appeal_returned_and_dispatched_again_keeps_the_reopening_dea
     services.return_assignment(lead, org.handler_housing, "应由物业所在街道办理")
     appeal = services.dispatch(appeal.__class__.objects.get(pk=appeal.pk), org.dispatcher, org.env)
     assert appeal.due_at == reopened_due
+
+
+def test_services_refuse_a_person_acting_outside_their_scope(org, make_appeal):
+    """Views check scope first; the services check again so no other door (API, command) can skip it."""
+    import pytest
+
+    appeal = make_appeal()  # in the east subdistrict
+    from gongzhi.core.models import Role, RoleAssignment, User
+
+    west_supervisor = User.objects.create_user("west_sup", password="x" * 10)
+    RoleAssignment.objects.create(user=west_supervisor, role=Role.SUPERVISOR, region=org.west)
+    services.dispatch(appeal, org.dispatcher, org.housing)
+    with pytest.raises(services.ActionRefused):
+        services.urge(appeal, west_supervisor, "快办")
+    appeal.refresh_from_db()
+    assert appeal.urge_count == 0
+    services.urge(appeal, org.east_supervisor, "快办")
