@@ -942,6 +942,8 @@ class DemoBuilder:
 DERIVED = [
     ("考核指标", "gongzhi.evaluation.services", "rebuild"),
     ("热点诉求", "gongzhi.triage.services", "rebuild_hot_issues"),
+    ("智能分类模型与待派单分析", "gongzhi.triage.services", "prepare_demo"),
+    ("治安警情", "gongzhi.safety.demo", "build_demo_incidents"),
 ]
 
 

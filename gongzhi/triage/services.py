@@ -108,30 +108,55 @@ def suggestions_for(appeal: Appeal) -> list[dict]:
 
 def on_intake(appeal: Appeal) -> None:
     """Classify, find duplicates, score risk, update hot issues; dispatch when confident enough."""
+    _analyse(appeal, fresh=True)
+
+
+def triage_backlog() -> int:
+    """Analyse appeals waiting for dispatch that never went through intake triage (imports, the
+    demo's history): suggestions, duplicates and risk for the dispatcher; nothing is dispatched."""
+    count = 0
+    for appeal in Appeal.objects.filter(status=Status.RECEIVED).order_by("received_at"):
+        if not (appeal.triage or {}).get("risk"):
+            _analyse(appeal, fresh=False)
+            count += 1
+    return count
+
+
+def prepare_demo() -> None:
+    """After the demo's history: a classifier trained on its closed appeals, and the queue triaged."""
+    train_from_database()
+    triage_backlog()
+
+
+def _analyse(appeal: Appeal, *, fresh: bool) -> None:
     from .hotissues import alert_checks, group_signals
     from .risk import score_risk
 
-    INDEXES.ensure(exclude_id=appeal.pk)
+    INDEXES.ensure(exclude_id=appeal.pk if fresh else None)
     plain = _plain(appeal)
+    issue = None
     with INDEXES.lock:
-        duplicates = INDEXES.duplicates.check(plain, limit=5)
-        issue_key = INDEXES.hot.add(plain)
-        issue = INDEXES.hot.issues.get(issue_key)
+        if fresh:
+            duplicates = INDEXES.duplicates.check(plain, limit=5)
+            issue = INDEXES.hot.issues.get(INDEXES.hot.add(plain))
+        else:
+            duplicates = [c for c in INDEXES.duplicates.query(plain, limit=6) if c.id != plain.id][:5]
     dup_rows = []
     known = {str(a.pk): a for a in Appeal.objects.filter(pk__in=[int(c.id) for c in duplicates]).exclude(status=Status.MERGED)}
     for cand in duplicates:
         other = known.get(cand.id)
-        if other is not None:
+        if other is not None and (fresh or other.received_at <= appeal.received_at):
             dup_rows.append({"id": other.pk, "tracking_number": other.tracking_number, "title": other.title,
                              "similarity": round(cand.similarity, 3), "reason": cand.explain(),
                              "status": other.status})
     suggestions = suggestions_for(appeal)
     repeat_contacts = sum(1 for c in duplicates if "same_user" in c.reasons)
     risk = score_risk(f"{appeal.title}\n{appeal.content}", repeat_contacts=repeat_contacts)
+    found = {"suggestions": suggestions, "duplicates": dup_rows, "risk": {"score": risk.score, "reasons": risk.reasons}}
+    if issue is not None:
+        found["hot_issue"] = int(issue.members[0])
     appeal = appeal_services.record_triage(
-        appeal, {"suggestions": suggestions, "duplicates": dup_rows, "risk": {"score": risk.score, "reasons": risk.reasons},
-                 "hot_issue": int(issue.members[0]) if issue is not None else None},
-        risk_score=risk.score, urgency=risk.urgency,
+        appeal, found, risk_score=risk.score, urgency=risk.urgency,
         note=f"风险评分{risk.score}：{'；'.join(risk.reasons[:3])}" if risk.score >= HIGH_RISK else "",
     )
     if issue is not None:
@@ -148,7 +173,8 @@ def on_intake(appeal: Appeal) -> None:
     elif risk.score >= HIGH_RISK:
         raise_alert(Alert.Kind.HIGH_RISK, f"高风险诉求：{appeal.title}", risk.reasons, appeal=appeal,
                     region=appeal.region, level=Alert.Level.ORANGE)
-    _maybe_auto_dispatch(appeal, suggestions)
+    if fresh:
+        _maybe_auto_dispatch(appeal, suggestions)
 
 
 def _maybe_auto_dispatch(appeal: Appeal, suggestions: list[dict]) -> None:

@@ -123,3 +123,14 @@ def test_the_model_page_shows_per_class_precision_and_the_confusion_matrix(org, 
 def test_training_from_the_database_needs_enough_closed_appeals(org):
     with pytest.raises(services.ActionRefused):
         triage.train_from_database()
+
+
+def test_the_backlog_of_undispatched_appeals_is_triaged_without_dispatching(org, trained):
+    org.cat_root.auto_dispatch_threshold = 0.0
+    org.cat_root.save()
+    waiting, _ = services.receive(channel="web", title="物业公司乱收物业费", content="物业乱收费。", appellant_phone="13812345678",
+                                  run_hooks=False)
+    assert triage.triage_backlog() == 1
+    waiting.refresh_from_db()
+    assert waiting.status == Status.RECEIVED and waiting.triage["suggestions"][0]["label"] == "城乡建设"
+    assert triage.triage_backlog() == 0  # done once
