@@ -83,6 +83,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--mode", choices=["initial", "batched"], default="initial",
+                        help="initial: `--initial-load` (one transaction, indexes and foreign keys rebuilt at the "
+                             "end: a new installation's history); batched: the default resumable batches")
     args = parser.parse_args()
 
     import psycopg
@@ -145,15 +148,15 @@ def run(args, scratch: str) -> int:
     print(f"plain COPY: {copied} rows in {copy_seconds:.2f} s", file=sys.stderr)
 
     started = time.perf_counter()
-    result = importing.import_file(source, dict(MAPPING),
-                                   report_path=work / "report.csv")
+    result = importing.import_file(source, dict(MAPPING), report_path=work / "report.csv",
+                                   initial_load=args.mode == "initial")
     import_seconds = time.perf_counter() - started
     stored = Appeal.objects.count()
     print(result.summary(), file=sys.stderr)
     floor_seconds = indexed_copy_floor(work)
     copy_rate = copied / copy_seconds
     import_rate = result.rows / import_seconds
-    print(f"rows={result.rows} imported={result.imported} stored={stored} reported={result.errors + result.warnings} "
+    print(f"mode={args.mode} rows={result.rows} imported={result.imported} stored={stored} reported={result.errors + result.warnings} "
           f"import_seconds={import_seconds:.2f} import_rows_per_s={import_rate:.0f} "
           f"copy_seconds={copy_seconds:.2f} copy_rows_per_s={copy_rate:.0f} "
           f"indexed_copy_seconds={floor_seconds:.2f} ratio_vs_indexed_copy={floor_seconds / import_seconds:.2f} "

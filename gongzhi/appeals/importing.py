@@ -778,9 +778,18 @@ def default_report_path(source: Path) -> Path:
 
 def import_file(path: str | Path, mapping: dict, *, report_path: str | Path | None = None, batch_size: int = 0,
                 limit: int | None = None, dry_run: bool = False, use_copy: bool | None = None,
-                progress: Callable[[Result], None] | None = None) -> Result:
-    """Import one file; commits batch by batch so an interruption loses at most one batch."""
+                progress: Callable[[Result], None] | None = None, initial_load: bool = False) -> Result:
+    """Import one file; commits batch by batch so an interruption loses at most one batch.
+
+    With `initial_load` (PostgreSQL, for loading history into a new installation) the whole file is
+    one transaction instead: secondary indexes of the appeal tables (and the foreign keys among them)
+    are dropped and rebuilt (and re-validated) at the end, which is much faster than maintaining them row by row; an
+    interruption rolls everything back."""
     path = Path(path)
+    if initial_load and (connection.vendor != "postgresql" or use_copy is False or dry_run):
+        raise ImportError_("--initial-load needs PostgreSQL with COPY and is not a dry run")
+    if initial_load and connection.in_atomic_block:
+        raise ImportError_("--initial-load runs its own transaction: call it outside one")
     if not path.is_file():
         raise ImportError_(f"file not found: {path}")
     report = Path(report_path) if report_path else default_report_path(path)
@@ -805,8 +814,9 @@ def import_file(path: str | Path, mapping: dict, *, report_path: str | Path | No
         issues: list[Issue] = []
         # On PostgreSQL outside a transaction, batches are written by a second thread on its own
         # connection while this one parses the next batch: the database and Python work in parallel.
-        sink = BackgroundSink(writer) if (isinstance(writer, CopyWriter) and not dry_run
-                                          and not connection.in_atomic_block) else InlineSink(writer, dry_run)
+        sink = BackgroundSink(writer, initial_load) if (isinstance(writer, CopyWriter) and not dry_run
+                                                        and not connection.in_atomic_block) \
+            else InlineSink(writer, dry_run)
 
         def flush():
             nonlocal batch
@@ -844,8 +854,10 @@ def import_file(path: str | Path, mapping: dict, *, report_path: str | Path | No
                 if len(batch) >= batch_size:
                     flush()
             flush()
-        finally:
-            sink.finish()
+        except BaseException as exc:
+            sink.abort(exc)  # an initial load rolls back; batches already committed stay
+            raise
+        sink.finish()
     result.imported, result.already = sink.imported, sink.already
     result.seconds = time.perf_counter() - started
     result.created = dict(lookups.created)
@@ -871,15 +883,19 @@ class InlineSink:
     def finish(self) -> None:
         pass
 
+    def abort(self, exc: BaseException) -> None:
+        pass
+
 
 class BackgroundSink(InlineSink):
     """Writes batches in a worker thread (its own database connection), one batch ahead of the parser."""
 
-    def __init__(self, writer: Writer):
+    def __init__(self, writer: Writer, initial_load: bool = False):
         import queue
         import threading
 
         super().__init__(writer)
+        self.initial_load = initial_load
         self.queue: queue.Queue = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
@@ -887,14 +903,27 @@ class BackgroundSink(InlineSink):
 
     def _run(self) -> None:
         try:
-            while (batch := self.queue.get()) is not None:
-                if self.error is None:
-                    try:
-                        self.process(batch)
-                    except BaseException as exc:  # handed to the main thread at its next submit/finish
-                        self.error = exc
+            if self.initial_load:
+                with transaction.atomic():
+                    rebuild = bulk_load_begin()
+                    self._drain()
+                    if self.error is not None:
+                        raise self.error  # roll the whole load back
+                    bulk_load_end(rebuild)
+            else:
+                self._drain()
+        except BaseException as exc:
+            self.error = self.error or exc
         finally:
             connection.close()
+
+    def _drain(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.process(batch)
+                except BaseException as exc:  # handed to the main thread at its next submit/finish
+                    self.error = exc
 
     def submit(self, batch: list[dict]) -> None:
         if self.error is not None:
@@ -908,6 +937,54 @@ class BackgroundSink(InlineSink):
         if self.error is not None:
             error, self.error = self.error, None
             raise error
+
+    def abort(self, exc: BaseException) -> None:
+        if self.error is None:
+            self.error = exc
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+
+
+BULK_TABLES = (Appeal._meta.db_table, AppealEvent._meta.db_table, Assignment._meta.db_table)
+
+
+def bulk_load_begin() -> list[str]:
+    """Inside the load's transaction: drop the secondary indexes of the appeal tables and the foreign
+    keys among them (unique indexes stay, so duplicates are still refused). Keys to categories,
+    departments and users stay: dropping them would lock those tables, which the load (and the rest of
+    the site) keeps writing. Returns the statements that rebuild what was dropped."""
+    rebuild: list[str] = []
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute("""
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+            WHERE t.relname = ANY(%s) AND NOT i.indisprimary AND NOT i.indisunique
+        """, [list(BULK_TABLES)])
+        for name, definition in cursor.fetchall():
+            cursor.execute(f"DROP INDEX {name}")
+            rebuild.append(definition)
+        cursor.execute("""
+            SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+            FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+            JOIN pg_class r ON r.oid = c.confrelid
+            WHERE c.contype = 'f' AND t.relname = ANY(%s) AND r.relname = ANY(%s)
+        """, [list(BULK_TABLES), list(BULK_TABLES)])
+        for table, name, definition in cursor.fetchall():
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            rebuild.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    return rebuild
+
+
+def bulk_load_end(rebuild: list[str]) -> None:
+    """Rebuild the indexes in one sort each and re-validate every foreign key in one pass each."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run the pending key checks before rebuilding
+        for statement in rebuild:
+            cursor.execute(statement)
+        for table in BULK_TABLES:
+            cursor.execute(f"ANALYZE {table}")
 
 
 def _write_with_retry(writer: Writer, rows: list[dict]) -> int:

@@ -23,14 +23,18 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=None, help="only the first N data rows")
         parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
         parser.add_argument("--no-copy", action="store_true", help="use bulk_create even on PostgreSQL")
+        parser.add_argument("--initial-load", action="store_true",
+                            help="PostgreSQL, new installations: one transaction with the appeal tables locked, "
+                                 "indexes and foreign keys rebuilt at the end (much faster; all or nothing)")
 
     def handle(self, *args, what, file, format_name=None, mapping=None, report=None, batch_size=0, limit=None,
-               dry_run=False, no_copy=False, **options):
+               dry_run=False, no_copy=False, initial_load=False, **options):
         try:
             spec = importing.load_mapping(format_name, mapping)
             progress = importing.print_progress if sys.stderr.isatty() else None
             result = importing.import_file(file, spec, report_path=report, batch_size=batch_size, limit=limit,
-                                           dry_run=dry_run, use_copy=False if no_copy else None, progress=progress)
+                                           dry_run=dry_run, use_copy=False if no_copy else None, progress=progress,
+                                           initial_load=initial_load)
         except importing.ImportError_ as exc:
             raise CommandError(str(exc)) from None
         except KeyboardInterrupt:

@@ -1,0 +1,67 @@
+"""--initial-load: one transaction, indexes and keys rebuilt at the end, all or nothing (PostgreSQL)."""
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from gongzhi.appeals import importing
+from gongzhi.appeals.models import Appeal, AppealEvent
+
+
+def schema_objects() -> set[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+                       [list(importing.BULK_TABLES)])
+        indexes = set(cursor.fetchall())
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' "
+                       "AND conrelid::regclass::text = ANY(%s)", [list(importing.BULK_TABLES)])
+        return indexes | set(cursor.fetchall())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_initial_load_is_all_or_nothing_and_restores_the_schema(shared_data, tmp_path, monkeypatch):
+    source = shared_data / "service-requests-311" / "nyc_311_1k.csv"
+    mapping = importing.load_mapping("nyc", None)
+    if connection.vendor != "postgresql":
+        with pytest.raises(importing.ImportError_, match="needs PostgreSQL"):
+            importing.import_file(source, mapping, report_path=tmp_path / "r.csv", initial_load=True)
+        return
+    before = schema_objects()
+    assert any("received_at" in str(o) for o in before)
+
+    real_write, calls = importing.CopyWriter.write, []
+
+    def fail_second_batch(self, rows):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real_write(self, rows)
+
+    monkeypatch.setattr(importing.CopyWriter, "write", fail_second_batch)
+    with pytest.raises(RuntimeError, match="disk full"):
+        importing.import_file(source, mapping, report_path=tmp_path / "r.csv", initial_load=True, batch_size=200,
+                              limit=600)
+    assert Appeal.objects.count() == 0 and schema_objects() == before  # rolled back, indexes back
+
+    monkeypatch.setattr(importing.CopyWriter, "write", real_write)
+    real_convert, seen = importing.Converter.convert, []
+
+    def interrupt_late(self, line, values, issues):  # Ctrl-C while parsing, after batches were written
+        seen.append(line)
+        if len(seen) == 500:
+            raise KeyboardInterrupt
+        return real_convert(self, line, values, issues)
+
+    monkeypatch.setattr(importing.Converter, "convert", interrupt_late)
+    with pytest.raises(KeyboardInterrupt):
+        importing.import_file(source, mapping, report_path=tmp_path / "r.csv", initial_load=True, batch_size=100)
+    assert Appeal.objects.count() == 0 and schema_objects() == before
+
+    monkeypatch.setattr(importing.Converter, "convert", real_convert)
+    result = importing.import_file(source, mapping, report_path=tmp_path / "r.csv", initial_load=True, batch_size=200,
+                                   limit=600)
+    assert result.imported == 600 and Appeal.objects.count() == AppealEvent.objects.count() == 600
+    assert schema_objects() == before
+    again = importing.import_file(source, mapping, report_path=tmp_path / "r.csv", initial_load=True, limit=600)
+    assert again.already == 600 and Appeal.objects.count() == 600
+
