@@ -79,7 +79,7 @@ def drill_url(kind: str, unit_id, month: dt.date, counter: str = "appeals", peri
 
 
 def kpi_panel(kind: str, unit_id: int, months: list[dt.date], scheme: EvaluationScheme | None = None,
-              period: str = "month") -> list[dict]:
+              period: str = "month") -> tuple[list[dict], dict, dict]:
     """The KPI rows of one unit: value, numerator and denominator, each linking to its appeals."""
     scheme = scheme or services.default_scheme(kind if kind in kpis.RANKED_KINDS else "department")
     counts = services.unit_counts(kind, unit_id, months)
