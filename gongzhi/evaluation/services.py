@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, Sum
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django_tasks import task
 
 log = logging.getLogger(__name__)

@@ -8,13 +8,11 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Sum
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_page
-from django.views.decorators.http import require_POST
 
 from gongzhi.appeals.models import Appeal, Satisfaction
 from gongzhi.appeals.validation import FieldErrors
