@@ -63,8 +63,10 @@
     var el = document.querySelector("[data-map]");
     if (!el || typeof L === "undefined") return;
     var data = readJSON(el.dataset.map) || { grids: [] };
-    var map = L.map(el, { attributionControl: true });
-    L.tileLayer("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", { maxZoom: 18, attribution: "© OpenStreetMap" }).addTo(map);
+    // tiles only when a tile server is configured (GONGZHI_TILE_URL, allowed by the CSP); the grid
+    // polygons carry the information on their own
+    var map = L.map(el, { attributionControl: Boolean(el.dataset.tiles) });
+    if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 18 }).addTo(map);
     var max = 0;
     data.grids.forEach(function (g) { if (g.count > max) max = g.count; });
     var layers = [];
