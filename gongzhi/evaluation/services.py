@@ -379,6 +379,8 @@ def exclude(appeal: Appeal, actor, reason: str, request=None) -> Exclusion:
         raise FieldErrors({"reason": "请填写剔除理由（至少4个字）"})
     if not (getattr(actor, "is_superuser", False) or scoping.has_role(actor, Role.SUPERVISOR, Role.ADMIN)):
         raise ActionRefused("只有督办员可以剔除考评")
+    if not Appeal.objects.restrict(actor).filter(pk=appeal.pk).exists():
+        raise ActionRefused("该诉求不在您的管辖范围内")
     with transaction.atomic():
         if Exclusion.objects.filter(appeal=appeal).exists():
             raise ActionRefused("该诉求已剔除考评")

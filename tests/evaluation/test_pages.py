@@ -229,3 +229,10 @@ def test_live_queue_tiles_drill_down_to_the_same_appeals(client, org, history):
     for url, n in links:
         listed = c.get(url.replace("&amp;", "&")).content.decode()
         assert f'<strong class="drill-count">{n}</strong>' in listed, url
+
+
+def test_a_supervisor_cannot_exclude_an_appeal_outside_their_region(org, make_appeal):
+    west = make_appeal(lat=39.905, lon=116.305)  # in the west grid
+    with pytest.raises(ev.ActionRefused):
+        ev.exclude(west, org.east_supervisor, "无理诉求，反复投诉")
+    assert not Exclusion.objects.exists()
