@@ -105,7 +105,7 @@ HABITS = [
           premises={P.OUTSIDE: 4, P.COMMERCIAL: 3, P.APARTMENT: 2}, hotspots={"bar": 0.15},
           texts=("{place}有人醉酒滋事", "{place}夜间噪音扰民", "{place}有人无证占道经营并辱骂管理人员")),
     Habit("JT", 4.5, _profile(0.1, (8, 1.0, 1.0), (18, 1.3, 1.0), (13, 3, 0.3)),
-          rest_hours=_profile(0.15, (11, 3, 0.8), (17, 3, 0.8)), workday=1.15, restday=0.75, season=(0.1, 20),
+          rest_hours=_profile(0.15, (11, 3, 0.8), (17, 3, 0.8)), workday=1.2, restday=0.65, season=(0.1, 20),
           premises={P.OUTSIDE: 1}, hotspots={"junction": 0.2},
           texts=("{place}两车追尾，无人员受伤", "{place}电动自行车与行人相撞，一人轻伤", "{place}车辆剐蹭后双方争执",
                  "{place}机动车违停堵塞通道")),
@@ -384,6 +384,8 @@ class History:
 
 def _final_status(code: str, age_days: float, rng) -> str:
     S = IncidentStatus
+    if age_days < 2 / 24:
+        return S.REPORTED  # the patrol is still on its way
     if code.startswith(CRIME):
         solve = 0.1 if code in ("XS-ZP", "XS-RSDQ", "XS-DQ") else 0.35
         if age_days < 1:
@@ -435,7 +437,7 @@ def _events(d: Draft, reported: dt.datetime, now: dt.datetime, station: str, rng
         if i:
             span = max(0.05, (now - t).total_seconds() / 86400 * 0.8)
             t = t + dt.timedelta(days=float(rng.uniform(0.05, min(span, 25.0))))
-        t = min(t, now - dt.timedelta(minutes=len(path) - i))
+        t = max(min(t, now - dt.timedelta(minutes=len(path) - i)), out[-1][0])
         out.append((t, "status", station, prev, status, {}))
         prev = status
     return out
@@ -529,7 +531,7 @@ def _last_night(history: History, types: dict, yesterday: dt.date) -> int:
     already = sum(1 for d in burglaries if d.when.date() == yesterday)
     before = sum(1 for d in burglaries if yesterday - dt.timedelta(days=28) <= d.when.date() < yesterday)
     mean = max(before / 28.0, 1 / 28)
-    series = 3
+    series = 4
     while series < 8 and poisson.sf(already + series - 1, mean) >= 0.005:
         series += 1
     g = places.grids[(7 * len(places.grids)) // 10]

@@ -1,6 +1,6 @@
 """The demo city's public-safety history, read the way an analyst would read the safety pages.
 
-Built once for the module on the demo organisation (30 days, a fixed seed and a fixed "now"),
+Built once for the module on the demo organisation (six weeks, a fixed seed and a fixed "now"),
 rolled back afterwards.
 """
 import datetime as dt
@@ -34,7 +34,7 @@ def city(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         with transaction.atomic():
             city_demo.build_organisation(random.Random(7), out=lambda *a: None)
-            yield build_demo_incidents(days=30, now=NOW)
+            yield build_demo_incidents(days=42, now=NOW)
             transaction.set_rollback(True)
 
 
@@ -58,11 +58,11 @@ def share(counter: Counter, hours) -> float:
 def test_a_month_of_incidents_of_every_kind_up_to_now(city):
     n = PoliceIncident.objects.count()
     assert city["incidents"] == n
-    assert 600 <= n <= 1300  # some 30 a day in a district of 30 grids
+    assert 850 <= n <= 1800  # some 30 a day in a district of 30 grids
     codes = set(PoliceIncident.objects.values_list("type__code", flat=True))
     assert {"XS-DQ", "XS-RSDQ", "XS-DQJDC", "XS-QJ", "XS-ZP", "XS-SH", "ZA-DS", "ZA-HW", "JT", "JF", "QZ"} <= codes
     days = set(PoliceIncident.objects.values_list("occurred_on", flat=True))
-    assert min(days) >= NOW.date() - dt.timedelta(days=29)
+    assert min(days) >= NOW.date() - dt.timedelta(days=41)
     assert max(PoliceIncident.objects.values_list("occurred_at", flat=True)) <= NOW
 
 
@@ -87,19 +87,22 @@ def test_burglaries_happen_at_night_thefts_by_day_traffic_at_rush_hour_disputes_
     assert share(burglaries, NIGHT) > 0.45           # a third of the day holds about half of them
     assert share(thefts, NIGHT) < 0.2
     assert share(burglaries, NIGHT) > 2.5 * share(thefts, NIGHT)
-    traffic = hours_of("JT")
-    assert sum(traffic[h] for h in (7, 8, 17, 18)) > 2 * sum(traffic[h] for h in (2, 3, 4, 5, 10, 14))
+    calendar = WorkCalendar.current()
+    workdays = [day for day in (NOW.date() - dt.timedelta(days=i) for i in range(42)) if calendar.is_workday(day)]
+    traffic = Counter(PoliceIncident.objects.filter(type__code="JT", occurred_on__in=workdays)
+                      .values_list("occurred_hour", flat=True))
+    assert sum(traffic[h] for h in (7, 8, 17, 18)) > 2 * sum(traffic[h] for h in (3, 4, 10, 14))
     assert share(hours_of("JF"), range(18, 23)) > 0.35
 
 
-def test_traffic_accidents_follow_working_days(city):
-    cal = WorkCalendar.current()
-    per_day = Counter(PoliceIncident.objects.filter(type__code="JT", occurred_on__lt=NOW.date())
-                      .values_list("occurred_on", flat=True))
-    days = [NOW.date() - dt.timedelta(days=i) for i in range(1, 30)]
-    work = [per_day[d] for d in days if cal.is_workday(d)]
-    rest = [per_day[d] for d in days if not cal.is_workday(d)]
-    assert sum(work) / len(work) > 1.2 * sum(rest) / len(rest)
+def test_the_rush_hour_accidents_are_a_working_day_thing(city):
+    calendar = WorkCalendar.current()
+    per_day = {True: 0, False: 0}
+    days = Counter(calendar.is_workday(NOW.date() - dt.timedelta(days=i)) for i in range(1, 42))
+    for day in PoliceIncident.objects.filter(type__code="JT", occurred_on__lt=NOW.date(),
+                                             occurred_hour__in=(7, 8, 17, 18)).values_list("occurred_on", flat=True):
+        per_day[calendar.is_workday(day)] += 1
+    assert per_day[True] / days[True] > 2 * per_day[False] / days[False]
 
 
 def test_fights_gather_at_the_bar_street_and_thefts_at_the_market_and_metro(city):
@@ -112,7 +115,7 @@ def test_fights_gather_at_the_bar_street_and_thefts_at_the_market_and_metro(city
         return len(close) / len(rows)
 
     # each hotspot covers well under 0.1% of the district, yet:
-    assert near("ZA-DS", "bar") > 0.25
+    assert near("ZA-DS", "bar") > 0.2
     assert near("XS-DQ", "market", "metro") > 0.15
     assert near("ZA-DS", "market", "metro") < near("ZA-DS", "bar") / 3
     at_bar = PoliceIncident.objects.filter(address=spots["bar"]["name"])
@@ -120,13 +123,12 @@ def test_fights_gather_at_the_bar_street_and_thefts_at_the_market_and_metro(city
 
 
 def test_the_forecast_in_yesterdays_bulletin_puts_a_hotspot_first_and_well_above_the_rest(city):
-    cells = Bulletin.objects.get(day=YESTERDAY).data["hotspots"]["cells"]
-    assert len(cells) >= 10
-    spots = city["hotspots"]
-    top = cells[0]
-    assert min(metres(top["lat"], top["lon"], s["lat"], s["lon"]) for s in spots) < 150
-    scores = sorted(c["score"] for c in cells)
-    assert top["score"] > 3 * scores[len(scores) // 2]
+    top = Bulletin.objects.get(day=YESTERDAY).data["hotspots"]["cells"][0]
+    assert min(metres(top["lat"], top["lon"], s["lat"], s["lon"]) for s in city["hotspots"]) < 150
+    lats, lons, days = zip(*PoliceIncident.objects.filter(occurred_on__lte=YESTERDAY)
+                           .values_list("lat", "lon", "occurred_on"))
+    scores = sorted(c["score"] for c in analysis.forecast_hotspots(lats, lons, days, NOW.date()))
+    assert top["score"] > 10 * scores[len(scores) // 2]  # the ordinary cell with incidents
 
 
 def test_burglaries_come_in_near_repeat_chains(city):
@@ -141,7 +143,7 @@ def test_burglaries_come_in_near_repeat_chains(city):
     at = dt.datetime.combine(YESTERDAY, dt.time(23, 59, 59))
     flags = analysis.near_repeat_areas([r[0] for r in rows], [r[1] for r in rows], times, at, types=None,
                                        trigger_types=None)
-    assert max(f["triggers"] for f in flags) >= 5
+    assert max(f["triggers"] for f in flags) >= 4
 
 
 def test_yesterdays_bulletin_flags_the_burglary_series_and_lists_the_serious_incidents(city):
@@ -151,8 +153,7 @@ def test_yesterdays_bulletin_flags_the_burglary_series_and_lists_the_serious_inc
     listed = Counter(n["type"] for n in data["notable"])
     assert listed["入室盗窃"] >= 5 and listed["抢劫"] >= 1 and listed["伤害"] >= 2
     assert data["notable_total"] == PoliceIncident.objects.filter(occurred_on=YESTERDAY, type__notable=True).count()
-    robbery = next(n for n in data["notable"] if n["type"] == "抢劫" and "地铁站" in n["address"])
-    assert robbery["time"] == "22:40"
+    assert any(n["time"] == "22:40" and "地铁站" in n["address"] for n in data["notable"] if n["type"] == "抢劫")
     # a week of bulletins; all but yesterday's already went out
     days = list(Bulletin.objects.order_by("day").values_list("day", "sent_at"))
     assert [d for d, _ in days] == [YESTERDAY - dt.timedelta(days=i) for i in range(6, -1, -1)]
@@ -206,6 +207,6 @@ def test_informant_reports_became_leads_that_name_no_one(city):
 def test_running_it_again_adds_nothing(city):
     before = (PoliceIncident.objects.count(), IncidentEvent.objects.count(), Bulletin.objects.count(),
               InformantReport.objects.count(), Lead.objects.count())
-    assert build_demo_incidents(days=30, now=NOW) == {"skipped": True}
+    assert build_demo_incidents(days=42, now=NOW) == {"skipped": True}
     assert before == (PoliceIncident.objects.count(), IncidentEvent.objects.count(), Bulletin.objects.count(),
                       InformantReport.objects.count(), Lead.objects.count())
