@@ -88,7 +88,7 @@ class AppealQuerySet(scoping.RestrictedQuerySet):
 
 
 class Appeal(models.Model):
-    tracking_number = models.CharField(_("受理编号"), max_length=32, unique=True)
+    tracking_number = models.CharField(_("受理编号"), max_length=32)
     access_code_hash = models.CharField(max_length=64, editable=False)
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices, default=Channel.WEB)
     title = models.CharField(_("标题"), max_length=200)
@@ -96,7 +96,7 @@ class Appeal(models.Model):
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals",
                                  verbose_name=_("分类"))
     urgency = models.CharField(_("紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
     due_state = models.CharField(_("时限状态"), max_length=16, choices=DueState.choices, default=DueState.ON_TRACK)
 
     location_text = models.CharField(_("地点"), max_length=300, blank=True)
@@ -109,7 +109,7 @@ class Appeal(models.Model):
 
     anonymous = models.BooleanField(_("匿名"), default=False)
     appellant_name = models.CharField(_("诉求人"), max_length=64, blank=True)
-    appellant_phone = models.CharField(_("联系电话"), max_length=32, blank=True, db_index=True)
+    appellant_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     appellant_id_number = models.CharField(_("身份证号"), max_length=32, blank=True)
     appellant_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                        related_name="own_appeals")
@@ -146,12 +146,16 @@ class Appeal(models.Model):
         ordering = ["-received_at", "-id"]
         verbose_name = _("诉求")
         verbose_name_plural = _("诉求")
+        # Plain indexes, not db_index/unique on the fields: on PostgreSQL those add a second
+        # "_like" index per text column that no query here uses, and every write pays for it.
         indexes = [
             models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["appellant_phone"], name="appeal_phone_idx"),
             models.Index(fields=["lead_department", "status"]),
             models.Index(fields=["region", "received_at"]),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["tracking_number"], name="unique_tracking_number"),
             models.UniqueConstraint(fields=["source_system", "source_ref"], condition=~Q(source_ref=""),
                                     name="unique_imported_source_ref"),
         ]
@@ -240,7 +244,7 @@ class AppealEvent(models.Model):
     """One append-only entry in an appeal's history: who did what, when, from which state to which."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=32, db_index=True)
+    kind = models.CharField(max_length=32)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_label = models.CharField(max_length=150, blank=True)
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
