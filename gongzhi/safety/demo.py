@@ -512,11 +512,8 @@ def _stations() -> dict:
     from gongzhi.core.models import Department
 
     out = {None: "公安分局"}
-    for dept in Department.objects.filter(kind="police"):
-        if dept.region_id and dept.region.parent_id:
-            out[dept.region_id] = dept.name
-        elif not dept.region_id or not dept.region.parent_id:
-            out[None] = dept.name
+    for dept in Department.objects.filter(kind="police").select_related("region").order_by("code"):
+        out[dept.region_id if dept.region_id and dept.region.parent_id else None] = dept.name
     return out
 
 
