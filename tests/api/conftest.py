@@ -40,8 +40,3 @@ def api_as(token_for):
 
     return client
 
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The org fixture creates a dozen users; Argon2 makes that seconds per test on a busy machine."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
