@@ -74,10 +74,10 @@
   // ------------------------------------------------------------------ maps
   function baseMap(el) {
     if (!window.L) return null;
-    const map = window.L.map(el, { scrollWheelZoom: false });
-    window.L.tileLayer("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", {
-      maxZoom: 19, attribution: "© OpenStreetMap",
-    }).addTo(map);
+    // Tiles only when a tile server is configured (GONGZHI_TILE_URL, which the CSP then allows).
+    const tiles = document.body.dataset.tiles;
+    const map = window.L.map(el, { scrollWheelZoom: false, attributionControl: Boolean(tiles) });
+    if (tiles) window.L.tileLayer(tiles, { maxZoom: 19 }).addTo(map);
     return map;
   }
 
