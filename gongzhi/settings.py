@@ -176,6 +176,8 @@ GONGZHI = {
     # Map tiles, e.g. https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png; empty = outlines only.
     "TILE_URL": env("TILE_URL", ""),
     "SUBMITS_PER_HOUR": int(env("SUBMITS_PER_HOUR", "20")),
+    # The reverse proxy in front of `gongzhi serve` (e.g. 127.0.0.1), trusted for X-Forwarded-For.
+    "TRUSTED_PROXY": env("TRUSTED_PROXY", ""),
 }
 
 LOGGING = {

@@ -15,3 +15,10 @@ class TriageConfig(AppConfig):
             appeal_services.INTAKE_HOOKS.append(services.on_intake)
         if services.score_reply not in appeal_services.REPLY_HOOKS:
             appeal_services.REPLY_HOOKS.append(services.score_reply)
+
+        from gongzhi.appeals.tasks import PERIODIC
+
+        from . import tasks
+
+        PERIODIC.setdefault(tasks.rebuild_hot_issues, 24 * 3600)
+        PERIODIC.setdefault(tasks.retrain_classifier, 7 * 24 * 3600)

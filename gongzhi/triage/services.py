@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 MODELS_DIR = Path(settings.DATA_DIR) / "models"
 WINDOW_DAYS = 365
 HIGH_RISK = 70
+TRAIN_LIMIT = 50_000  # the most recent closed appeals: enough to learn from, bounded at city scale
 
 
 def _plain(appeal: Appeal):
@@ -249,11 +250,12 @@ def close_alert(alert: Alert, user, outcome: str, note: str = "") -> Alert:
 
 
 def train_from_database(min_per_class: int = 5, activate: bool = True) -> ClassifierVersion:
-    """Train on closed appeals' final categories (their first-level names) and register the model."""
+    """Train on recent closed appeals' final categories (their first-level names), register the model."""
     from .classifier import TextClassifier
 
     texts, labels = [], []
-    rows = Appeal.objects.filter(status=Status.CLOSED, category__isnull=False).select_related("category__parent")
+    rows = (Appeal.objects.filter(status=Status.CLOSED, category__isnull=False).select_related("category__parent")
+            .order_by("-closed_at")[:TRAIN_LIMIT])
     for a in rows.iterator():
         texts.append(f"{a.title}\n{a.content}")
         labels.append(a.category.root.name)
