@@ -23,11 +23,16 @@ def main(argv: list[str] | None = None) -> int:
 
         return importlib.import_module(PURE_GROUPS[argv[0]][0]).main(argv[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
     if not argv:
         argv = ["help"]
-    execute_from_command_line(["gongzhi", *argv])
+    try:
+        execute_from_command_line(["gongzhi", *argv])
+    except ImproperlyConfigured as exc:
+        print(f"gongzhi: configuration error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -112,3 +112,13 @@ def test_production_settings_secure_the_cookies():
              "GONGZHI_DATA_DIR": os.environ.get("GONGZHI_DATA_DIR", os.path.join(REPO, "var"))})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True", "False", "True"]
+
+
+def test_the_gongzhi_command_in_production_without_a_secret_says_so_in_one_line():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGZHI_")}
+    env.update({"GONGZHI_PRODUCTION": "1", "GONGZHI_DATA_DIR": os.environ.get("GONGZHI_DATA_DIR", os.path.join(REPO, "var"))})
+    result = subprocess.run([sys.executable, "-m", "gongzhi", "check"], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("gongzhi: configuration error: GONGZHI_SECRET_KEY")
+    assert "Traceback" not in result.stderr
