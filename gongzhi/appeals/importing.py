@@ -12,7 +12,7 @@ the row without the bad value (placeholder coordinates, a missing or impossible 
 
 A mapping says which source column feeds which field. Values are a column name, or a template
 mixing text and "{column}" references. Presets cover the real exports we know; a JSON or TOML file
-with the same keys describes any other system (see PRESETS and docs/import.md).
+with the same keys describes any other system (see PRESETS and the import section of docs/api.md).
 """
 from __future__ import annotations
 
