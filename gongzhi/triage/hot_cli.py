@@ -145,19 +145,10 @@ def run_hot_issues(args) -> int:
 
 
 def _china_workdays():
-    import chinese_calendar
+    """Working days between appeal and reply by China's holiday calendar (the platform's own rule)."""
+    from gongzhi.core.workdays import WorkCalendar  # pure: no Django needed without overrides
 
-    def count(start, end):
-        start, end = getattr(start, "date", lambda: start)(), getattr(end, "date", lambda: end)()
-        if end < start:
-            return -count(end, start)
-        try:
-            days = chinese_calendar.get_workdays(start, end)
-        except NotImplementedError:  # a year the calendar does not cover: fall back to weekdays
-            from .reply_quality import weekday_count
-            return weekday_count(start, end)
-        return max(0, len(days) - 1)  # the appeal day itself does not count
-    return count
+    return WorkCalendar().workdays_between
 
 
 def run_reply_quality(args) -> int:
