@@ -45,4 +45,4 @@ def after_login(request):
     """Staff go to their workbench; citizens to the public pages (they have no staff pages)."""
     if request.user.is_authenticated and scoping.is_staff_member(request.user):
         return redirect("staff:inbox")
-    return redirect("portal:home")
+    return redirect("portal:my_appeals" if request.user.is_authenticated else "portal:home")

@@ -11,4 +11,5 @@ urlpatterns = [
     path("track/<str:tracking_number>/", views.track_detail, name="track_detail"),
     path("track/<str:tracking_number>/rate/", views.rate, name="rate"),
     path("grids.json", views.grids_json, name="grids"),
+    path("my/", views.my_appeals, name="my_appeals"),
 ]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -47,9 +49,19 @@ def _remember(request, appeal: Appeal) -> None:
 
 
 def _tracked(request, tracking_number: str) -> Appeal | None:
-    ids = request.session.get(SESSION_TRACKED, [])
-    return Appeal.objects.filter(tracking_number=tracking_number, pk__in=ids).select_related(
+    """An appeal this visitor proved they may follow: code verified in this session, or their own."""
+    mine = Q(pk__in=request.session.get(SESSION_TRACKED, []))
+    if request.user.is_authenticated:
+        mine |= Q(appellant_user=request.user)
+    return Appeal.objects.filter(mine, tracking_number=tracking_number).select_related(
         "category", "category__parent", "merged_into").first()
+
+
+@login_required
+def my_appeals(request):
+    """A signed-in citizen's own appeals, each opening the same public view as the tracking page."""
+    appeals = Appeal.objects.filter(appellant_user=request.user).select_related("category").order_by("-received_at")
+    return render(request, "portal/my_appeals.html", {"appeals": appeals[:200]})
 
 
 def home(request):

@@ -9,7 +9,7 @@ def test_staff_land_on_their_workbench(org, client):
 
 def test_citizens_land_on_the_public_pages_not_on_a_staff_404(org, client):
     response = client.post(reverse("login"), {"username": "citizen", "password": org.password}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("portal:home")
+    assert response.redirect_chain[-1][0] == reverse("portal:my_appeals")
     assert response.status_code == 200
 
 
