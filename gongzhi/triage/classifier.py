@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .text import CharTfidf, clean, ngram_keys, normalize, split_title
+from .text import CharTfidf, clean, ngram_keys, normalize, split_title, write_model_files
 
 __all__ = ["Prediction", "TextClassifier", "FORMAT_VERSION"]
 
@@ -427,23 +427,15 @@ class TextClassifier:
     def save(self, directory: str | Path) -> Path:
         self._check()
         d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
         meta = {
             "format_version": FORMAT_VERSION, "labels": self.labels, "temperature": self.temperature,
             "C": self.C, "cv_folds": self.cv_folds, "seed": self.seed,
             "version": self.report.get("version"), "keywords": self.keywords, "tree_weight": self.tree_weight,
             "bigram_weight": self.bigram_weight,
         }
-        # Write to temporary names first so a crash never leaves a half-written model behind.
-        np.savez_compressed(d / (MODEL_FILE + ".tmp.npz"), coef=self._coef, intercept=self._intercept,
-                            title_keys=self._vt.keys_, title_idf=self._vt.idf_,
-                            body_keys=self._vb.keys_, body_idf=self._vb.idf_)
-        (d / (META_FILE + ".tmp")).write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
-        (d / (REPORT_FILE + ".tmp")).write_text(json.dumps(self.report, ensure_ascii=False, indent=1), "utf-8")
-        (d / (MODEL_FILE + ".tmp.npz")).replace(d / MODEL_FILE)
-        (d / (META_FILE + ".tmp")).replace(d / META_FILE)
-        (d / (REPORT_FILE + ".tmp")).replace(d / REPORT_FILE)
-        return d
+        arrays = dict(coef=self._coef, intercept=self._intercept, title_keys=self._vt.keys_, title_idf=self._vt.idf_,
+                      body_keys=self._vb.keys_, body_idf=self._vb.idf_)
+        return write_model_files(d, MODEL_FILE, arrays, META_FILE, meta, self.report, REPORT_FILE)
 
     @classmethod
     def load(cls, directory: str | Path) -> TextClassifier:

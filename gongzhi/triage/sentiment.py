@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .text import CharTfidf, normalize
+from .text import CharTfidf, normalize, write_model_files
 
 __all__ = ["SentimentModel", "SentimentModelMissing", "resolve_model", "default_model_dir", "shared_corpus"]
 
@@ -159,19 +159,12 @@ class SentimentModel:
 
     def save(self, directory: str | Path) -> Path:
         d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
         arrays = {"keys": self._vec.keys_, "idf": self._vec.idf_, "coef": self._coef, "intercept": self._intercept}
         if self._router_coef is not None:
             arrays.update(router_coef=self._router_coef, router_intercept=self._router_intercept)
-        np.savez_compressed(d / (MODEL_FILE + ".tmp.npz"), **arrays)
         meta = {"format_version": FORMAT_VERSION, "C": self.C, "max_n": self.max_n, "seed": self.seed,
                 "domains": self.domains}
-        (d / (META_FILE + ".tmp")).write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
-        (d / (REPORT_FILE + ".tmp")).write_text(json.dumps(self.report, ensure_ascii=False, indent=1), "utf-8")
-        (d / (MODEL_FILE + ".tmp.npz")).replace(d / MODEL_FILE)
-        (d / (META_FILE + ".tmp")).replace(d / META_FILE)
-        (d / (REPORT_FILE + ".tmp")).replace(d / REPORT_FILE)
-        return d
+        return write_model_files(d, MODEL_FILE, arrays, META_FILE, meta, self.report, REPORT_FILE)
 
     @classmethod
     def load(cls, directory: str | Path) -> SentimentModel:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -225,3 +226,20 @@ class CharTfidf:
 
     def terms(self) -> list[str]:
         return [key_to_text(k) for k in self.keys_]
+
+
+def write_model_files(directory: Path, arrays_name: str, arrays: dict, meta_name: str, meta: dict,
+                      report: dict, report_name: str = "report.json") -> Path:
+    """Write a model's arrays, metadata and report under temporary names first, then rename, so a
+    crash never leaves a half-written model behind."""
+    import numpy as np
+
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(d / (arrays_name + ".tmp.npz"), **arrays)
+    (d / (meta_name + ".tmp")).write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    (d / (report_name + ".tmp")).write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")
+    (d / (arrays_name + ".tmp.npz")).replace(d / arrays_name)
+    (d / (meta_name + ".tmp")).replace(d / meta_name)
+    (d / (report_name + ".tmp")).replace(d / report_name)
+    return d
