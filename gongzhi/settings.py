@@ -148,13 +148,34 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache" if env("CACHE") == "db"
-        else "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "gongzhi-cache",
-    }
-}
+def _cache(spec: str) -> dict:
+    """GONGZHI_CACHE: empty = per-process memory; `db` = a table shared by every process;
+    `redis://host:6379/0` = Redis (shared, fast; what a multi-process production install wants)."""
+    if spec.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": spec,
+                "KEY_PREFIX": "gongzhi"}
+    if spec == "db":
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gongzhi-cache"}
+    if spec in ("", "memory", "locmem"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gongzhi-cache"}
+    raise ImproperlyConfigured(f"GONGZHI_CACHE must be empty, 'db' or a redis:// URL, not {spec!r}")
+
+
+CACHES = {"default": _cache(env("CACHE").strip())}
+
+# Outgoing e-mail (the daily safety bulletin). Without a host, development prints mail to the console;
+# production then uses the local MTA on localhost:25, Django's default.
+EMAIL_HOST = env("EMAIL_HOST", "")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "gongzhi@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if not EMAIL_HOST and not PRODUCTION:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 TASKS = {
     "default": {
@@ -178,6 +199,21 @@ GONGZHI = {
     "SUBMITS_PER_HOUR": int(env("SUBMITS_PER_HOUR", "20")),
     # The reverse proxy in front of `gongzhi serve` (e.g. 127.0.0.1), trusted for X-Forwarded-For.
     "TRUSTED_PROXY": env("TRUSTED_PROXY", ""),
+    # JSON API limits: requests per window per token and per address.
+    "API_RATE_PER_TOKEN": int(env("API_RATE_PER_TOKEN", "600")),
+    "API_RATE_PER_IP": int(env("API_RATE_PER_IP", "1200")),
+    "API_RATE_WINDOW": int(env("API_RATE_WINDOW", "60")),
+    # Outbound webhooks: attempts per delivery, consecutive failures before a subscription is disabled.
+    "WEBHOOK_MAX_ATTEMPTS": int(env("WEBHOOK_MAX_ATTEMPTS", "6")),
+    "WEBHOOK_DISABLE_AFTER": int(env("WEBHOOK_DISABLE_AFTER", "10")),
+    "WEBHOOK_TIMEOUT": int(env("WEBHOOK_TIMEOUT", "10")),
+    # Open311: the jurisdiction_id clients must send (empty = not checked) and the contact shown in discovery.
+    "OPEN311_JURISDICTION": env("OPEN311_JURISDICTION", ""),
+    "OPEN311_CONTACT": env("OPEN311_CONTACT", "12345 政务服务便民热线"),
+    # Public safety: local hour the daily bulletin is built and sent; near-repeat defaults.
+    "BULLETIN_HOUR": int(env("BULLETIN_HOUR", "7")),
+    "NEAR_REPEAT_RADIUS_M": int(env("NEAR_REPEAT_RADIUS_M", "200")),
+    "NEAR_REPEAT_DAYS": int(env("NEAR_REPEAT_DAYS", "14")),
 }
 
 LOGGING = {
