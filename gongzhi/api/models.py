@@ -160,6 +160,24 @@ class ServiceAttribute(models.Model):
     class Meta:
         ordering = ["category", "order", "id"]
         constraints = [models.UniqueConstraint(fields=["category", "code"], name="unique_service_attribute")]
+        verbose_name = _("Open311 附加字段")
+        verbose_name_plural = _("Open311 附加字段")
+
+    def clean(self):
+        """Clients render list attributes as choices: a list needs keys, other types must not have any."""
+        from django.core.exceptions import ValidationError
+
+        is_list = self.datatype in (self.Datatype.SINGLE, self.Datatype.MULTI)
+        values = self.values if isinstance(self.values, list) else None
+        if values is None or any(not isinstance(v, dict) or not str(v.get("key", "")).strip() for v in values):
+            raise ValidationError({"values": _('取值须为列表，每项形如 {"key": "1", "name": "名称"}')})
+        if is_list and not values:
+            raise ValidationError({"values": _("列表类型的字段至少需要一个取值")})
+        if not is_list and values:
+            raise ValidationError({"values": _("只有列表类型的字段可以有取值")})
+        keys = [str(v["key"]).strip() for v in values]
+        if len(set(keys)) != len(keys):
+            raise ValidationError({"values": _("取值的 key 不能重复")})
 
     def __str__(self) -> str:
         return f"{self.category.code}:{self.code}"
