@@ -1,5 +1,7 @@
 """Triage at intake, as dispatchers and supervisors see it: suggestions, duplicates, risk, hot
 issues and alerts, and confident appeals dispatched without waiting in the queue."""
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -134,3 +136,13 @@ def test_the_backlog_of_undispatched_appeals_is_triaged_without_dispatching(org,
     waiting.refresh_from_db()
     assert waiting.status == Status.RECEIVED and waiting.triage["suggestions"][0]["label"] == "城乡建设"
     assert triage.triage_backlog() == 0  # done once
+
+
+def test_the_backlog_command_triages_appeals_that_arrived_without_intake(org, trained):
+    from django.core.management import call_command
+
+    services.receive(channel="web", title="小区噪音扰民", content="夜里施工噪音。", appellant_phone="13812345678",
+                     run_hooks=False)
+    out = io.StringIO()
+    call_command("triage", "backlog", stdout=out)
+    assert out.getvalue().strip() == "1 waiting appeals analysed"

@@ -1,4 +1,4 @@
-"""`gongzhi triage train|use-model|rebuild-hot`: the database side of triage.
+"""`gongzhi triage train|use-model|rebuild-hot|backlog`: the database side of triage.
 
 The file-based commands (train --csv, predict, sentiment, hot-issues, reply-quality) run without
 Django (see gongzhi/triage/cli.py); `gongzhi` sends them there.
@@ -11,7 +11,7 @@ from gongzhi.appeals.services import ActionRefused
 
 
 class Command(BaseCommand):
-    help = "Train the classifier from closed appeals, register a trained model, rebuild hot issues."
+    help = "Train the classifier from closed appeals, register a trained model, rebuild hot issues, triage the backlog."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -19,6 +19,7 @@ class Command(BaseCommand):
         use = sub.add_parser("use-model", help="register and activate a model directory trained with --csv")
         use.add_argument("model_dir")
         sub.add_parser("rebuild-hot", help="recluster the last year's appeals into hot issues")
+        sub.add_parser("backlog", help="analyse waiting appeals that skipped intake triage (e.g. after an import)")
 
     def handle(self, *args, action, **opts):
         from gongzhi.triage import services
@@ -36,6 +37,8 @@ class Command(BaseCommand):
                     raise CommandError(f"cannot load a model from {opts['model_dir']}: {exc}") from None
                 row = services.register_model(model, "csv", int((getattr(model, "report", None) or {}).get("n_train", 0)))
                 self.stdout.write(f"registered {row.version}; active")
+            elif action == "backlog":
+                self.stdout.write(f"{services.triage_backlog()} waiting appeals analysed")
             else:
                 self.stdout.write(f"{services.rebuild_hot_issues()} hot issues")
         except ActionRefused as exc:
