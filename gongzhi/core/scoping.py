@@ -62,6 +62,8 @@ def region_q(user, roles, field: str = "region") -> Q | None:
     for r in roles_of(user):
         if r.role not in roles:
             continue
+        if r.region_id is None and (r.department_id or r.grid_id):
+            continue  # a department's or a grid's role, not a region scope: never the whole jurisdiction
         if r.region_id is None or r.region.parent_id is None:
             return Q()
         q = Q(**{f"{field}__path__startswith": r.region.path})

@@ -93,3 +93,13 @@ def test_a_new_role_takes_effect_for_a_fresh_user_object(org, world):
     RoleAssignment.objects.create(user=org.handler_env, role=Role.SUPERVISOR, region=org.east)
     fresh = User.objects.get(pk=org.handler_env.pk)
     assert set(Appeal.objects.restrict(fresh).values_list("pk", flat=True)) == {world["east"].pk, world["west"].pk}
+
+
+def test_a_supervisor_or_leader_of_a_department_sees_that_departments_appeals_not_the_whole_district(org, world):
+    """A role granted on a department (no region) is that department's scope, never jurisdiction-wide."""
+    from gongzhi.core.models import Role, RoleAssignment, User
+
+    for role in (Role.SUPERVISOR, Role.LEADER):
+        person = User.objects.create_user(f"dept_{role}", password="x-Passw0rd!")
+        RoleAssignment.objects.create(user=person, role=role, department=org.housing)
+        assert set(Appeal.objects.restrict(person).values_list("title", flat=True)) == {world["east"].title}, role
