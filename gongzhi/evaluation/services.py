@@ -10,10 +10,11 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Sum
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -457,3 +458,130 @@ def raw_sql_department_month(department_id: int, month: dt.date) -> tuple:
     with connection.cursor() as cur:
         cur.execute(sql, [department_id, start, end])
         return cur.fetchone()
+
+
+# ---------------------------------------------------------------- a reader's jurisdiction
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """The part of the city a leader or supervisor answers for. Dashboards show this part only: a
+    subdistrict's supervisor sees the subdistrict's figures, not the district's."""
+
+    units: tuple[tuple[str, int], ...]        # rollup units whose sum is the jurisdiction
+    regions: tuple[Region, ...] = ()          # region scopes (empty: none, or the whole city)
+    department_ids: tuple[int, ...] = ()      # department scopes
+    label: str = ""
+
+    @property
+    def whole_city(self) -> bool:
+        return self.units == (("city", 0),)
+
+    def appeals(self):
+        """The appeals of the jurisdiction (by where they are and which department leads them)."""
+        if self.whole_city:
+            return Appeal.objects.all()
+        q = Q(pk__in=[])
+        for region in self.regions:
+            q |= Q(region__path__startswith=region.path)
+        if self.department_ids:
+            q |= Q(lead_department_id__in=self.department_ids)
+        return Appeal.objects.filter(q)
+
+
+CITY = Jurisdiction(units=(("city", 0),), label="全市")
+
+
+def jurisdiction_of(user) -> Jurisdiction:
+    """Where the user's leader/supervisor/admin roles reach: the whole city for a role without a region or on
+    the root region, else the union of their subdistricts, communities and departments."""
+    if getattr(user, "is_superuser", False):
+        return CITY
+    regions, departments = [], []
+    for r in scoping.assignments(user, Role.LEADER, Role.SUPERVISOR, Role.ADMIN):
+        if r.region_id is None and r.department_id:
+            departments.append(r.department)
+        elif r.region_id is None or r.region.parent_id is None:
+            return CITY
+        elif r.region_id:
+            regions.append(r.region)
+    regions = [g for g in regions if not any(o.pk != g.pk and g.path.startswith(o.path) for o in regions)]
+    regions = list({g.pk: g for g in regions}.values())
+    units: list[tuple[str, int]] = []
+    for region in regions:
+        if region.level in (Region.Level.SUBDISTRICT, Region.Level.COMMUNITY):
+            units.append((region.level, region.pk))
+        else:  # a district below the root: the sum of its subdistricts
+            units += [("subdistrict", pk) for pk in Region.objects.filter(
+                level=Region.Level.SUBDISTRICT, path__startswith=region.path).values_list("pk", flat=True)]
+    units += [("department", d.pk) for d in departments]
+    label = "、".join([g.name for g in regions] + [d.name for d in departments])
+    return Jurisdiction(units=tuple(units), regions=tuple(regions), department_ids=tuple(d.pk for d in departments),
+                        label=label)
+
+
+def jurisdiction_series(j: Jurisdiction, first: dt.date, last: dt.date) -> dict[dt.date, dict]:
+    """Monthly counters of the jurisdiction, summed from its units' rollups (exact, no scan).
+    A region and a department scope may share appeals; then the figures are per scope, summed."""
+    months = {}
+    m = first
+    while m <= last:
+        months[m] = kpis.empty_counts()
+        m = add_months(m, 1)
+    q = Q(pk__in=[])
+    for kind, uid in j.units:
+        q |= Q(kind=kind, unit_id=uid)
+    for row in KpiRollup.objects.filter(q, month__gte=first, month__lte=last):
+        kpis.add_counts(months[row.month], row.counts())
+    return months
+
+
+def jurisdiction_categories(j: Jurisdiction, month: dt.date) -> dict[int, int]:
+    """Appeals per root category in the month (from the category rollups city-wide, else from the facts)."""
+    if j.whole_city:
+        return {uid: c["appeals"] for uid, c in units_counts("category", [month]).items()}
+    q = Q(pk__in=[])
+    for kind, uid in j.units:
+        q |= Q(**{UNIT_FIELD[kind]: uid})
+    rows = (AppealFact.objects.filter(q, month=month, category_id__isnull=False).values("category_id")
+            .annotate(n=Sum("appeals")).order_by())
+    return {r["category_id"]: r["n"] for r in rows if r["n"]}
+
+
+def jurisdiction_grids(j: Jurisdiction):
+    if j.whole_city:
+        return Grid.objects.all()
+    q = Q(pk__in=[])
+    for region in j.regions:
+        q |= Q(community__path__startswith=region.path)
+    return Grid.objects.filter(q)
+
+
+def jurisdiction_ranking(j: Jurisdiction, anchor: dt.date) -> dict:
+    """Units to compare inside the jurisdiction: departments city-wide, the communities of a subdistrict."""
+    if j.whole_city:
+        return ranking("department", anchor)
+    if any(kind == "subdistrict" for kind, _uid in j.units):
+        table = ranking("community", anchor)
+        inside = set()
+        for region in j.regions:
+            inside |= set(Region.objects.filter(level=Region.Level.COMMUNITY, path__startswith=region.path)
+                          .values_list("pk", flat=True))
+        table["rows"] = [r for r in table["rows"] if r.unit_id in inside]
+        return table
+    table = ranking("department", anchor)
+    table["rows"] = [r for r in table["rows"] if r.unit_id in set(j.department_ids)]
+    return table
+
+
+def jurisdiction_health(j: Jurisdiction, now: dt.datetime | None = None) -> dict:
+    """queue_health() for a jurisdiction; "open" again from the units' rollups plus excluded open appeals."""
+    if j.whole_city:
+        return queue_health(now=now)
+    live = live_querysets(j.appeals(), now)
+    out = {k: qs.count() for k, qs in live.items() if k != "open"}
+    q = Q(pk__in=[])
+    for kind, uid in j.units:
+        q |= Q(kind=kind, unit_id=uid)
+    out["open"] = ((KpiRollup.objects.filter(q).aggregate(n=Sum("open"))["n"] or 0)
+                   + live["open"].filter(kpi_exclusion__isnull=False).count())
+    return out
