@@ -18,6 +18,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from gongzhi.core import audit, scoping
 from gongzhi.core.geo import find_grid, valid_coordinates
@@ -84,7 +86,7 @@ def _lock(appeal: Appeal, actor=None) -> Appeal:
     on an appeal outside their scope is refused as if it did not exist (views check this too)."""
     locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
     if getattr(actor, "pk", None) and not Appeal.objects.restrict(actor).filter(pk=appeal.pk).exists():
-        raise ActionRefused("诉求不存在或不在您的管辖范围内")
+        raise ActionRefused(_("诉求不存在或不在您的管辖范围内"))
     return locked
 
 
@@ -93,25 +95,26 @@ def _require_role(actor, *roles: str) -> None:
         return  # the system itself (sweeps, automatic dispatch)
     if getattr(actor, "is_superuser", False) or scoping.has_role(actor, *roles, Role.ADMIN):
         return
-    raise ActionRefused("您的角色无权执行此操作")
+    raise ActionRefused(_("您的角色无权执行此操作"))
 
 
 def _require_state(appeal: Appeal, *states: str, action: str) -> None:
     if appeal.status not in states:
-        raise ActionRefused(f"诉求当前状态为“{appeal.get_status_display()}”，不能{action}")
+        raise ActionRefused(_("诉求当前状态为“%(status)s”，不能%(action)s")
+                             % {"status": appeal.get_status_display(), "action": action})
 
 
 def _require_member(actor, department: Department) -> None:
     if actor is None or getattr(actor, "is_superuser", False):
         return
     if department.pk not in scoping.department_ids(actor, Role.HANDLER):
-        raise ActionRefused(f"您不是“{department}”的承办人")
+        raise ActionRefused(_("您不是“%(department)s”的承办人") % {"department": department})
 
 
 def _reason(reason: str, field: str = "reason", minimum: int = 2) -> str:
     reason = (reason or "").strip()
     if len(reason) < minimum:
-        raise FieldErrors({field: "请填写理由"})
+        raise FieldErrors({field: _("请填写理由")})
     return reason[:300]
 
 
@@ -189,27 +192,27 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
     errors: dict[str, str] = {}
     title, content = (title or "").strip(), (content or "").strip()
     if not title:
-        errors["title"] = "请填写标题"
+        errors["title"] = _("请填写标题")
     elif len(title) > 200:
-        errors["title"] = "标题不能超过200字"
+        errors["title"] = _("标题不能超过200字")
     if not content:
-        errors["content"] = "请填写诉求内容"
+        errors["content"] = _("请填写诉求内容")
     elif len(content) > 10000:
-        errors["content"] = "内容不能超过10000字"
+        errors["content"] = _("内容不能超过10000字")
     if channel not in Channel.values:
-        errors["channel"] = "未知渠道"
+        errors["channel"] = _("未知渠道")
     if urgency not in Urgency.values:
-        errors["urgency"] = "未知紧急程度"
+        errors["urgency"] = _("未知紧急程度")
     phone = normalise_phone(appellant_phone)
     if phone and not valid_phone(phone):
-        errors["appellant_phone"] = "电话号码格式不正确"
+        errors["appellant_phone"] = _("电话号码格式不正确")
     id_number = (appellant_id_number or "").strip().upper()
     if id_number and not valid_id_number(id_number):
-        errors["appellant_id_number"] = "身份证号码不正确"
+        errors["appellant_id_number"] = _("身份证号码不正确")
     if not anonymous and channel in (Channel.WEB, Channel.PHONE, Channel.MINI_PROGRAM) and not phone:
-        errors["appellant_phone"] = "实名诉求请留下联系电话，或选择匿名"
+        errors["appellant_phone"] = _("实名诉求请留下联系电话，或选择匿名")
     if (lat not in (None, "") or lon not in (None, "")) and not valid_coordinates(lat, lon):
-        errors["location"] = "坐标无效"
+        errors["location"] = _("坐标无效")
     files = list(attachments)
     checked_files = []
     for f in files:
@@ -217,12 +220,14 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
         f.seek(0)
         content_type = sniff_upload(head)
         if content_type is None:
-            errors["attachments"] = f"“{getattr(f, 'name', '附件')}”不是允许的类型（仅限 JPG、PNG、GIF 图片或 PDF）"
+            errors["attachments"] = (_("“%(name)s”不是允许的类型（仅限 JPG、PNG、GIF 图片或 PDF）")
+                                      % {"name": getattr(f, "name", _("附件"))})
         elif f.size > RULES["ATTACHMENT_MAX_BYTES"]:
-            errors["attachments"] = f"“{f.name}”超过{RULES['ATTACHMENT_MAX_BYTES'] // (1024 * 1024)}MB"
+            errors["attachments"] = (_("“%(name)s”超过%(size)sMB")
+                                      % {"name": f.name, "size": RULES["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)})
         checked_files.append((f, content_type))
     if len(files) > 5:
-        errors["attachments"] = "最多上传5个附件"
+        errors["attachments"] = _("最多上传5个附件")
     if errors:
         raise FieldErrors(errors)
 
@@ -250,7 +255,7 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
                 break
             except IntegrityError:
                 if source_ref and Appeal.objects.filter(source_system=source_system, source_ref=source_ref).exists():
-                    raise FieldErrors({"source_ref": "该记录已导入"}) from None
+                    raise FieldErrors({"source_ref": _("该记录已导入")}) from None
                 continue  # tracking-number collision: draw again
         if category is not None:
             appeal.ack_due_at, appeal.due_at = deadlines_for(category, urgency, at)
@@ -271,12 +276,12 @@ def recategorize(appeal: Appeal, actor, category: Category, urgency: str | None 
     _require_role(actor, Role.DISPATCHER, Role.OPERATOR, Role.SUPERVISOR)
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.RECEIVED, action="修改分类")
+        _require_state(appeal, Status.RECEIVED, action=pgettext("appeal action", "修改分类"))
         old = appeal.category.name if appeal.category_id else ""
         appeal.category = category
         if urgency:
             if urgency not in Urgency.values:
-                raise FieldErrors({"urgency": "未知紧急程度"})
+                raise FieldErrors({"urgency": _("未知紧急程度")})
             appeal.urgency = urgency
         appeal.ack_due_at, appeal.due_at = deadlines_for(category, appeal.urgency, appeal.received_at)
         appeal.save()
@@ -321,9 +326,9 @@ def dispatch(appeal: Appeal, actor, lead: Department, assisting: Iterable[Depart
     assisting = [d for d in assisting if d.pk != lead.pk]
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.RECEIVED, action="派单")
+        _require_state(appeal, Status.RECEIVED, action=pgettext("appeal action", "派单"))
         if not lead.active or any(not d.active for d in assisting):
-            raise FieldErrors({"lead": "承办部门已停用"})
+            raise FieldErrors({"lead": _("承办部门已停用")})
         now = _now()
         if category is not None:
             appeal.category = category
@@ -363,14 +368,14 @@ def acknowledge(assignment: Assignment, actor) -> Assignment:
         assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
         _require_member(actor, assignment.department)
         if assignment.state != Assignment.State.PENDING:
-            raise ActionRefused(f"该派单状态为“{assignment.get_state_display()}”，不能签收")
+            raise ActionRefused(_("该派单状态为“%(state)s”，不能签收") % {"state": assignment.get_state_display()})
         now = _now()
         assignment.state = Assignment.State.ACKNOWLEDGED
         assignment.acknowledged_at, assignment.acknowledged_by = now, _user(actor)
         assignment.save()
         from_status = appeal.status
         if assignment.role == Assignment.Role.LEAD:
-            _require_state(appeal, Status.DISPATCHED, action="签收")
+            _require_state(appeal, Status.DISPATCHED, action=pgettext("appeal action", "签收"))
             appeal.status = Status.HANDLING
             appeal.acknowledged_at = appeal.acknowledged_at or now
             appeal.save()
@@ -389,8 +394,8 @@ def return_assignment(assignment: Assignment, actor, reason: str) -> Assignment:
         assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
         _require_member(actor, assignment.department)
         if not assignment.is_active:
-            raise ActionRefused(f"该派单状态为“{assignment.get_state_display()}”，不能退单")
-        _require_state(appeal, Status.DISPATCHED, Status.HANDLING, action="退单")
+            raise ActionRefused(_("该派单状态为“%(state)s”，不能退单") % {"state": assignment.get_state_display()})
+        _require_state(appeal, Status.DISPATCHED, Status.HANDLING, action=pgettext("appeal action", "退单"))
         now = _now()
         assignment.state, assignment.return_reason, assignment.finished_at = Assignment.State.RETURNED, reason, now
         assignment.save()
@@ -411,7 +416,7 @@ def add_note(appeal: Appeal, actor, note: str) -> AppealEvent:
     note = _reason(note, "note")
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.HANDLING, Status.DISPATCHED, action="填写办理情况")
+        _require_state(appeal, Status.HANDLING, Status.DISPATCHED, action=pgettext("appeal action", "填写办理情况"))
         dept = _acting_assignment(appeal, actor, acknowledged=True).department
         return _event(appeal, "note", actor, from_status=appeal.status, department=dept, note=note[:2000])
 
@@ -425,7 +430,7 @@ def _acting_assignment(appeal: Appeal, actor, *, acknowledged: bool, lead_only: 
         qs = qs.filter(department_id__in=scoping.department_ids(actor, Role.HANDLER))
     assignment = qs.select_related("department").first()
     if assignment is None:
-        raise ActionRefused("您所在部门没有该诉求的" + ("已签收的主办" if lead_only else "已签收的") + "派单")
+        raise ActionRefused(_("您所在部门没有该诉求的已签收的主办派单") if lead_only else _("您所在部门没有该诉求的已签收的派单"))
     return assignment
 
 
@@ -433,10 +438,10 @@ def reply(appeal: Appeal, actor, text: str, *, resolved: bool = True) -> Reply:
     """答复: the lead department's official answer; the appeal waits for follow-up."""
     text = (text or "").strip()
     if len(text) < 10:
-        raise FieldErrors({"text": "答复内容过短，请说明核查情况、处理措施和结果"})
+        raise FieldErrors({"text": _("答复内容过短，请说明核查情况、处理措施和结果")})
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.HANDLING, action="答复")
+        _require_state(appeal, Status.HANDLING, action=pgettext("appeal action", "答复"))
         assignment = _acting_assignment(appeal, actor, acknowledged=True, lead_only=True)
         now = _now()
         answer = Reply.objects.create(appeal=appeal, department=assignment.department, author=_user(actor),
@@ -456,12 +461,12 @@ def follow_up(appeal: Appeal, satisfaction: str, *, actor=None, via: str = "web"
               resolved: bool | None = None) -> Appeal:
     """回访: the appellant's rating. Satisfied closes; dissatisfied reopens (重办) up to the limit."""
     if satisfaction not in Satisfaction.values:
-        raise FieldErrors({"satisfaction": "请选择满意、基本满意或不满意"})
+        raise FieldErrors({"satisfaction": _("请选择满意、基本满意或不满意")})
     if actor is not None:
         _require_role(actor, Role.OPERATOR, Role.SUPERVISOR, Role.DISPATCHER)
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.REPLIED, action="评价")
+        _require_state(appeal, Status.REPLIED, action=pgettext("appeal action", "评价"))
         now = _now()
         appeal.satisfaction = satisfaction
         if resolved is not None:
@@ -488,7 +493,7 @@ def close(appeal: Appeal, actor, reason: str) -> Appeal:
     _require_role(actor, Role.SUPERVISOR, Role.OPERATOR, Role.DISPATCHER)
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.REPLIED, Status.RECEIVED, action="办结")
+        _require_state(appeal, Status.REPLIED, Status.RECEIVED, action=pgettext("appeal action", "办结"))
         from_status = appeal.status
         appeal.status, appeal.closed_at = Status.CLOSED, _now()
         appeal.save()
@@ -502,7 +507,7 @@ def reopen(appeal: Appeal, actor, reason: str) -> Appeal:
     _require_role(actor, Role.SUPERVISOR)
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.REPLIED, Status.CLOSED, action="重办")
+        _require_state(appeal, Status.REPLIED, Status.CLOSED, action=pgettext("appeal action", "重办"))
         return _reopen_locked(appeal, actor, reason)
 
 
@@ -534,15 +539,15 @@ def request_extension(appeal: Appeal, actor, days: int, reason: str) -> Extensio
     try:
         days = int(days)
     except (TypeError, ValueError):
-        raise FieldErrors({"days": "请填写延期天数"}) from None
+        raise FieldErrors({"days": _("请填写延期天数")}) from None
     if not 1 <= days <= 30:
-        raise FieldErrors({"days": "延期天数应为1至30个工作日"})
+        raise FieldErrors({"days": _("延期天数应为1至30个工作日")})
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.DISPATCHED, Status.HANDLING, action="申请延期")
+        _require_state(appeal, Status.DISPATCHED, Status.HANDLING, action=pgettext("appeal action", "申请延期"))
         assignment = _acting_assignment(appeal, actor, acknowledged=False, lead_only=True)
         if appeal.extension_requests.filter(state=ExtensionRequest.State.PENDING).exists():
-            raise ActionRefused("已有待审批的延期申请")
+            raise ActionRefused(_("已有待审批的延期申请"))
         ext = ExtensionRequest.objects.create(appeal=appeal, assignment=assignment, days=days, reason=reason,
                                               requested_by=_user(actor), requested_at=_now())
         _event(appeal, "extension_requested", actor, from_status=appeal.status, department=assignment.department,
@@ -557,7 +562,7 @@ def decide_extension(ext: ExtensionRequest, actor, approve: bool, note: str = ""
         appeal = _lock(ext.appeal, actor)
         ext = ExtensionRequest.objects.select_for_update().get(pk=ext.pk)
         if ext.state != ExtensionRequest.State.PENDING:
-            raise ActionRefused("该延期申请已处理")
+            raise ActionRefused(_("该延期申请已处理"))
         ext.state = ExtensionRequest.State.APPROVED if approve else ExtensionRequest.State.REJECTED
         ext.decided_by, ext.decided_at, ext.decision_note = _user(actor), _now(), (note or "")[:300]
         ext.save()
@@ -578,7 +583,7 @@ def urge(appeal: Appeal, actor, note: str = "") -> Appeal:
     _require_role(actor, Role.SUPERVISOR, Role.LEADER)
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.DISPATCHED, Status.HANDLING, action="催办")
+        _require_state(appeal, Status.DISPATCHED, Status.HANDLING, action=pgettext("appeal action", "催办"))
         appeal.urge_count += 1
         appeal.save(update_fields=["urge_count", "updated_at"])
         _event(appeal, "urged", actor, from_status=appeal.status, note=note or "请加快办理", automatic=actor is None)
@@ -594,9 +599,9 @@ def supervise(appeal: Appeal, actor, note: str) -> Appeal:
     _require_role(actor, Role.SUPERVISOR, Role.LEADER)
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, *OPEN_STATUSES, action="督办")
+        _require_state(appeal, *OPEN_STATUSES, action=pgettext("appeal action", "督办"))
         if appeal.supervised:
-            raise ActionRefused("该诉求已在督办中")
+            raise ActionRefused(_("该诉求已在督办中"))
         appeal.supervised = True
         appeal.save(update_fields=["supervised", "updated_at"])
         _event(appeal, "supervised", actor, from_status=appeal.status, note=note)
@@ -610,12 +615,12 @@ def merge(duplicate: Appeal, into: Appeal, actor, reason: str = "重复诉求") 
     """并单: a repeat of an existing appeal is folded into it and follows its outcome."""
     _require_role(actor, Role.DISPATCHER, Role.OPERATOR)
     if duplicate.pk == into.pk:
-        raise ActionRefused("不能与自身并单")
+        raise ActionRefused(_("不能与自身并单"))
     with transaction.atomic():
         duplicate, into = _lock(duplicate, actor), _lock(into, actor)
-        _require_state(duplicate, Status.RECEIVED, action="并单")
+        _require_state(duplicate, Status.RECEIVED, action=pgettext("appeal action", "并单"))
         if into.status == Status.MERGED:
-            raise ActionRefused("目标诉求已被并单")
+            raise ActionRefused(_("目标诉求已被并单"))
         duplicate.status, duplicate.merged_into, duplicate.closed_at = Status.MERGED, into, _now()
         duplicate.save()
         _event(duplicate, "merged", actor, from_status=Status.RECEIVED, to_status=Status.MERGED, public=True,
@@ -701,8 +706,8 @@ def may_reveal(appeal: Appeal, user) -> bool:
 def reveal(appeal: Appeal, user, field: str, request=None) -> str:
     """Show one personal field in full, and write that to the audit log."""
     if field not in PII_FIELDS:
-        raise FieldErrors({"field": "未知字段"})
+        raise FieldErrors({"field": _("未知字段")})
     if not may_reveal(appeal, user):
-        raise ActionRefused("您的角色无权查看该诉求人的个人信息")
+        raise ActionRefused(_("您的角色无权查看该诉求人的个人信息"))
     audit.record(user, "reveal_personal_data", appeal, request=request, field=field)
     return getattr(appeal, field)

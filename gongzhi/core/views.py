@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import scoping, throttle
@@ -23,7 +24,7 @@ class LoginView(auth_views.LoginView):
         keys = [f"login:user:{name}", f"login:ip:{request.META.get('REMOTE_ADDR', '')}"]
         if any(throttle.count(k, WINDOW) >= limit * (1 if "user" in k else 4) for k in keys):
             form = self.get_form()
-            form.add_error(None, "登录失败次数过多，请15分钟后再试")
+            form.add_error(None, _("登录失败次数过多，请15分钟后再试"))
             return self.render_to_response(self.get_context_data(form=form), status=429)
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
@@ -37,7 +38,7 @@ class LoginView(auth_views.LoginView):
 @require_POST
 def logout_view(request):
     logout(request)
-    messages.info(request, "您已退出登录")
+    messages.info(request, _("您已退出登录"))
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 

@@ -7,12 +7,61 @@ import struct
 import zlib
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import kpis, services
 
 THREE = ("response_rate", "resolution_rate", "satisfaction_rate")
-KIND_LABELS = {"department": "承办部门", "subdistrict": "街道乡镇", "community": "社区村", "city": "全市",
-               "grid": "网格", "category": "分类"}
+KIND_LABELS = {"department": gettext_lazy("承办部门"), "subdistrict": gettext_lazy("街道乡镇"),
+               "community": gettext_lazy("社区村"), "city": gettext_lazy("全市"),
+               "grid": gettext_lazy("网格"), "category": gettext_lazy("分类")}
+# kpis.KPI_LABELS in the reader's language (kpis.py is pure and imports no Django; a test keeps the
+# two dictionaries saying the same thing in Chinese)
+KPI_LABELS = {
+    "response_rate": gettext_lazy("响应率"),
+    "on_time_rate": gettext_lazy("按时办结率"),
+    "resolution_rate": gettext_lazy("解决率"),
+    "satisfaction_rate": gettext_lazy("满意率"),
+    "return_rate": gettext_lazy("退单率"),
+    "repeat_rate": gettext_lazy("重复诉求率"),
+    "reopen_rate": gettext_lazy("重办率"),
+    "mean_days": gettext_lazy("平均办理时长(工作日)"),
+    "p90_days": gettext_lazy("90%办理时长(工作日)"),
+}
+
+
+def scheme_name(scheme) -> str:
+    """A stored scheme's own name; the built-in default (never saved) named in the reader's language."""
+    return scheme.name if scheme.pk else _("默认方案")
+
+
+def kpi_label(name: str) -> str:
+    return str(KPI_LABELS[name]) if name in KPI_LABELS else kpis.KPI_LABELS.get(name, name)
+
+
+def summary_sentence(counts: dict) -> str:
+    """The report's opening sentence, the same on the page and in the .docx."""
+    return _("本月受理诉求 %(appeals)s 件（另剔除 %(excluded)s 件），派单 %(dispatched)s 件，答复 %(replied)s 件，"
+             "评价 %(rated)s 件，办结 %(closed)s 件。") % {
+        k: counts.get(k, 0) for k in ("appeals", "excluded", "dispatched", "replied", "rated", "closed")}
+
+
+def ranking_sentence(position, ranked: int) -> str:
+    """Score, rank and movement since the previous period ('' for an unranked unit)."""
+    if position is None or not position.rank:
+        return ""
+    values = {"score": position.score, "ranked": ranked, "rank": position.rank}
+    if position.movement is None:
+        return _("综合得分 %(score)s，在 %(ranked)s 个单位中排名第 %(rank)s。") % values
+    if position.movement > 0:
+        return _("综合得分 %(score)s，在 %(ranked)s 个单位中排名第 %(rank)s，较上期上升%(n)s位。") % {
+            **values, "n": position.movement}
+    if position.movement < 0:
+        return _("综合得分 %(score)s，在 %(ranked)s 个单位中排名第 %(rank)s，较上期下降%(n)s位。") % {
+            **values, "n": -position.movement}
+    return _("综合得分 %(score)s，在 %(ranked)s 个单位中排名第 %(rank)s，与上期持平。") % values
 
 
 def monthly_report(kind: str, unit_id: int, month: dt.date) -> dict | None:
@@ -37,14 +86,15 @@ def monthly_report(kind: str, unit_id: int, month: dt.date) -> dict | None:
         ranked = 0
     rows = []
     for name in list(kpis.RATES) + ["mean_days", "p90_days"]:
-        rows.append({"name": name, "label": kpis.KPI_LABELS[name], "value": values[name], "previous": previous[name],
+        rows.append({"name": name, "label": kpi_label(name), "value": values[name], "previous": previous[name],
                      "is_rate": name in kpis.RATES})
     return {
-        "kind": kind, "unit_id": unit_id, "name": names.get(unit_id, "全市"), "month": month,
-        "month_label": f"{month.year}年{month.month}月", "counts": counts, "values": values, "rows": rows,
+        "kind": kind, "unit_id": unit_id, "name": _("全市") if kind == "city" else names.get(unit_id, ""), "month": month,
+        "month_label": date_format(month, "YEAR_MONTH_FORMAT"), "counts": counts, "values": values, "rows": rows,
         "trend": trend, "trend_labels": [f"{m.year}-{m.month:02d}" for m in series], "position": position,
-        "ranked": ranked, "scheme": scheme, "generated_at": timezone.now(),
-        "kind_label": KIND_LABELS.get(kind, kind),
+        "ranked": ranked, "scheme": scheme, "scheme_name": scheme_name(scheme), "generated_at": timezone.now(),
+        "kind_label": str(KIND_LABELS.get(kind, kind)),
+        "summary": summary_sentence(counts), "ranking_sentence": ranking_sentence(position, ranked),
     }
 
 
@@ -87,35 +137,31 @@ def docx_bytes(data: dict) -> bytes:
     doc = Document()
     style = doc.styles["Normal"]
     style.font.size = Pt(10.5)
-    doc.add_heading(f"{data['name']} {data['month_label']}考评报告", level=1)
-    doc.add_paragraph(f"考评对象类型：{data['kind_label']}；考评方案：{data['scheme'].name}；"
-                      f"生成时间：{timezone.localtime(data['generated_at']):%Y-%m-%d %H:%M}")
-    c = data["counts"]
-    doc.add_paragraph(f"本月受理诉求 {c['appeals']} 件（另剔除 {c['excluded']} 件），派单 {c['dispatched']} 件，"
-                      f"答复 {c['replied']} 件，评价 {c['rated']} 件，办结 {c['closed']} 件。")
-    if data["position"] is not None and data["position"].rank:
-        p = data["position"]
-        move = "" if p.movement is None else (f"，较上期上升{p.movement}位" if p.movement > 0 else
-                                              f"，较上期下降{-p.movement}位" if p.movement < 0 else "，与上期持平")
-        doc.add_paragraph(f"综合得分 {p.score}，在 {data['ranked']} 个单位中排名第 {p.rank}{move}。")
-    doc.add_heading("考评指标", level=2)
+    doc.add_heading(_("%(name)s %(month)s考评报告") % {"name": data["name"], "month": data["month_label"]}, level=1)
+    doc.add_paragraph(_("考评对象类型：%(kind)s；考评方案：%(scheme)s；生成时间：%(at)s") % {
+        "kind": data["kind_label"], "scheme": data["scheme_name"],
+        "at": f"{timezone.localtime(data['generated_at']):%Y-%m-%d %H:%M}"})
+    doc.add_paragraph(data["summary"])
+    if data["ranking_sentence"]:
+        doc.add_paragraph(data["ranking_sentence"])
+    doc.add_heading(_("考评指标"), level=2)
     table = doc.add_table(rows=1, cols=3)
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ("指标", "本月", "上月")):
+    for cell, text in zip(table.rows[0].cells, (_("指标"), _("本月"), _("上月"))):
         cell.text = text
     for row in data["rows"]:
         cells = table.add_row().cells
         cells[0].text = row["label"]
         cells[1].text = fmt(row["value"], row["is_rate"])
         cells[2].text = fmt(row["previous"], row["is_rate"])
-    doc.add_heading("近6个月诉求量", level=2)
+    doc.add_heading(_("近6个月诉求量"), level=2)
     doc.add_picture(io.BytesIO(png_bars(data["trend"]["appeals"])), width=Cm(14))
-    doc.add_heading("近6个月满意率", level=2)
+    doc.add_heading(_("近6个月满意率"), level=2)
     doc.add_picture(io.BytesIO(png_bars([v or 0 for v in data["trend"]["satisfaction_rate"]], colour=(39, 174, 96))),
                     width=Cm(14))
     t2 = doc.add_table(rows=1, cols=5)
     t2.style = "Table Grid"
-    for cell, text in zip(t2.rows[0].cells, ("月份", "诉求量", "响应率", "解决率", "满意率")):
+    for cell, text in zip(t2.rows[0].cells, (_("月份"), _("诉求量"), _("响应率"), _("解决率"), _("满意率"))):
         cell.text = text
     for i, label in enumerate(data["trend_labels"]):
         cells = t2.add_row().cells
@@ -123,7 +169,7 @@ def docx_bytes(data: dict) -> bytes:
         cells[1].text = str(data["trend"]["appeals"][i])
         for j, n in enumerate(THREE):
             cells[2 + j].text = fmt(data["trend"][n][i])
-    doc.add_paragraph("指标口径见 docs/kpis.md。")
+    doc.add_paragraph(_("指标口径见 docs/kpis.md。"))
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -12,6 +12,8 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.cache import cache_page
 
 from gongzhi.appeals.models import Appeal, Satisfaction
@@ -23,8 +25,25 @@ from . import kpis, opendata, reports, services
 from .models import EvaluationScheme, Exclusion, FollowUpCall, KpiRollup
 
 OVERSIGHT_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
-KIND_LABELS = {"department": "承办部门", "subdistrict": "街道乡镇", "community": "社区村", "city": "全市",
-               "grid": "网格", "category": "分类"}
+KIND_LABELS = reports.KIND_LABELS
+PERIOD_LABELS = {"month": gettext_lazy("当月"), "quarter": gettext_lazy("所在季度"), "year": gettext_lazy("所在年度")}
+COUNTER_LABELS = {
+    "appeals": gettext_lazy("受理诉求"), "dispatched": gettext_lazy("已派单"), "ack_on_time": gettext_lazy("按时签收"),
+    "ack_late": gettext_lazy("未按时签收"), "replied": gettext_lazy("已答复"), "replied_on_time": gettext_lazy("按时答复"),
+    "replied_late": gettext_lazy("超时答复"), "rated": gettext_lazy("已评价"), "satisfied": gettext_lazy("满意"),
+    "basic": gettext_lazy("基本满意"), "dissatisfied": gettext_lazy("不满意"), "resolved": gettext_lazy("已解决"),
+    "unresolved": gettext_lazy("未解决"), "returned": gettext_lazy("有退单"), "repeated": gettext_lazy("有重复诉求"),
+    "reopened": gettext_lazy("有重办"), "closed": gettext_lazy("已办结"), "open": gettext_lazy("办理中"),
+    "excluded": gettext_lazy("已剔除考评"), "today": gettext_lazy("今日受理"), "overdue": gettext_lazy("已超期"),
+    "due_soon": gettext_lazy("即将到期"), "awaiting_ack": gettext_lazy("待签收"),
+}
+# The messages evaluation.services raises (in Chinese): marked here so the catalogue has them and
+# _refusal() can show them in the reader's language.
+SERVICE_MESSAGES = (
+    gettext_noop("请填写剔除理由（至少4个字）"), gettext_noop("只有督办员可以剔除考评"),
+    gettext_noop("该诉求不在您的管辖范围内"), gettext_noop("该诉求已剔除考评"),
+    gettext_noop("只有督办员可以撤销剔除"), gettext_noop("请选择回访结果"), gettext_noop("您的角色无权执行此操作"),
+)
 THREE = ("response_rate", "resolution_rate", "satisfaction_rate")
 
 
@@ -47,19 +66,39 @@ def _may_see_unit(user, kind: str, unit_id: int) -> bool:
 
 # ---------------------------------------------------------------- helpers
 
+def _refusal(exc: Exception) -> str:
+    """A refused action's message in the reader's language (FieldErrors joined field by field)."""
+    def tr(message: str) -> str:
+        return _(message) if message else message  # gettext("") would return the catalogue's header
+
+    errors = getattr(exc, "errors", None)
+    if errors:
+        return _("；").join(tr(str(v)) for v in errors.values())
+    return tr(str(exc))
+
+
 def _month_label(m: dt.date) -> str:
     return f"{m.year}-{m.month:02d}"
 
 
+def _cell(v, percent: bool, counts: bool) -> str:
+    if v is None:
+        return "—"
+    if percent:
+        return f"{v:.1f}%"
+    return _("%(n)s件") % {"n": f"{v:g}"} if counts else f"{v:g}"
+
+
 def chart(chart_id: str, title: str, kind: str, categories: list, series: list[dict], *, percent: bool = False,
-          unit: str = "") -> dict:
-    """One chart's spec for evaluation.js, with the same numbers as table rows for <details class=sr-table>."""
+          counts: bool = False) -> dict:
+    """One chart's spec for evaluation.js, with the same numbers as table rows for <details class=sr-table>.
+    `counts`: the values are numbers of appeals (the table says so in the reader's language)."""
     rows = []
     for i, c in enumerate(categories):
         cells = []
         for s in series:
             v = s["data"][i] if i < len(s["data"]) else None
-            cells.append("—" if v is None else (f"{v:.1f}%" if percent else f"{v:g}{unit}"))
+            cells.append(_cell(v, percent, counts))
         rows.append({"label": c, "cells": cells})
     return {"id": chart_id, "title": title, "type": kind, "categories": categories, "series": series,
             "percent": percent, "headers": [s["name"] for s in series], "rows": rows}
@@ -90,19 +129,19 @@ def kpi_panel(kind: str, unit_id: int, months: list[dt.date], scheme: Evaluation
 
     rows = []
     for name, (num, den, better) in kpis.RATES.items():
-        row = {"name": name, "label": kpis.KPI_LABELS[name], "value": values[name], "better": better,
+        row = {"name": name, "label": reports.kpi_label(name), "value": values[name], "better": better,
                "den": counts.get(den, 0), "den_url": link(den)}
         if name == "satisfaction_rate":
-            row["num_parts"] = [("满意", counts["satisfied"], link("satisfied")),
-                                ("基本满意", counts["basic"], link("basic"))]
+            row["num_parts"] = [(_("满意"), counts["satisfied"], link("satisfied")),
+                                (_("基本满意"), counts["basic"], link("basic"))]
             row["num"] = counts["satisfied"] + counts["basic"]
             row["num_url"] = None
         else:
             row["num"], row["num_url"] = counts.get(num, 0), link(num)
         rows.append(row)
-    rows.append({"name": "mean_days", "label": kpis.KPI_LABELS["mean_days"], "days": values["mean_days"],
+    rows.append({"name": "mean_days", "label": reports.kpi_label("mean_days"), "days": values["mean_days"],
                  "den": counts["replied"], "den_url": link("replied")})
-    rows.append({"name": "p90_days", "label": kpis.KPI_LABELS["p90_days"], "days": values["p90_days"],
+    rows.append({"name": "p90_days", "label": reports.kpi_label("p90_days"), "days": values["p90_days"],
                  "den": counts["replied"], "den_url": link("replied")})
     return rows, counts, values
 
@@ -128,23 +167,25 @@ def _leader_context(request):
     labels = [_month_label(m) for m in months]
     three = []
     for name in THREE:
-        three.append({"label": kpis.KPI_LABELS[name], "now": vals[this][name], "before": vals[last][name],
+        three.append({"label": reports.kpi_label(name), "now": vals[this][name], "before": vals[last][name],
                       "delta": (None if vals[this][name] is None or vals[last][name] is None
                                 else vals[this][name] - vals[last][name]),
                       "url": drill_url("city", None, this, kpis.RATES[name][1])})
-    trend = chart("trend", "近12个月三率趋势", "line", labels,
-                  [{"name": kpis.KPI_LABELS[n], "data": [_pct(vals[m][n]) for m in months]} for n in THREE],
+    trend = chart("trend", _("近12个月三率趋势"), "line", labels,
+                  [{"name": reports.kpi_label(n), "data": [_pct(vals[m][n]) for m in months]} for n in THREE],
                   percent=True)
-    volume = chart("volume", "近12个月诉求量", "bar", labels,
-                   [{"name": "受理量", "data": [vals[m]["appeals"] for m in months]}], unit="件")
+    volume = chart("volume", _("近12个月诉求量"), "bar", labels,
+                   [{"name": _("受理量"), "data": [vals[m]["appeals"] for m in months]}], counts=True)
     cat_counts = services.units_counts("category", [this])
     cat_names = services.unit_names("category", cat_counts)
     cats = sorted(((cat_names.get(uid, f"#{uid}"), c["appeals"]) for uid, c in cat_counts.items()), key=lambda x: -x[1])
-    categories = chart("categories", "本月分类构成", "pie", [c[0] for c in cats],
-                       [{"name": "诉求量", "data": [c[1] for c in cats]}], unit="件")
+    categories = chart("categories", _("本月分类构成"), "pie", [c[0] for c in cats],
+                       [{"name": _("诉求量"), "data": [c[1] for c in cats]}], counts=True)
     grid_counts = {r.unit_id: r.appeals for r in KpiRollup.objects.filter(kind="grid", month=this)}
     grids = [{"name": g.name, "count": grid_counts.get(g.pk, 0), "polygon": g.polygon,
-              "url": drill_url("grid", g.pk, this)} for g in Grid.objects.all()]
+              "url": drill_url("grid", g.pk, this),
+              "tip": _("%(name)s：%(count)s 件") % {"name": g.name, "count": grid_counts.get(g.pk, 0)}}
+             for g in Grid.objects.all()]
     ranking = services.ranking("department", this)
     scored = [r for r in ranking["rows"] if r.score is not None]
     worst = sorted(scored, key=lambda r: (r.score, r.unit_id))[:10]
@@ -174,7 +215,8 @@ def _hot_markers(hot) -> list[dict]:
     centres: dict[int, tuple] = {}
     for g in Grid.objects.filter(community_id__in=region_ids):
         centres.setdefault(g.community_id, ((g.min_lat + g.max_lat) / 2, (g.min_lon + g.max_lon) / 2))
-    return [{"title": h.title, "size": h.size, "lat": centres[h.region_id][0], "lon": centres[h.region_id][1]}
+    return [{"title": h.title, "size": h.size, "lat": centres[h.region_id][0], "lon": centres[h.region_id][1],
+             "tip": _("热点：%(title)s（%(size)s 件）") % {"title": h.title, "size": h.size}}
             for h in hot if h.region_id in centres]
 
 
@@ -218,8 +260,8 @@ def department(request, pk: int):
     series = services.monthly_series("department", pk, first, month)
     vals = {m: kpis.kpis(c) for m, c in series.items()}
     labels = [_month_label(m) for m in series]
-    trend = chart("dept-trend", "近6个月指标", "line", labels,
-                  [{"name": kpis.KPI_LABELS[n], "data": [_pct(vals[m][n]) for m in series]}
+    trend = chart("dept-trend", _("近6个月指标"), "line", labels,
+                  [{"name": reports.kpi_label(n), "data": [_pct(vals[m][n]) for m in series]}
                    for n in ("response_rate", "on_time_rate", "resolution_rate", "satisfaction_rate")], percent=True)
     now = timezone.now()
     queue = (Appeal.objects.restrict(request.user).filter(lead_department=dept, status__in=["dispatched", "handling"])
@@ -253,12 +295,13 @@ def rankings(request):
     for r in result["rows"]:
         r.url = reverse("evaluation:unit", args=[kind, r.unit_id]) + f"?month={_month_label(month)}&period={period}"
         r.drill = drill_url(kind, r.unit_id, month, "appeals", period)
-    score_chart = chart("ranking-scores", "综合得分", "hbar", [r.name for r in result["rows"] if r.score is not None][:30],
-                        [{"name": "得分", "data": [r.score for r in result["rows"] if r.score is not None][:30]}])
+    score_chart = chart("ranking-scores", _("综合得分"), "hbar", [r.name for r in result["rows"] if r.score is not None][:30],
+                        [{"name": _("得分"), "data": [r.score for r in result["rows"] if r.score is not None][:30]}])
     return render(request, "evaluation/rankings.html", {
-        **result, "month": month, "month_label": _month_label(month), "kind_label": KIND_LABELS[kind],
+        **result, "scheme_name": reports.scheme_name(result["scheme"]), "month": month,
+        "month_label": _month_label(month), "kind_label": KIND_LABELS[kind],
         "kinds": [(k, KIND_LABELS[k]) for k in kpis.RANKED_KINDS], "schemes": EvaluationScheme.objects.filter(active=True),
-        "kpi_names": [(n, kpis.KPI_LABELS[n]) for n in kpis.RATES], "charts": [score_chart], "chart_data": [score_chart],
+        "kpi_names": [(n, reports.kpi_label(n)) for n in kpis.RATES], "charts": [score_chart], "chart_data": [score_chart],
     })
 
 
@@ -272,7 +315,7 @@ def unit(request, kind: str, pk: int):
         raise Http404("not found")
     rows, counts, values = kpi_panel(kind, pk, months, period=period)
     return render(request, "evaluation/unit.html", {
-        "kind": kind, "kind_label": KIND_LABELS[kind], "pk": pk, "name": names.get(pk, "全市"), "rows": rows,
+        "kind": kind, "kind_label": KIND_LABELS[kind], "pk": pk, "name": _("全市") if kind == "city" else names[pk], "rows": rows,
         "counts": counts, "month": month, "month_label": _month_label(month), "period": period,
         "excluded_url": drill_url(kind, None if kind == "city" else pk, month, "excluded", period),
         "report_url": reverse("evaluation:report", args=[kind, pk]) + f"?month={_month_label(month)}",
@@ -305,18 +348,14 @@ def drill(request):
     else:
         qs = services.drill_queryset(request.user, kind, unit_id, months, counter)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    name = services.unit_names(kind, [unit_id] if unit_id is not None else None).get(unit_id or 0, "全市")
-    counter_labels = {"appeals": "受理诉求", "dispatched": "已派单", "ack_on_time": "按时签收", "ack_late": "未按时签收",
-                      "replied": "已答复", "replied_on_time": "按时答复", "replied_late": "超时答复", "rated": "已评价",
-                      "satisfied": "满意", "basic": "基本满意", "dissatisfied": "不满意", "resolved": "已解决",
-                      "unresolved": "未解决", "returned": "有退单", "repeated": "有重复诉求", "reopened": "有重办",
-                      "closed": "已办结", "open": "办理中", "excluded": "已剔除考评", "today": "今日受理",
-                      "overdue": "已超期", "due_soon": "即将到期", "awaiting_ack": "待签收"}
+    name = (_("全市") if kind == "city"
+            else services.unit_names(kind, [unit_id]).get(unit_id) or f"#{unit_id}")
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "evaluation/drill.html", {
         "page": page, "kind_label": KIND_LABELS[kind], "name": name, "month_label": _month_label(month),
-        "period": period, "counter_label": counter_labels.get(counter, counter), "query": query.urlencode(),
+        "period": period, "period_label": PERIOD_LABELS[period],
+        "counter_label": COUNTER_LABELS.get(counter, counter), "query": query.urlencode(),
     })
 
 
@@ -334,11 +373,11 @@ def report(request, kind: str, pk: int):
     data = reports.monthly_report(kind, pk, month)
     if data is None:
         raise Http404("not found")
-    charts = [chart("report-trend", "近6个月三率", "line", data["trend_labels"],
-                    [{"name": kpis.KPI_LABELS[n], "data": [_pct(v) for v in data["trend"][n]]} for n in THREE],
+    charts = [chart("report-trend", _("近6个月三率"), "line", data["trend_labels"],
+                    [{"name": reports.kpi_label(n), "data": [_pct(v) for v in data["trend"][n]]} for n in THREE],
                     percent=True),
-              chart("report-volume", "近6个月诉求量", "bar", data["trend_labels"],
-                    [{"name": "受理量", "data": data["trend"]["appeals"]}], unit="件")]
+              chart("report-volume", _("近6个月诉求量"), "bar", data["trend_labels"],
+                    [{"name": _("受理量"), "data": data["trend"]["appeals"]}], counts=True)]
     return render(request, "evaluation/report.html", {
         **data, "charts": charts, "chart_data": charts, "kind_label": KIND_LABELS[kind],
         "docx_url": reverse("evaluation:report_docx", args=[kind, pk]) + f"?month={_month_label(month)}",
@@ -372,12 +411,10 @@ def follow_up(request):
             services.record_call(appeal, user, request.POST.get("outcome", ""),
                                  satisfaction=request.POST.get("satisfaction", ""), resolved=resolved,
                                  note=request.POST.get("note", ""))
-        except FieldErrors as exc:
-            messages.error(request, "；".join(exc.errors.values()))
-        except services.ActionRefused as exc:
-            messages.error(request, str(exc))
+        except (FieldErrors, services.ActionRefused) as exc:
+            messages.error(request, _refusal(exc))
         else:
-            messages.success(request, f"已记录 {appeal.tracking_number} 的电话回访")
+            messages.success(request, _("已记录 %(number)s 的电话回访") % {"number": appeal.tracking_number})
         return redirect("evaluation:follow_up")
     link = services.rating_link(request)
     page = Paginator(services.awaiting_follow_up(user), 30).get_page(request.GET.get("page"))
@@ -404,18 +441,16 @@ def exclusions(request):
                     raise Http404("not found")
                 scoping.get_visible_or_404(Appeal.objects.all(), user, pk=exclusion.appeal_id)
                 services.revoke_exclusion(exclusion, user, request=request)
-                messages.success(request, "已撤销剔除")
+                messages.success(request, _("已撤销剔除"))
             else:
                 number = (request.POST.get("tracking_number") or "").strip().upper()
                 appeal = Appeal.objects.restrict(user).filter(tracking_number=number).first()
                 if appeal is None:
-                    raise FieldErrors({"tracking_number": "未找到该受理编号"})
+                    raise FieldErrors({"tracking_number": _("未找到该受理编号")})
                 services.exclude(appeal, user, request.POST.get("reason", ""), request=request)
-                messages.success(request, f"{appeal.tracking_number} 已剔除考评")
-        except FieldErrors as exc:
-            messages.error(request, "；".join(exc.errors.values()))
-        except services.ActionRefused as exc:
-            messages.error(request, str(exc))
+                messages.success(request, _("%(number)s 已剔除考评") % {"number": appeal.tracking_number})
+        except (FieldErrors, services.ActionRefused) as exc:
+            messages.error(request, _refusal(exc))
         return redirect("evaluation:exclusions")
     rows = (Exclusion.objects.filter(appeal__in=Appeal.objects.restrict(user))
             .select_related("appeal", "decided_by")[:200])
@@ -449,16 +484,16 @@ def public_stats(request):
     total = kpis.sum_counts(series.values())
     overall = kpis.kpis(total)
     charts = [
-        chart("pub-volume", "各月诉求量", "bar", labels, [{"name": "受理量", "data": [series[m]["appeals"] for m in months]}],
-              unit="件"),
-        chart("pub-categories", "诉求分类", "pie", [c[0] for c in cats], [{"name": "诉求量", "data": [c[1] for c in cats]}],
-              unit="件"),
-        chart("pub-regions", "各街道诉求量", "hbar", [s[0] for s in subs], [{"name": "诉求量", "data": [s[1] for s in subs]}],
-              unit="件"),
-        chart("pub-departments", "各部门三率", "bar", [d["name"] for d in depts[:15]],
-              [{"name": kpis.KPI_LABELS[n], "data": [_pct(d[n]) for d in depts[:15]]} for n in THREE], percent=True),
-        chart("pub-days", "各月平均办理时长", "line", labels,
-              [{"name": "平均办理时长(工作日)",
+        chart("pub-volume", _("各月诉求量"), "bar", labels,
+              [{"name": _("受理量"), "data": [series[m]["appeals"] for m in months]}], counts=True),
+        chart("pub-categories", _("诉求分类"), "pie", [c[0] for c in cats],
+              [{"name": _("诉求量"), "data": [c[1] for c in cats]}], counts=True),
+        chart("pub-regions", _("各街道诉求量"), "hbar", [s[0] for s in subs],
+              [{"name": _("诉求量"), "data": [s[1] for s in subs]}], counts=True),
+        chart("pub-departments", _("各部门三率"), "bar", [d["name"] for d in depts[:15]],
+              [{"name": reports.kpi_label(n), "data": [_pct(d[n]) for d in depts[:15]]} for n in THREE], percent=True),
+        chart("pub-days", _("各月平均办理时长"), "line", labels,
+              [{"name": reports.kpi_label("mean_days"),
                 "data": [None if (d := kpis.kpis(series[m])["mean_days"]) is None else round(d, 2) for m in months]}]),
     ]
     return render(request, "evaluation/public.html", {

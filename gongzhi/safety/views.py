@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -31,7 +32,8 @@ from .models import (
 )
 
 PREMISES_LABELS = dict(Premises.choices)
-EVENT_LABELS = {"created": "录入", "imported": "导入", "updated": "更正", "status": "状态变更"}
+EVENT_LABELS = {"created": gettext_lazy("录入"), "imported": gettext_lazy("导入"), "updated": gettext_lazy("更正"),
+                "status": gettext_lazy("状态变更")}
 
 
 def reader_required(view):
@@ -217,7 +219,7 @@ def pattern_data(qs, map_cells: int = 400) -> dict:
 def patterns(request):
     form, qs, start, end = _filtered(request, PoliceIncident.objects.restrict(request.user))
     data = pattern_data(qs)
-    weekdays = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+    weekdays = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
     heat_rows = list(zip(weekdays, data["heat"]["all"])) if data["total"] else []
     return render(request, "safety/patterns.html", {"form": form, "data": data, "start": start, "end": end,
                                                      "heat_rows": heat_rows})

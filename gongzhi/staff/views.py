@@ -504,8 +504,10 @@ def appeal_list(request):
                   {"form": form, "page": page, "query": params.urlencode(), "total": page.paginator.count})
 
 
-EXPORT_COLUMNS = ["受理编号", "受理时间", "渠道", "标题", "分类", "紧急程度", "状态", "时限状态", "主办单位",
-                  "所属区域", "诉求人", "联系电话", "满意度", "办结时间"]
+EXPORT_COLUMNS = [gettext_lazy("受理编号"), gettext_lazy("受理时间"), gettext_lazy("渠道"), gettext_lazy("标题"),
+                  gettext_lazy("分类"), gettext_lazy("紧急程度"), gettext_lazy("状态"), gettext_lazy("时限状态"),
+                  gettext_lazy("主办单位"), gettext_lazy("所属区域"), gettext_lazy("诉求人"), gettext_lazy("联系电话"),
+                  gettext_lazy("满意度"), gettext_lazy("办结时间")]
 
 
 @never_cache
@@ -515,8 +517,8 @@ def appeal_export(request):
 
     form, qs = filtered_appeals(request)
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("诉求")
-    ws.append(EXPORT_COLUMNS)
+    ws = wb.create_sheet(_("诉求"))
+    ws.append([str(c) for c in EXPORT_COLUMNS])
     rows = 0
 
     def local(value):
@@ -528,7 +530,7 @@ def appeal_export(request):
             str(a.category) if a.category_id else "", a.get_urgency_display(), a.get_status_display(),
             a.get_due_state_display(), a.lead_department.name if a.lead_department_id else "",
             a.region.name if a.region_id else "",
-            "匿名" if a.anonymous else pii.mask_name(a.appellant_name),
+            _("匿名") if a.anonymous else pii.mask_name(a.appellant_name),
             "" if a.anonymous else pii.mask_phone(a.appellant_phone),
             a.get_satisfaction_display() if a.satisfaction else "", local(a.closed_at),
         ])

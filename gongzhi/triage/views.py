@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.appeals.models import Appeal
@@ -94,16 +95,16 @@ def alert_action(request, pk: int):
     try:
         if action == "acknowledge":
             services.acknowledge_alert(alert, request.user, note)
-            messages.success(request, "已签收预警")
+            messages.success(request, _("已签收预警"))
         else:
             outcome = {"convert": Alert.State.CONVERTED, "dismiss": Alert.State.DISMISSED}.get(action, "")
             if action == "convert" and note.strip():
                 alert.converted_to = request.POST.get("target", "")[:100]
                 note = f"转为{alert.converted_to}：{note.strip()}"
             services.close_alert(alert, request.user, outcome, note)
-            messages.success(request, "已处置预警")
+            messages.success(request, _("已处置预警"))
     except (ActionRefused, FieldErrors) as exc:
-        messages.error(request, getattr(exc, "errors", None) and "；".join(exc.errors.values()) or str(exc))
+        messages.error(request, getattr(exc, "errors", None) and _("；").join(exc.errors.values()) or str(exc))
     return redirect("triage:alert", pk=alert.pk)
 
 

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -25,13 +26,13 @@ def signed_pct(value):
         return ""
     points = value * 100
     arrow = "▲" if points > 0 else "▼" if points < 0 else "＝"
-    return f"{arrow}{abs(points):.1f}个百分点"
+    return _("%(arrow)s%(points)s个百分点") % {"arrow": arrow, "points": f"{abs(points):.1f}"}
 
 
 @register.filter
 def movement(value):
     if value is None:
-        return "新"
+        return _("新")
     if value > 0:
         return f"↑{value}"
     if value < 0:
