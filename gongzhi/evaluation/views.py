@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.cache import cache_page
 
 from gongzhi.appeals.models import Appeal, Satisfaction
@@ -184,7 +184,8 @@ def _leader_context(request):
     grid_counts = {r.unit_id: r.appeals for r in KpiRollup.objects.filter(kind="grid", month=this)}
     grids = [{"name": g.name, "count": grid_counts.get(g.pk, 0), "polygon": g.polygon,
               "url": drill_url("grid", g.pk, this),
-              "tip": _("%(name)s：%(count)s 件") % {"name": g.name, "count": grid_counts.get(g.pk, 0)}}
+              "tip": ngettext("%(name)s：%(count)s 件", "%(name)s：%(count)s 件", grid_counts.get(g.pk, 0))
+              % {"name": g.name, "count": grid_counts.get(g.pk, 0)}}
              for g in Grid.objects.all()]
     ranking = services.ranking("department", this)
     scored = [r for r in ranking["rows"] if r.score is not None]
@@ -216,7 +217,8 @@ def _hot_markers(hot) -> list[dict]:
     for g in Grid.objects.filter(community_id__in=region_ids):
         centres.setdefault(g.community_id, ((g.min_lat + g.max_lat) / 2, (g.min_lon + g.max_lon) / 2))
     return [{"title": h.title, "size": h.size, "lat": centres[h.region_id][0], "lon": centres[h.region_id][1],
-             "tip": _("热点：%(title)s（%(size)s 件）") % {"title": h.title, "size": h.size}}
+             "tip": ngettext("热点：%(title)s（%(size)s 件）", "热点：%(title)s（%(size)s 件）", h.size)
+             % {"title": h.title, "size": h.size}}
             for h in hot if h.region_id in centres]
 
 

@@ -7,6 +7,7 @@ non-ASCII, so that is decoded and checked separately).
 """
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -112,12 +113,34 @@ def test_the_evaluation_pages_have_no_chinese_left_in_english(client, org, histo
         assert chinese_left(html) == [], name
     # spot checks that the words are the English ones, not merely absent
     leader = c.get("/evaluation/").content.decode()
-    assert "Leadership dashboard" in leader and "Response rate" in leader and "Received today" in leader
+    assert "Leader dashboard" in leader and "Response rate" in leader and "Received today" in leader
     charts = json.loads(JSON_SCRIPT.search(leader).group(1))
     assert charts[0]["title"] == "The three rates over the last 12 months"
     assert [s["name"] for s in charts[0]["series"]] == ["Response rate", "Resolution rate", "Satisfaction rate"]
+    grid_map = json.loads(re.search(r'<script id="grid-map-data" type="application/json">(.*?)</script>', leader).group(1))
+    tips = {g["name"]: g["tip"] for g in grid_map["grids"]}
+    assert tips[org.east_g.name] == f"{org.east_g.name}: 4 appeals"
     report = c.get(f"/evaluation/report/department/{org.housing.pk}/?month={month}").content.decode()
-    assert "This month: 3 appeals received" in report and "Default scheme" in report
+    assert "Appeals received this month: 3 (plus 0 excluded)" in report and "Default scheme" in report
+
+
+@pytest.mark.django_db
+def test_the_word_report_is_written_in_english(client, org, history):
+    from docx import Document
+
+    c = english(client, org.leader)
+    month = f"{history[0].received_at:%Y-%m}"
+    r = c.get(f"/evaluation/report/department/{org.housing.pk}/docx/?month={month}")
+    assert r.status_code == 200
+    doc = Document(io.BytesIO(r.content))
+    paragraphs = [p.text for p in doc.paragraphs]
+    cells = [cell.text for t in doc.tables for row in t.rows for cell in row.cells]
+    assert any(p.startswith("Appeals received this month: 3 (plus 0 excluded)") for p in paragraphs)
+    assert "Satisfaction rate" in cells and "Indicator" in cells
+    text = "\n".join(paragraphs + cells)
+    for v in data_values():
+        text = text.replace(v, "")
+    assert HAN.findall(text) == []
 
 
 @pytest.mark.django_db
