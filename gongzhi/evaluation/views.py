@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -157,11 +158,14 @@ def _period_args(request):
 # ---------------------------------------------------------------- leader dashboard
 
 def _leader_context(request):
+    """The dashboard of the reader's jurisdiction: the whole city for a district leader, one subdistrict's
+    figures for that subdistrict's supervisor (the drill-downs are scoped the same way by restrict())."""
     now = timezone.now()
+    where = services.jurisdiction_of(request.user)
     this = services.month_start()
     last = services.add_months(this, -1)
     first = services.add_months(this, -11)
-    series = services.monthly_series("city", 0, first, this)
+    series = services.jurisdiction_series(where, first, this)
     vals = {m: kpis.kpis(c) for m, c in series.items()}
     months = list(series)
     labels = [_month_label(m) for m in months]
@@ -176,9 +180,9 @@ def _leader_context(request):
                   percent=True)
     volume = chart("volume", _("近12个月诉求量"), "bar", labels,
                    [{"name": _("受理量"), "data": [vals[m]["appeals"] for m in months]}], counts=True)
-    cat_counts = services.units_counts("category", [this])
+    cat_counts = services.jurisdiction_categories(where, this)
     cat_names = services.unit_names("category", cat_counts)
-    cats = sorted(((cat_names.get(uid, f"#{uid}"), c["appeals"]) for uid, c in cat_counts.items()), key=lambda x: -x[1])
+    cats = sorted(((cat_names.get(uid, f"#{uid}"), n) for uid, n in cat_counts.items()), key=lambda x: -x[1])
     categories = chart("categories", _("本月分类构成"), "pie", [c[0] for c in cats],
                        [{"name": _("诉求量"), "data": [c[1] for c in cats]}], counts=True)
     grid_counts = {r.unit_id: r.appeals for r in KpiRollup.objects.filter(kind="grid", month=this)}
@@ -186,26 +190,33 @@ def _leader_context(request):
               "url": drill_url("grid", g.pk, this),
               "tip": ngettext("%(name)s：%(count)s 件", "%(name)s：%(count)s 件", grid_counts.get(g.pk, 0))
               % {"name": g.name, "count": grid_counts.get(g.pk, 0)}}
-             for g in Grid.objects.all()]
-    ranking = services.ranking("department", this)
+             for g in services.jurisdiction_grids(where)]
+    ranking = services.jurisdiction_ranking(where, this)
     scored = [r for r in ranking["rows"] if r.score is not None]
     worst = sorted(scored, key=lambda r: (r.score, r.unit_id))[:10]
-    hot = _hot_issues()
+    hot = _hot_issues(where)
     return {
-        "health": services.queue_health(now=now), "three": three, "this_month": this, "last_month": last,
+        "where": where, "worst_kind": ranking["kind"],
+        "health": services.jurisdiction_health(where, now=now), "three": three, "this_month": this, "last_month": last,
         "charts": [trend, volume, categories], "grids": grids,
         "grid_table": sorted(grids, key=lambda g: -g["count"]),
         "worst": worst, "hot": hot, "now": now, "this_label": _month_label(this),
     }
 
 
-def _hot_issues():
+def _hot_issues(where: services.Jurisdiction):
     try:
         from gongzhi.triage.models import HotIssue
     except ImportError:  # triage not installed: no hot-issue layer
         return []
     try:
-        return list(HotIssue.objects.filter(state="active").select_related("region").order_by("-heat")[:10])
+        issues = HotIssue.objects.filter(state="active")
+        if not where.whole_city:
+            q = Q(pk__in=[])
+            for region in where.regions:
+                q |= Q(region__path__startswith=region.path)
+            issues = issues.filter(q)
+        return list(issues.select_related("region").order_by("-heat")[:10])
     except Exception:  # table missing in a half-migrated install
         return []
 
@@ -235,7 +246,9 @@ def leader(request):
 def leader_live(request):
     """htmx fragment: the live queue tiles, refreshed every minute."""
     _require_oversight(request.user)
-    return render(request, "evaluation/_health.html", {"health": services.queue_health(), "now": timezone.now()})
+    where = services.jurisdiction_of(request.user)
+    return render(request, "evaluation/_health.html", {"health": services.jurisdiction_health(where),
+                                                       "now": timezone.now()})
 
 
 # ---------------------------------------------------------------- department dashboard

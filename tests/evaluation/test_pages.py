@@ -53,6 +53,25 @@ def test_leader_dashboard_shows_the_three_rates_and_live_queue(client, org, hist
     assert 'hx-trigger="every 60s"' in live
 
 
+def test_a_subdistrict_supervisor_sees_the_dashboard_of_that_subdistrict_only(client, org, history, make_appeal,
+                                                                             django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        west = make_appeal(title="西山社区路灯不亮", lat=39.905, lon=116.305)
+        services.dispatch(west, org.dispatcher, org.housing)
+    city = client_for(client, org, "leader").get("/evaluation/").content.decode()
+    assert "西山第一网格" in city and "排名靠后的十个部门" in city
+    client.logout()
+    page = client_for(client, org, "east_supervisor").get("/evaluation/").content.decode()
+    assert "东城街道" in page
+    assert "东湖第一网格" in page and "西山第一网格" not in page
+    assert "排名靠后的十个社区" in page and "东湖社区" in page and "西山社区" not in page
+    charts = json.loads(re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page, re.S).group(1))
+    volume = next(c for c in charts if c["id"] == "volume")
+    assert volume["series"][0]["data"][-1] == 4  # the four east appeals; the west one is not counted
+    live = client.get("/evaluation/live/").content.decode()
+    assert re.search(r"live=today\">4<", live), live
+
+
 def test_a_handler_cannot_open_the_leader_dashboard_but_sees_own_department(client, org, history):
     c = client_for(client, org, "handler_zjj")
     assert c.get("/evaluation/").status_code == 404
