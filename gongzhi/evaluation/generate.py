@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import queue
 import threading
 import time
@@ -321,23 +322,44 @@ def pg_binary(n: int, cols: list[Col]) -> np.ndarray:
         if dtype is not None:
             fields.append((f"v{j}", dtype))
     rowtype = np.dtype(fields)
+    # what is the same in every row goes in once, through a template row copied to all rows
+    template = np.zeros(1, dtype=rowtype)
+    template["count"] = len(cols)
+    for j, (dtype, values, lens) in enumerate(slots):
+        if np.ndim(lens) == 0:
+            template[f"l{j}"] = lens
+        if dtype is not None and np.ndim(values) == 0:
+            template[f"v{j}"] = values
     rows = np.empty(n, dtype=rowtype)
-    rows["count"] = len(cols)
+    rows[:] = template[0]
     ragged = []
     for j, (dtype, values, lens) in enumerate(slots):
-        rows[f"l{j}"] = lens
+        if np.ndim(lens):
+            rows[f"l{j}"] = lens
         if dtype is None:
             continue
-        rows[f"v{j}"] = values
+        if np.ndim(values):
+            rows[f"v{j}"] = values
         if np.ndim(lens):
             ragged.append((rowtype.fields[f"v{j}"][1], rowtype.fields[f"v{j}"][0].itemsize, lens))
     flat = rows.view(np.uint8).reshape(n, rowtype.itemsize)
     if not ragged:
         return flat.reshape(-1)
-    keep = np.ones(flat.shape, dtype=bool)
+    if math.prod(width + 2 for _, width, _ in ragged) >= 1 << 62:      # too many layouts to number
+        keep = np.ones(flat.shape, dtype=bool)
+        for offset, width, lens in ragged:
+            keep[:, offset:offset + width] = np.arange(width) < lens[:, None]
+        return flat[keep]
+    # rows share a handful of layouts (which values are NULL, which string is how long): one mask row
+    # per layout, gathered per row, is cheaper than comparing every slot of every row
+    layout = np.zeros(n, dtype=np.int64)
+    for _, width, lens in ragged:
+        layout = layout * (width + 2) + (lens + 1)
+    layouts, first, inv = np.unique(layout, return_index=True, return_inverse=True)
+    masks = np.ones((len(layouts), rowtype.itemsize), dtype=bool)
     for offset, width, lens in ragged:
-        keep[:, offset:offset + width] = np.arange(width) < lens[:, None]
-    return flat[keep]
+        masks[:, offset:offset + width] = np.arange(width) < lens[first][:, None]
+    return flat[masks[inv]]
 
 
 def sqlite_rows(n: int, cols: list[Col]) -> list[tuple]:
