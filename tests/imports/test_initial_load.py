@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from gongzhi.appeals import importing
 from gongzhi.appeals.models import Appeal, AppealEvent
@@ -65,3 +65,31 @@ def test_initial_load_is_all_or_nothing_and_restores_the_schema(shared_data, tmp
     again = importing.import_file(source, mapping, report_path=tmp_path / "r.csv", initial_load=True, limit=600)
     assert again.already == 600 and Appeal.objects.count() == 600
 
+
+@pytest.mark.django_db(transaction=True)
+def test_initial_load_redraws_clashing_tracking_numbers(shared_data, tmp_path, monkeypatch):
+    """A fresh source loads without its unique constraints; a clash found when they are rebuilt is redrawn."""
+    if connection.vendor != "postgresql":
+        pytest.skip("--initial-load is PostgreSQL only")
+    source = shared_data / "service-requests-311" / "nyc_311_1k.csv"
+    before = schema_objects()
+    monkeypatch.setattr(importing.TrackingNumbers, "__call__", lambda self, day: f"GZ{day:%Y%m%d}SAME0000")
+    result = importing.import_file(source, importing.load_mapping("nyc", None), report_path=tmp_path / "r.csv",
+                                   initial_load=True, limit=300)
+    numbers = list(Appeal.objects.values_list("tracking_number", flat=True))
+    assert result.imported == 300 and len(set(numbers)) == 300
+    assert schema_objects() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_initial_load_refuses_a_key_to_nothing(shared_data, tmp_path, monkeypatch):
+    """Per-row key checks may be switched off for the load; the keys are still checked before the commit."""
+    if connection.vendor != "postgresql":
+        pytest.skip("--initial-load is PostgreSQL only")
+    source = shared_data / "service-requests-311" / "nyc_311_1k.csv"
+    before = schema_objects()
+    monkeypatch.setattr(importing.Lookups, "department", lambda self, name: 987654321 if name else None)
+    with pytest.raises(IntegrityError, match="refers to no row|violates foreign key"):
+        importing.import_file(source, importing.load_mapping("nyc", None), report_path=tmp_path / "r.csv",
+                              initial_load=True, limit=300)
+    assert Appeal.objects.count() == 0 and schema_objects() == before
