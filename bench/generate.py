@@ -65,14 +65,16 @@ def main(argv=None) -> int:
             cols = ", ".join(r[0] for r in c.execute(
                 "SELECT attname FROM pg_attribute WHERE attrelid = 'appeals_appeal'::regclass AND attnum > 0 "
                 "AND NOT attisdropped ORDER BY attnum"))
-            with open(path, "wb") as f, c.cursor().copy(f"COPY appeals_appeal ({cols}) TO STDOUT (FORMAT binary)") as cp:
+            copy_out = f"COPY appeals_appeal ({cols}) TO STDOUT (FORMAT binary)"
+            with open(path, "wb") as f, c.cursor().copy(copy_out) as cp:
                 for block in cp:
                     f.write(block)
             c.execute("DROP TABLE IF EXISTS bench_plain_appeal")
             c.execute("CREATE TABLE bench_plain_appeal AS SELECT * FROM appeals_appeal WITH NO DATA")
             c.execute("SET synchronous_commit = off")
             t = time.perf_counter()
-            with open(path, "rb") as f, c.cursor().copy(f"COPY bench_plain_appeal ({cols}) FROM STDIN (FORMAT binary)") as cp:
+            copy_in = f"COPY bench_plain_appeal ({cols}) FROM STDIN (FORMAT binary)"
+            with open(path, "rb") as f, c.cursor().copy(copy_in) as cp:
                 while block := f.read(COPY_BLOCK):
                     cp.write(block)
             plain = time.perf_counter() - t
@@ -87,8 +89,8 @@ def main(argv=None) -> int:
     print(f"baseline: plain binary COPY of the {args.rows} appeal rows ({size / 1e6:.0f} MB) into a bare table: "
           f"{plain:.1f}s, {plain_rate:.0f} rows/s", flush=True)
     print(f"generator {total_rate:.0f} appeals/s end to end ({load_rate:.0f}/s load phase), "
-          f"{float(gen['total_events_per_s']):.0f} events/s end to end; ratio to plain COPY {total_rate / plain_rate:.3f} "
-          f"(load phase {load_rate / plain_rate:.3f})", flush=True)
+          f"{float(gen['total_events_per_s']):.0f} events/s end to end; ratio to plain COPY "
+          f"{total_rate / plain_rate:.3f} (load phase {load_rate / plain_rate:.3f})", flush=True)
     summary = {
         "rows": args.rows, "events": gen["events"], "appeals_per_s": f"{total_rate:.0f}",
         "load_appeals_per_s": f"{load_rate:.0f}", "events_per_s": f"{float(gen['total_events_per_s']):.0f}",

@@ -475,11 +475,13 @@ def event_columns(c: dict, first_id: int) -> list[tuple[int, list[Col]]]:
             continue
         note = (Col("note", "text", (ids % 3 == 0).astype(np.int8), choices=CHANNEL_NOTES) if notes is None
                 else Col("note", "text", 0, choices=notes))
+        dept = (Col("department_id", "i8", c["depts"][sel]) if with_dept
+                else Col("department_id", "i8", 0, np.ones(m, dtype=bool)))
         cols = [Col("id", "i8", np.arange(next_id, next_id + m, dtype=np.int64)), Col("appeal_id", "i8", ids),
-                Col("kind", "text", 0, choices=(kind,)), Col("actor_label", "text", 0, choices=("系统",)),
-                Col("department_id", "i8", c["depts"][sel] if with_dept else 0, None if with_dept else np.ones(m, bool)),
+                Col("kind", "text", 0, choices=(kind,)), Col("actor_label", "text", 0, choices=("系统",)), dept,
                 Col("from_status", "text", 0, choices=(frm,)), Col("to_status", "text", 0, choices=(to,)), note,
-                Col("public", "bool", True), Col("data", "jsonb", 0, choices=("{}",)), Col("created_at", "ts", c[at][sel])]
+                Col("public", "bool", True), Col("data", "jsonb", 0, choices=("{}",)),
+                Col("created_at", "ts", c[at][sel])]
         out.append((m, cols))
         next_id += m
     return out

@@ -122,7 +122,8 @@ def _decode_binary(data: bytes, cols) -> list[tuple]:
                 stamp = dt.datetime(2000, 1, 1) + dt.timedelta(microseconds=int.from_bytes(raw, "big", signed=True))
                 row.append(stamp.strftime("%Y-%m-%d %H:%M:%S"))
             elif c.kind == "date":
-                row.append((dt.date(2000, 1, 1) + dt.timedelta(days=int.from_bytes(raw, "big", signed=True))).isoformat())
+                days = int.from_bytes(raw, "big", signed=True)
+                row.append((dt.date(2000, 1, 1) + dt.timedelta(days=days)).isoformat())
             elif c.kind == "jsonb":
                 assert raw[:1] == b"\x01"
                 row.append(raw[1:].decode())
@@ -137,11 +138,14 @@ def test_binary_copy_rows_equal_the_sqlite_rows():
     rng = np.random.default_rng(11)
     null = rng.random(n) < 0.3
     cols = [
-        gen.Col("id", "i8", np.arange(10**9, 10**9 + n)), gen.Col("small", "i2", rng.integers(-5, 5, n).astype(np.int16)),
+        gen.Col("id", "i8", np.arange(10**9, 10**9 + n)),
+        gen.Col("small", "i2", rng.integers(-5, 5, n).astype(np.int16)),
         gen.Col("maybe", "i8", rng.integers(0, 10**12, n), null), gen.Col("flag", "bool", rng.random(n) < 0.5, ~null),
-        gen.Col("x", "f8", rng.normal(size=n)), gen.Col("at", "ts", rng.integers(10**9, 2 * 10**9, n), null[::-1].copy()),
+        gen.Col("x", "f8", rng.normal(size=n)),
+        gen.Col("at", "ts", rng.integers(10**9, 2 * 10**9, n), null[::-1].copy()),
         gen.Col("day", "date", rng.integers(0, 20000, n)), gen.Col("const", "text", 0, choices=("系统",)),
-        gen.Col("empty", "text", 0, choices=("",)), gen.Col("word", "text", rng.integers(0, 3, n), choices=("", "ab", "噪声污染")),
+        gen.Col("empty", "text", 0, choices=("",)),
+        gen.Col("word", "text", rng.integers(0, 3, n), choices=("", "ab", "噪声污染")),
         gen.Col("code", "raw", gen._prefixed(b"BK", gen._digits(np.arange(n) * 7919, 10))),
         gen.Col("data", "jsonb", 0, choices=("{}",)), gen.Col("none", "i8", 0, np.ones(n, dtype=bool)),
     ]
