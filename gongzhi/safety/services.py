@@ -1,6 +1,6 @@
 """Every operation that changes incidents, informants, reports and leads: the one door for views,
 commands and tasks. Each runs in one transaction and appends the IncidentEvent it causes; refused
-actions raise ActionRefused (message shown as is) or FieldErrors and change nothing.
+actions raise ActionRefused (its message already in the reader's language) or FieldErrors and change nothing.
 
 Informant identities are sealed: only ``reveal_informant`` returns them, for the informant handler
 role, and it writes an audit entry each time. Nothing here logs a name or a phone number.
@@ -15,6 +15,7 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gongzhi.appeals.validation import FieldErrors, normalise_phone, valid_phone
 from gongzhi.core import audit, pii, scoping, throttle
@@ -42,7 +43,7 @@ TRANSITIONS = {
 
 
 class ActionRefused(Exception):
-    """The action is not allowed now (state or role). The message is shown to the user as is."""
+    """The action is not allowed now (state or role). The message, translated when raised, is shown as is."""
 
 
 # ---------------------------------------------------------------- helpers
@@ -107,7 +108,7 @@ def _clean_point(lat, lon) -> tuple[float | None, float | None]:
     if lat in (None, "") and lon in (None, ""):
         return None, None
     if not valid_coordinates(lat, lon):
-        raise FieldErrors({"lat": "坐标无效"})
+        raise FieldErrors({"lat": gettext("坐标无效")})
     return float(lat), float(lon)
 
 
@@ -137,13 +138,13 @@ def create_incident(actor, *, type: IncidentType, occurred_at: dt.datetime, lat=
     """Record one incident (a person at the desk, an informant report turned incident, an import)."""
     errors = {}
     if type is None:
-        errors["type"] = "请选择警情类别"
+        errors["type"] = gettext("请选择警情类别")
     if occurred_at is None:
-        errors["occurred_at"] = "请填写发案时间"
+        errors["occurred_at"] = gettext("请填写发案时间")
     if premises not in Premises.values:
-        errors["premises"] = "发案部位无效"
+        errors["premises"] = gettext("发案部位无效")
     if status not in IncidentStatus.values:
-        errors["status"] = "状态无效"
+        errors["status"] = gettext("状态无效")
     try:
         lat, lon = _clean_point(lat, lon)
     except FieldErrors as exc:
@@ -152,14 +153,14 @@ def create_incident(actor, *, type: IncidentType, occurred_at: dt.datetime, lat=
         raise FieldErrors(errors)
     occurred_at = aware(occurred_at)
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):
-        raise FieldErrors({"occurred_at": "发案时间不能晚于现在"})
+        raise FieldErrors({"occurred_at": gettext("发案时间不能晚于现在")})
     grid, region = locate(lat, lon, region)
     if check_role and not can_edit(actor, region=region):
-        raise ActionRefused("您无权在该辖区录入警情")
+        raise ActionRefused(gettext("您无权在该辖区录入警情"))
     day, hour = local_day_hour(occurred_at)
     with transaction.atomic():
         if source_ref and PoliceIncident.objects.filter(source=source, source_ref=source_ref).exists():
-            raise ActionRefused("该来源编号的警情已存在")
+            raise ActionRefused(gettext("该来源编号的警情已存在"))
         incident = PoliceIncident.objects.create(
             type=type, summary=pii.scrub_text(summary)[:300], occurred_at=occurred_at, occurred_on=day,
             occurred_hour=hour, reported_at=reported_at or timezone.now(), lat=lat, lon=lon, address=address[:200],
@@ -175,15 +176,15 @@ EDITABLE = ("type", "summary", "occurred_at", "lat", "lon", "address", "premises
 def update_incident(actor, incident: PoliceIncident, note: str = "", **changes) -> PoliceIncident:
     """Correct an incident's facts; the event keeps the old and the new value of each field."""
     if not can_edit(actor, incident):
-        raise ActionRefused("您无权修改该警情")
+        raise ActionRefused(gettext("您无权修改该警情"))
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise FieldErrors({k: "不可修改" for k in unknown})
+        raise FieldErrors({k: gettext("不可修改") for k in unknown})
     with transaction.atomic():
         incident = PoliceIncident.objects.select_for_update().get(pk=incident.pk)
         diff = {}
         if "premises" in changes and changes["premises"] not in Premises.values:
-            raise FieldErrors({"premises": "发案部位无效"})
+            raise FieldErrors({"premises": gettext("发案部位无效")})
         if "lat" in changes or "lon" in changes:
             lat, lon = _clean_point(changes.get("lat", incident.lat), changes.get("lon", incident.lon))
             changes["lat"], changes["lon"] = lat, lon
@@ -205,7 +206,7 @@ def update_incident(actor, incident: PoliceIncident, note: str = "", **changes) 
             if located is not None:
                 incident.region = located
         if not can_edit(actor, incident):
-            raise ActionRefused("修改后的辖区不在您的权限范围内")
+            raise ActionRefused(gettext("修改后的辖区不在您的权限范围内"))
         incident.save()
         _event(incident, "updated", actor, from_status=incident.status, note=note, changes=diff)
     return incident
@@ -221,14 +222,15 @@ def _plain(value):
 
 def change_status(actor, incident: PoliceIncident, status: str, note: str = "") -> PoliceIncident:
     if not can_edit(actor, incident):
-        raise ActionRefused("您无权修改该警情")
+        raise ActionRefused(gettext("您无权修改该警情"))
     with transaction.atomic():
         incident = PoliceIncident.objects.select_for_update().get(pk=incident.pk)
         if status not in TRANSITIONS.get(incident.status, set()):
-            raise ActionRefused(f"警情当前为“{incident.get_status_display()}”，不能改为“{IncidentStatus(status).label}”"
-                                if status in IncidentStatus.values else "状态无效")
+            raise ActionRefused(gettext("警情当前为“%(current)s”，不能改为“%(wanted)s”")
+                                % {"current": incident.get_status_display(), "wanted": IncidentStatus(status).label}
+                                if status in IncidentStatus.values else gettext("状态无效"))
         if incident.status == IncidentStatus.CLOSED and not note.strip():
-            raise FieldErrors({"note": "重新侦查须说明理由"})
+            raise FieldErrors({"note": gettext("重新侦查须说明理由")})
         old = incident.status
         incident.status = status
         incident.save(update_fields=["status", "updated_at"])
@@ -240,16 +242,16 @@ def change_status(actor, incident: PoliceIncident, status: str, note: str = "") 
 
 def _require_handler(actor, region: Region | None = None) -> None:
     if not is_informant_handler(actor) or not in_region_scope(actor, region, (Role.INFORMANT_HANDLER,)):
-        raise ActionRefused("仅信息员管理员可以操作")
+        raise ActionRefused(gettext("仅信息员管理员可以操作"))
 
 
 def register_informant(actor, *, name: str, phone: str = "", contact: str = "", region: Region | None = None) -> Informant:
     _require_handler(actor, region)
     errors = {}
     if not (name or "").strip():
-        errors["name"] = "请填写姓名"
+        errors["name"] = gettext("请填写姓名")
     if phone and not valid_phone(phone):
-        errors["phone"] = "电话号码格式不正确"
+        errors["phone"] = gettext("电话号码格式不正确")
     if errors:
         raise FieldErrors(errors)
     with transaction.atomic():
@@ -286,7 +288,7 @@ def issue_code(actor, informant: Informant, hours: int = 72) -> str:
     """A one-time code for the discreet submission form; only its hash is stored."""
     _require_handler(actor, informant.region)
     if not informant.active:
-        raise ActionRefused("该信息员已停用")
+        raise ActionRefused(gettext("该信息员已停用"))
     code = "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(3))
     SubmissionCode.objects.create(informant=informant, code_hash=_code_hash(code), issued_by=actor,
                                   expires_at=timezone.now() + dt.timedelta(hours=hours))
@@ -301,11 +303,11 @@ def submit_with_code(code: str, *, content: str, address: str = "", lat=None, lo
     ip = audit.client_ip(request) or "none"
     allowed, _ = throttle.hit(f"informant-code:{ip}", CODE_SUBMISSIONS_PER_HOUR, 3600)
     if not allowed:
-        raise ActionRefused("提交过于频繁，请稍后再试")
+        raise ActionRefused(gettext("提交过于频繁，请稍后再试"))
     if not (content or "").strip():
-        raise FieldErrors({"content": "请填写情况"})
+        raise FieldErrors({"content": gettext("请填写情况")})
     lat, lon = _clean_point(lat, lon)
-    refused = ActionRefused("提交码无效或已使用")
+    refused = ActionRefused(gettext("提交码无效或已使用"))
     with transaction.atomic():
         try:
             sub = SubmissionCode.objects.select_for_update().select_related("informant").get(code_hash=_code_hash(code))
@@ -334,7 +336,7 @@ def record_report(actor, informant: Informant, *, content: str, address: str = "
     """The handler writes down what an informant told them (a meeting, a call)."""
     _require_handler(actor, informant.region)
     if not (content or "").strip():
-        raise FieldErrors({"content": "请填写情况"})
+        raise FieldErrors({"content": gettext("请填写情况")})
     lat, lon = _clean_point(lat, lon)
     with transaction.atomic():
         report = _new_report(informant, content, address, lat, lon, occurred_at, channel="handler", actor=actor)
@@ -346,7 +348,7 @@ def _open_report(actor, report: InformantReport) -> InformantReport:
     _require_handler(actor, report.region)
     report = InformantReport.objects.select_for_update().select_related("informant").get(pk=report.pk)
     if report.status != ReportStatus.NEW:
-        raise ActionRefused("该报告已处理")
+        raise ActionRefused(gettext("该报告已处理"))
     return report
 
 
@@ -381,7 +383,7 @@ def report_to_lead(actor, report: InformantReport, *, type: IncidentType | None 
 
 def dismiss_report(actor, report: InformantReport, note: str) -> InformantReport:
     if not (note or "").strip():
-        raise FieldErrors({"note": "请说明不予采用的理由"})
+        raise FieldErrors({"note": gettext("请说明不予采用的理由")})
     with transaction.atomic():
         report = _open_report(actor, report)
         report.status, report.note = ReportStatus.DISMISSED, note
@@ -395,11 +397,11 @@ def set_lead_status(actor, lead: Lead, status: str, note: str = "") -> Lead:
     from .models import LeadStatus
 
     if status not in LeadStatus.values:
-        raise FieldErrors({"status": "状态无效"})
+        raise FieldErrors({"status": gettext("状态无效")})
     allowed = (*EDIT_ROLES, Role.INFORMANT_HANDLER)
     if not (getattr(actor, "is_superuser", False) or scoping.has_role(actor, *allowed)) \
             or not in_region_scope(actor, lead.region, allowed):
-        raise ActionRefused("您无权处理该线索")
+        raise ActionRefused(gettext("您无权处理该线索"))
     with transaction.atomic():
         old = lead.status
         lead.status = status

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.appeals.models import Category, Channel, DueState, Status, Urgency
@@ -67,7 +68,8 @@ class GridReportForm(IntakeFields):
     def __init__(self, *args, grids=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.grids = {g.pk: g for g in grids}
-        self.fields["grid"].choices = [(g.pk, f"{g.name}（{g.community}）") for g in grids]
+        self.fields["grid"].choices = [
+            (g.pk, gettext("%(grid)s（%(community)s）") % {"grid": g.name, "community": g.community}) for g in grids]
         if grids:
             self.fields["grid"].initial = grids[0].pk
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gongzhi.appeals import services as appeal_services
 from gongzhi.appeals.models import Appeal, Category, Status
@@ -223,7 +224,7 @@ def raise_alert(kind, title, reasons, *, appeal=None, hot_issue=None, region=Non
 
 def acknowledge_alert(alert: Alert, user, note: str = "") -> Alert:
     if alert.state != Alert.State.OPEN:
-        raise appeal_services.ActionRefused("该预警已处理")
+        raise appeal_services.ActionRefused(gettext("该预警已处理"))
     alert.state, alert.acknowledged_by, alert.acknowledged_at = Alert.State.ACKNOWLEDGED, user, timezone.now()
     alert.resolution = note[:300]
     alert.save()
@@ -234,12 +235,12 @@ def acknowledge_alert(alert: Alert, user, note: str = "") -> Alert:
 def close_alert(alert: Alert, user, outcome: str, note: str = "") -> Alert:
     """Dismiss, or record the case the alert became (a dispute, a petition, an emergency incident)."""
     if alert.state in (Alert.State.CONVERTED, Alert.State.DISMISSED):
-        raise appeal_services.ActionRefused("该预警已处理")
+        raise appeal_services.ActionRefused(gettext("该预警已处理"))
     if outcome not in (Alert.State.CONVERTED, Alert.State.DISMISSED):
-        raise appeal_services.FieldErrors({"outcome": "未知处置结果"})
+        raise appeal_services.FieldErrors({"outcome": gettext("未知处置结果")})
     note = (note or "").strip()
     if not note:
-        raise appeal_services.FieldErrors({"note": "请填写处置说明"})
+        raise appeal_services.FieldErrors({"note": gettext("请填写处置说明")})
     alert.state = outcome
     alert.acknowledged_by = alert.acknowledged_by or user
     alert.acknowledged_at = alert.acknowledged_at or timezone.now()
@@ -262,7 +263,7 @@ def train_from_database(min_per_class: int = 5, activate: bool = True) -> Classi
     counts = {label: labels.count(label) for label in set(labels)}
     keep = [i for i, label in enumerate(labels) if counts[label] >= min_per_class]
     if len({labels[i] for i in keep}) < 2:
-        raise appeal_services.ActionRefused("已办结且已分类的诉求太少，至少需要两个类别、每类5件")
+        raise appeal_services.ActionRefused(gettext("已办结且已分类的诉求太少，至少需要两个类别、每类5件"))
     texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
     return register_model(TextClassifier().fit(texts, labels), "database", len(texts), activate)
 
