@@ -179,13 +179,49 @@ class Calendar:
         return (j + self.base) * 86400 + tod
 
 
-def generate_chunk(rng: np.random.Generator, org: OrgArrays, cal: Calendar, start_id: int, n: int, t0: int, t1: int,
+class Arrivals:
+    """Received times of n appeals in increasing order, handed out chunk by chunk: the order statistics
+    of n uniform times over [t0, t1) (cumulated exponential gaps over their total, which a first pass
+    over the same seeded stream sums), so ids grow with received time across the whole load."""
+
+    def __init__(self, n: int, chunk: int, t0: int, t1: int, seed: int):
+        self.sizes = [min(chunk, n - k) for k in range(0, n, chunk)]
+        self.t0, self.t1, self.seed = t0, t1, seed
+        gaps = np.random.default_rng([seed, 1])
+        self.total = sum(float(gaps.standard_exponential(m).sum()) for m in self.sizes)
+        self.total += float(gaps.standard_exponential(1)[0])
+
+    def __iter__(self):
+        gaps, done = np.random.default_rng([self.seed, 1]), 0.0
+        for m in self.sizes:
+            cum = done + np.cumsum(gaps.standard_exponential(m))
+            done = float(cum[-1])
+            yield np.minimum(self.t0 + np.floor((self.t1 - self.t0) * (cum / self.total)).astype(np.int64),
+                             self.t1 - 1)
+
+
+def generate_chunk(rng: np.random.Generator, org: OrgArrays, cal: Calendar, start_id: int, received: np.ndarray,
                    now: int, offset: int) -> dict:
-    """Columns of n appeals (ids start_id..) and their facts, all as numpy arrays (times: UTC epoch s)."""
+    """Columns of appeals received at `received` (sorted; ids start_id..) and their facts, all as numpy
+    arrays (times: UTC epoch seconds)."""
+    n = len(received)
     ids = np.arange(start_id, start_id + n, dtype=np.int64)
-    received = np.sort(rng.integers(t0, t1, n))
     cat_idx = rng.integers(0, len(org.cats), n)
     comm_idx = rng.integers(0, len(org.comms), n)
+    # repeats: a merged appeal is about the matter of one of the few hundred non-merged appeals just
+    # before it (same category and community)
+    merged = rng.random(n) < 0.02
+    merged &= np.cumsum(~merged) - ~merged > 0
+    candidates = np.flatnonzero(~merged)
+    merged_idx = np.flatnonzero(merged)
+    before = np.searchsorted(candidates, merged_idx)
+    back = (rng.random(len(merged_idx)) * np.minimum(before, 500)).astype(np.int64)
+    targets = np.zeros(n, dtype=np.int64)
+    targets[merged_idx] = candidates[before - 1 - back]
+    cat_idx[merged_idx] = cat_idx[targets[merged_idx]]
+    comm_idx[merged_idx] = comm_idx[targets[merged_idx]]
+    repeated = np.zeros(n, dtype=bool)
+    repeated[targets[merged_idx]] = True
     # most appeals go to the category's department, some to another one
     depts = np.where(rng.random(n) < 0.7, org.cat_dept[cat_idx], org.depts[rng.integers(0, len(org.depts), n)])
     urgent = rng.random(n) < 0.05
@@ -194,7 +230,6 @@ def generate_chunk(rng: np.random.Generator, org: OrgArrays, cal: Calendar, star
     acked = dispatched + rng.exponential(6 * 3600, n).astype(np.int64) + 60
     due = cal.add_workdays(received + offset, org.handle_days[cat_idx, urgent.astype(np.intp)]) - offset
     replied = acked + (rng.gamma(2.0, 4.0, n) * 86400).astype(np.int64)
-    merged = rng.random(n) < 0.02
     returned = (rng.random(n) < 0.03) & ~merged
     # lifecycle state by what has happened before "now"
     closed_at = replied + rng.integers(3600, 5 * 86400, n)
@@ -213,15 +248,6 @@ def generate_chunk(rng: np.random.Generator, org: OrgArrays, cal: Calendar, star
     satisfaction[~is_closed] = 0
     resolved = is_replied & (rng.random(n) < 0.85)
     reopened = is_replied & (rng.random(n) < 0.04)
-    # repeats: a merged appeal points at an earlier non-merged appeal of the chunk
-    targets = np.zeros(n, dtype=np.int64)
-    candidates = np.flatnonzero(~merged)
-    merged_idx = np.flatnonzero(merged)
-    if len(candidates) and len(merged_idx):
-        targets[merged_idx] = candidates[rng.integers(0, len(candidates), len(merged_idx))]
-    repeated = np.zeros(n, dtype=bool)
-    repeated[targets[merged_idx]] = True
-    repeated &= ~merged
     lat = org.comm_lat[comm_idx] + rng.uniform(-0.009, 0.009, n)
     lon = org.comm_lon[comm_idx] + rng.uniform(-0.009, 0.009, n)
 
@@ -719,10 +745,10 @@ def generate(n: int, months: int = 6, seed: int = 1, chunk: int = 100_000, worke
                     if not pooled:
                         _fast_session(cur)
                 done = 0
-                while done < n:
-                    m = min(chunk, n - done)
+                for received in Arrivals(n, chunk, t0, now, seed):
+                    m = len(received)
                     t = time.perf_counter()
-                    c = generate_chunk(rng, arrays, cal, next_id + done, m, t0, t1=now, now=now, offset=offset)
+                    c = generate_chunk(rng, arrays, cal, next_id + done, received, now=now, offset=offset)
                     if sums is not None:
                         sums.add(c["facts"])
                     tables = [(APPEAL_TABLE, m, appeal_columns(c, arrays.titles))]

@@ -52,7 +52,10 @@ def test_events_follow_the_lifecycle_and_deadlines_fall_on_working_days():
     for e in AppealEvent.objects.order_by("id"):
         events.setdefault(e.appeal_id, []).append(e)
     lead = {a.appeal_id: a for a in Assignment.objects.filter(role="lead")}
-    for a in Appeal.objects.all():
+    appeals = {a.pk: a for a in Appeal.objects.all()}
+    received = [appeals[pk].received_at for pk in sorted(appeals)]
+    assert received == sorted(received)      # ids grow with received time, across chunks too
+    for a in appeals.values():
         timeline = events[a.pk]
         kinds = [e.kind for e in timeline]
         assert kinds == sorted(kinds, key=LIFECYCLE.index) and kinds[0] == "received"
@@ -62,7 +65,9 @@ def test_events_follow_the_lifecycle_and_deadlines_fall_on_working_days():
         assert timezone.localtime(a.due_at).date() > timezone.localtime(a.received_at).date()
         assert calendar.is_workday(timezone.localtime(a.due_at).date())
         if a.status == "merged":
-            assert a.merged_into_id and a.merged_into_id != a.pk and a.lead_department_id is None
+            original = appeals[a.merged_into_id]
+            assert original.pk < a.pk and original.status != "merged" and a.lead_department_id is None
+            assert (original.category_id, original.region_id) == (a.category_id, a.region_id)
             continue
         stamps = [a.received_at, a.dispatched_at, a.acknowledged_at, a.replied_at, a.closed_at]
         present = [s for s in stamps if s is not None]
