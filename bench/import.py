@@ -19,6 +19,7 @@ import argparse
 import csv
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -82,7 +83,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database and the generated export")
     parser.add_argument("--mode", choices=["initial", "batched"], default="initial",
                         help="initial: `--initial-load` (one transaction, indexes and foreign keys rebuilt at the "
                              "end: a new installation's history); batched: the default resumable batches")
@@ -117,13 +118,20 @@ def run(args, scratch: str) -> int:
     import django
 
     django.setup()
+    work = Path(tempfile.mkdtemp(prefix="gz-bench-import-"))
+    try:
+        return measure(args, work)
+    finally:
+        if not args.keep:  # the generated export is ~220 MB per million rows
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(args, work: Path) -> int:
     from django.core.management import call_command
-    from django.db import connection
 
     from gongzhi.appeals import importing
     from gongzhi.appeals.models import Appeal, AppealEvent
 
-    work = Path(tempfile.mkdtemp(prefix="gz-bench-import-"))
     source = work / "export.csv"
     t0 = time.perf_counter()
     generate(source, args.rows)
