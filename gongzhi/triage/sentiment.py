@@ -6,8 +6,8 @@ rows and an NB-SVM (logistic regression on the same rows scaled by each n-gram's
 ratio). Both are fitted with balanced class weights (hotels are 2:1 positive, take-away 1:2) and a
 weak penalty (C=30 and 10). In bench/sentiment.py's 5-fold cross-validation over the training parts
 this scores 0.901 against 0.896 for the single LR (C=10) it replaces; jieba word features, 4-5-grams,
-one vocabulary per domain and a stronger or weaker penalty did not help. The NB scaling is folded into the head's weights, so prediction stays
-two sparse dot products.
+one vocabulary per domain and a stronger or weaker penalty did not help. The NB scaling is folded
+into the head's weights, so prediction stays two sparse dot products.
 
 When trained on several corpora at once (``domains``), one pair of heads per domain is mixed by a
 domain classifier: reviews of hotels and of take-away food use the same words with different
