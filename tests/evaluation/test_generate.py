@@ -159,20 +159,21 @@ def test_binary_copy_rows_equal_the_sqlite_rows():
     assert decoded[3][-3] == f"BK{3 * 7919:010d}"
 
 
+def secondary_indexes() -> list[str]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT indexrelid::regclass::text FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+                    "WHERE t.relname = ANY(%s)", [list(gen.SECONDARY)])
+        return sorted(r[0] for r in cur.fetchall())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_parallel_load_on_postgresql_restores_indexes_and_sequences():
     if connection.vendor != "postgresql":
         pytest.skip("the pooled COPY path needs PostgreSQL")
 
-    def indexes():
-        with connection.cursor() as cur:
-            cur.execute("SELECT indexrelid::regclass::text FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
-                        "WHERE t.relname = ANY(%s)", [list(gen.SECONDARY)])
-            return sorted(r[0] for r in cur.fetchall())
-
-    before = indexes()
+    before = secondary_indexes()
     result = generate(3000, months=3, seed=9, chunk=1000, workers=2, log=lambda *_: None)
-    assert indexes() == before
+    assert secondary_indexes() == before
     assert Appeal.objects.count() == 3000 and AppealEvent.objects.count() == result["events"]
     assert Assignment.objects.count() == result["assignments"] and AppealFact.objects.count() == result["facts"]
     assert_exact_rollups()
@@ -211,17 +212,11 @@ def test_a_failed_parallel_load_puts_the_indexes_back(monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("the pooled COPY path needs PostgreSQL")
 
-    def indexes():
-        with connection.cursor() as cur:
-            cur.execute("SELECT indexrelid::regclass::text FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
-                        "WHERE t.relname = ANY(%s)", [list(gen.SECONDARY)])
-            return sorted(r[0] for r in cur.fetchall())
-
     def broken(facts):
         raise RuntimeError("disk full")
 
-    before = indexes()
+    before = secondary_indexes()
     monkeypatch.setattr(gen, "fact_columns", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         generate(1500, months=2, seed=4, chunk=1000, workers=2, log=lambda *_: None)
-    assert indexes() == before
+    assert secondary_indexes() == before
