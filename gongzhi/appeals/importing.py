@@ -20,12 +20,15 @@ import base64
 import csv
 import datetime as dt
 import hashlib
+import heapq
+import io
 import json
 import os
 import re
 import sys
 import time
 import tomllib
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring  # the C string quoter json.dumps uses
@@ -36,6 +39,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from psycopg import postgres, pq
+from psycopg._copy_base import format_row_binary  # the C encoder Copy.write_row uses
 from psycopg.adapt import Dumper
 
 from gongzhi.core.models import Department, Grid
@@ -880,13 +884,15 @@ def default_report_path(source: Path) -> Path:
 
 def import_file(path: str | Path, mapping: dict, *, report_path: str | Path | None = None, batch_size: int = 0,
                 limit: int | None = None, dry_run: bool = False, use_copy: bool | None = None,
-                progress: Callable[[Result], None] | None = None, initial_load: bool = False) -> Result:
+                progress: Callable[[Result], None] | None = None, initial_load: bool = False,
+                workers: int | None = None) -> Result:
     """Import one file; commits batch by batch so an interruption loses at most one batch.
 
     With `initial_load` (PostgreSQL, for loading history into a new installation) the whole file is
     one transaction instead: secondary indexes of the appeal tables (and the foreign keys among them)
     are dropped and rebuilt (and re-validated) at the end, which is much faster than maintaining them row by row; an
-    interruption rolls everything back."""
+    interruption rolls everything back. A CSV initial load of a source with no rows yet converts rows
+    in `workers` processes (default 2; 1 = in this process) while this one only reads and writes."""
     path = Path(path)
     if initial_load and (connection.vendor != "postgresql" or use_copy is False or dry_run):
         raise ImportError_("--initial-load needs PostgreSQL with COPY and is not a dry run")
@@ -909,6 +915,12 @@ def import_file(path: str | Path, mapping: dict, *, report_path: str | Path | No
         converter = Converter(mapping, header, lookups, GridIndex(), text_only=path.suffix.lower() != ".xlsx")
         run_label = f"{path.name}@{timezone.now():%Y-%m-%dT%H:%M:%S}"
         writer = make_writer(mapping["source_system"], run_label, use_copy)
+        if initial_load and _parallel_load_fits(path, limit, workers, writer):
+            next(rows, None)  # started, so that closing it closes the file (the workers' reader reads it)
+            rows.close()
+            _parallel_initial_load(path, mapping, converter, lookups, writer, out, report_handle, result,
+                                   started, batch_size or PARALLEL_CHUNK, workers or PARALLEL_WORKERS, progress)
+            return result
         if not batch_size:
             batch_size = 20000 if isinstance(writer, CopyWriter) else 5000
         seen: dict[str, int] = {}
@@ -964,6 +976,282 @@ def import_file(path: str | Path, mapping: dict, *, report_path: str | Path | No
     result.seconds = time.perf_counter() - started
     result.created = dict(lookups.created)
     return result
+
+
+# ---------------------------------------------------------------- the parallel initial load
+
+#: Rows per chunk a worker converts (and per COPY): big enough that the per-chunk round trips vanish.
+PARALLEL_CHUNK = 20000
+#: Converting processes; the machine this is tuned on has two cores (the main process mostly waits
+#: on the database and the pipes).
+PARALLEL_WORKERS = 2
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\0" + b"\0" * 8
+_COPY_TRAILER = b"\xff\xff"
+#: What a converting process inherits (fork): the converter, the row builder and the COPY encoders.
+_worker: dict = {}
+
+
+def _parallel_load_fits(path: Path, limit: int | None, workers: int | None, writer: Writer) -> bool:
+    """Worker processes pay off for a whole CSV file into a source with no rows yet (no existence
+    probes, unique constraints rebuilt at the end, so a worker's rows never need redrawing)."""
+    import multiprocessing
+
+    if not isinstance(writer, CopyWriter) or limit is not None or path.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        return False
+    if (workers if workers is not None else PARALLEL_WORKERS) < 2 or (os.cpu_count() or 1) < 2:
+        return False
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {Appeal._meta.db_table} WHERE source_system = %s "
+                       "AND source_ref <> '')", [writer.source_system])
+        return not cursor.fetchone()[0]
+
+
+class _KnownLookups:
+    """A worker's lookups: the names the main process has resolved so far. Another name is noted and
+    the chunk goes back to the main process, which alone writes to the database."""
+
+    def __init__(self):
+        self.categories: dict[tuple[str, ...], int | None] = {}
+        self.departments: dict[str, int | None] = {}
+        self.missing_categories: set[tuple[str, ...]] = set()
+        self.missing_departments: set[str] = set()
+
+    def category(self, path: tuple[str, ...]) -> int | None:
+        if not path:
+            return None
+        found = self.categories.get(path, -1)
+        if found == -1:
+            self.missing_categories.add(path)
+            return None
+        return found
+
+    def department(self, name: str) -> int | None:
+        if not name:
+            return None
+        found = self.departments.get(name[:100], -1)
+        if found == -1:
+            self.missing_departments.add(name[:100])
+            return None
+        return found
+
+
+def _split_csv(path: Path, encoding: str, delimiter: str, chunk_rows: int,
+               first_rows: int) -> Iterator[tuple[int, int, str]]:
+    """(physical lines before the chunk, records in it, its exact text): csv.reader finds where each
+    record ends (quoted line breaks included) and the lines it read are handed on untouched, so a
+    worker parses the same records and reports the same line numbers as a serial import."""
+    csv.field_size_limit(50 * 1024 * 1024)
+    lines: list[str] = []
+    keep = lines.append
+    base, size = 1, min(first_rows, chunk_rows)
+    try:
+        with open(path, newline="", encoding=encoding) as handle:
+            def feed():
+                for text in handle:
+                    keep(text)
+                    yield text
+
+            reader = csv.reader(feed(), delimiter="\t" if path.suffix.lower() == ".tsv" else delimiter)
+            next(reader, None)  # the header (read by read_rows already)
+            lines.clear()
+            base = reader.line_num
+            count = 0
+            for values in reader:
+                if values:
+                    count += 1
+                    if count >= size:
+                        yield base, count, "".join(lines)
+                        lines.clear()
+                        base, count, size = reader.line_num, 0, chunk_rows
+            if lines:
+                yield base, count, "".join(lines)
+    except UnicodeDecodeError:
+        raise ImportError_(f"{path.name}: bad {encoding} text after line {base}") from None
+
+
+def _convert_chunk(*args) -> dict:
+    """In a worker: _convert_rows, with any exception (Ctrl-C too, which would otherwise end the
+    worker and leave its result pending for ever) handed back to the main process."""
+    try:
+        return _convert_rows(*args)
+    except BaseException as exc:
+        return {"error": exc}
+
+
+def _convert_rows(base: int, text: str, first_id: int, delimiter: str, categories: dict, departments: dict) -> dict:
+    """In a worker: one chunk's rows as binary COPY payloads for the three tables, with each row's
+    offsets (so the main process can still leave a row out), its refs and lines in file order, the
+    report entries and the keys written; or the names still to be resolved."""
+    converter, writer = _worker["converter"], _worker["writer"]
+    lookups = converter.lookups
+    lookups.categories.update(categories)
+    lookups.departments.update(departments)
+    issues: list[Issue] = []
+    rows: list[dict] = []
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    last = 0
+    convert = converter.convert
+    for values in reader:
+        start, last = last + 1, reader.line_num
+        if values:
+            row = convert(base + start, values, issues)
+            if row is not None:
+                rows.append(row)
+    if lookups.missing_categories or lookups.missing_departments:
+        missing = (lookups.missing_categories, lookups.missing_departments)
+        lookups.missing_categories, lookups.missing_departments = set(), set()
+        converter.category_cache.clear()  # they may hold a None for a name not resolved yet
+        converter.department_cache.clear()
+        return {"missing": missing}
+    order = sorted(range(len(rows)), key=lambda i: rows[i]["tracking_number"])  # time order, as write() does
+    ordered = [rows[i] for i in order]
+    ids = range(first_id, first_id + len(rows))
+    payloads = {}
+    for name, rows_of in (("appeal", writer.appeal_rows), ("event", writer.event_rows)):
+        out, offsets = bytearray(), array("q", [0])
+        tx, mark = _worker["tx"][name], offsets.append
+        for values in rows_of(ids, ordered):
+            format_row_binary(values, tx, out)
+            mark(len(out))
+        payloads[name] = (bytes(out), offsets)
+    out, offsets = bytearray(), array("q", [0])
+    tx, mark = _worker["tx"]["assignment"], offsets.append
+    assignments = writer.assignment_rows(ids, ordered)
+    for r in ordered:
+        if r["status"] == HANDLING and r["lead_department_id"]:
+            format_row_binary(next(assignments), tx, out)
+        mark(len(out))
+    payloads["assignment"] = (bytes(out), offsets)
+    keys = {key: {r[key] for r in rows} for key in set(TableWriter.KEY_SOURCES.values())}
+    return {"payloads": payloads, "order": array("q", order), "refs": [r["ref"] for r in rows],
+            "lines": array("q", [r["line"] for r in rows]), "issues": issues, "keys": keys}
+
+
+def _parallel_initial_load(path: Path, mapping: dict, converter: Converter, lookups: Lookups, writer: CopyWriter,
+                           out, report_handle, result: Result, started: float, chunk_rows: int, workers: int,
+                           progress: Callable[[Result], None] | None) -> None:
+    """The initial load with the per-row Python work spread over worker processes (forked, so they
+    inherit the converter and the lookups): this process splits the file, draws each chunk's ids
+    from the sequence, checks ids for duplicates across chunks, writes the report in line order and
+    streams the finished payloads into COPY, all in the load's one transaction."""
+    import multiprocessing
+    from collections import deque
+
+    from psycopg.adapt import AdaptersMap, Transformer
+
+    appeals = Appeal._meta.db_table
+    tables = {"appeal": (appeals, writer.appeal_columns), "event": (AppealEvent._meta.db_table, writer.event_columns),
+              "assignment": (Assignment._meta.db_table, writer.assignment_columns)}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [appeals])
+        sequence = cursor.fetchone()[0]
+        adapters = AdaptersMap(cursor.cursor.adapters)
+        adapters.register_dumper(JsonText, JsonTextBinaryDumper)  # jsonb from JSON text
+        coders = {}
+        for name, (table, columns) in tables.items():
+            cursor.execute("SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass "
+                           "AND attnum > 0 AND NOT attisdropped", [table])
+            oids = dict(cursor.fetchall())
+            coders[name] = Transformer(adapters)
+            coders[name].set_dumper_types([oids[c] for c in columns], pq.Format.BINARY)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else mapping.get("delimiter") or ","
+    real_lookups = converter.lookups
+    converter.lookups = _KnownLookups()
+    _worker.update(converter=converter, writer=writer, tx=coders)
+    # No connection may cross the fork: a child closing its copy would end the parent's session.
+    connection.close()
+    try:
+        pool = multiprocessing.get_context("fork").Pool(workers)
+    finally:
+        converter.lookups = real_lookups
+        _worker.clear()
+    seen: dict[str, int] = {}
+    names = {name: ", ".join(f'"{c}"' for c in columns) for name, (_, columns) in tables.items()}
+
+    def submit(base: int, text: str, first_id: int):
+        return pool.apply_async(_convert_chunk, (base, text, first_id, delimiter, dict(lookups.categories),
+                                                 dict(lookups.departments)))
+
+    def merge(cursor, base: int, records: int, text: str, first_id: int, pending) -> None:
+        done = pending.get()
+        while "missing" in done or "error" in done:
+            if "error" in done:
+                raise done["error"]  # names seen for the first time: resolved (created) here, then again
+            categories, departments = done["missing"]
+            for category_path in sorted(categories):
+                lookups.category(category_path)
+            for name in sorted(departments):
+                lookups.department(name)
+            done = submit(base, text, first_id).get()
+        refs, lines, order = done["refs"], done["lines"], done["order"]
+        fresh = dict(zip(refs, lines))
+        duplicates: list[Issue] = []
+        drop: set[int] = set()
+        if len(fresh) == len(refs) and seen.keys().isdisjoint(fresh):
+            seen.update(fresh)
+        else:
+            for i, (ref, line) in enumerate(zip(refs, lines)):
+                first = seen.get(ref)
+                if first is not None:
+                    duplicates.append(Issue(line, ref, "error", "id", f"duplicate id (first at line {first})"))
+                    drop.add(i)
+                else:
+                    seen[ref] = line
+        for issue in heapq.merge(done["issues"], duplicates, key=lambda issue: issue.line):
+            out.writerow([issue.line, issue.ref, issue.level, issue.field, issue.problem, issue.value])
+            if issue.level == "error":
+                result.errors += 1
+            else:
+                result.warnings += 1
+        for name, (payload, offsets) in done["payloads"].items():
+            if drop:
+                payload = b"".join(payload[offsets[p]:offsets[p + 1]] for p in range(len(order))
+                                   if order[p] not in drop)
+            if payload:
+                with cursor.cursor.copy(f"COPY {tables[name][0]} ({names[name]}) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.write(_COPY_SIGNATURE)
+                    copy.write(payload)
+                    copy.write(_COPY_TRAILER)
+        for key, values in done["keys"].items():
+            for table_column, source in TableWriter.KEY_SOURCES.items():
+                if source == key:
+                    writer.key_values.setdefault(table_column, set()).update(values)
+        result.rows += records
+        result.imported += len(refs) - len(drop)
+        report_handle.flush()
+        result.seconds = time.perf_counter() - started
+        result.created = dict(lookups.created)
+        if progress:
+            progress(result)
+
+    try:
+        with transaction.atomic():
+            plan = bulk_load_begin(writer.source_system)
+            if plan.source_had_rows:
+                raise ImportError_(f"another import of {writer.source_system} started meanwhile: run this one again")
+            with connection.cursor() as cursor:
+                pending: deque = deque()
+                for base, records, text in _split_csv(path, mapping.get("encoding") or "utf-8-sig", delimiter,
+                                                      chunk_rows, first_rows=1000):
+                    # Ids for every record of the chunk (a skipped row leaves a gap): the appeal
+                    # table is locked for the load, so nothing else draws from the sequence now.
+                    cursor.execute("SELECT setval(%s, nextval(%s) + %s - 1)", [sequence, sequence, max(records, 1)])
+                    first_id = cursor.fetchone()[0] - max(records, 1) + 1
+                    pending.append((base, records, text, first_id, submit(base, text, first_id)))
+                    # The first (small) chunk is merged before any other is sent, so the names it
+                    # brings are known to the workers from then on.
+                    while len(pending) > (workers + 1 if seen or result.errors else 0):
+                        merge(cursor, *pending.popleft())
+                while pending:
+                    merge(cursor, *pending.popleft())
+            bulk_load_end(plan, writer.key_values)
+    finally:
+        pool.terminate()
+        pool.join()
+    result.seconds = time.perf_counter() - started
+    result.created = dict(lookups.created)
 
 
 class InlineSink:
@@ -1078,7 +1366,9 @@ def bulk_load_begin(source_system: str) -> BulkLoadPlan:
     plan = BulkLoadPlan()
     tables = list(BULK_TABLES)
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        # The end's index builds sort in memory, on up to 2 parallel workers each (PostgreSQL's own).
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        cursor.execute("SET LOCAL max_parallel_maintenance_workers = 2")
         cursor.execute("""
             SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
             FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid

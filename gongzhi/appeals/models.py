@@ -102,8 +102,9 @@ class Appeal(models.Model):
     location_text = models.CharField(_("地点"), max_length=300, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lon = models.FloatField(_("经度"), null=True, blank=True)
+    # No index of its own: (region, received_at) below serves lookups by region.
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals",
-                               verbose_name=_("所属社区"))
+                               verbose_name=_("所属社区"), db_index=False)
     grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="appeals",
                              verbose_name=_("网格"))
 
@@ -116,8 +117,9 @@ class Appeal(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="recorded_appeals")
 
+    # No index of its own: (lead_department, status) below serves lookups by department.
     lead_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="led_appeals", verbose_name=_("主办单位"))
+                                        related_name="led_appeals", verbose_name=_("主办单位"), db_index=False)
     received_at = models.DateTimeField(_("受理时间"), db_index=True)
     ack_due_at = models.DateTimeField(_("签收时限"), null=True, blank=True)
     due_at = models.DateTimeField(_("办理时限"), null=True, blank=True, db_index=True)
@@ -200,9 +202,10 @@ class Assignment(models.Model):
         WITHDRAWN = "withdrawn", _("已撤回")
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="assignments")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="assignments")
+    # No index of its own: (department, state) below serves lookups by department.
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="assignments", db_index=False)
     role = models.CharField(max_length=8, choices=Role.choices, default=Role.LEAD)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING, db_index=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     dispatched_at = models.DateTimeField()
     ack_due_at = models.DateTimeField(null=True, blank=True)
@@ -215,7 +218,9 @@ class Assignment(models.Model):
 
     class Meta:
         ordering = ["dispatched_at", "id"]
-        indexes = [models.Index(fields=["department", "state"])]
+        # A plain index on state (db_index would add a "_like" copy no query uses).
+        indexes = [models.Index(fields=["department", "state"]),
+                   models.Index(fields=["state"], name="assignment_state_idx")]
 
     def __str__(self) -> str:
         return f"{self.appeal.tracking_number} → {self.department} ({self.get_role_display()})"
@@ -243,7 +248,8 @@ class Reply(models.Model):
 class AppealEvent(models.Model):
     """One append-only entry in an appeal's history: who did what, when, from which state to which."""
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: (appeal, created_at) below serves lookups by appeal.
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=32)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_label = models.CharField(max_length=150, blank=True)
