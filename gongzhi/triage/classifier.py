@@ -121,6 +121,13 @@ def _dictionary() -> frozenset[str]:
 _TREE_SPLIT = re.compile(r"[、，,;；/和及与()（）\s]+")
 TREE_WEIGHT = 0.2
 BIGRAM_WEIGHT = 0.1
+# Self-training on unlabelled appeals: per category, the PSEUDO_PER_CLASS unlabelled texts the first
+# SVM assigns to it with the widest margin join the training set at PSEUDO_WEIGHT. Repeated 5-fold CV
+# (seeds 0-4 / fresh seeds 5-9): accuracy 0.870 -> 0.879 / 0.871 -> 0.881, macro-F1 +1.0 / +1.2.
+# 40-150 per class and weights 0.3-0.5 gave similar gains; 300 per class hurt (the unlabelled set
+# holds categories outside the seven, and low-margin texts drag those in).
+PSEUDO_PER_CLASS = 80
+PSEUDO_WEIGHT = 0.3
 
 
 def tree_keywords(rows: Iterable[Sequence[str]], labels: Sequence[str]) -> dict[str, list[str]]:
@@ -193,6 +200,7 @@ class TextClassifier:
         self.tree_weight = TREE_WEIGHT
         self.bigram_weight = BIGRAM_WEIGHT
         self._bigrams = None
+        self._n_pseudo = 0
 
     # ---- training -------------------------------------------------------------------------------
     def _features(self, titles: Sequence[str], bodies: Sequence[str]) -> sp.csr_matrix:
@@ -284,10 +292,11 @@ class TextClassifier:
         self._vt = _vectorizer().fit(titles + u_titles)
         self._vb = _vectorizer(min_df=2 if len(bodies) + len(u_bodies) >= 200 else 1).fit(bodies + u_bodies)
         X = self._features(titles, bodies)
+        Xu = self._features(u_titles, u_bodies) if u_titles else None
 
-        oof = self._cross_validate(X, y) if evaluate else None
+        oof = self._cross_validate(X, y, Xu) if evaluate else None
         self.temperature = _fit_temperature(oof, y) if oof is not None else DEFAULT_TEMPERATURE
-        svm = self._svm().fit(X, y)
+        svm = self._train(X, y, Xu)
         coef = svm.coef_ if len(self.labels) > 2 else np.vstack([-svm.coef_[0], svm.coef_[0]])
         icpt = svm.intercept_ if len(self.labels) > 2 else np.array([-svm.intercept_[0], svm.intercept_[0]])
         self._coef = np.asarray(coef, dtype=np.float32)
@@ -295,9 +304,34 @@ class TextClassifier:
         self._names = None
         self.report = self._make_report(y, oof, n_unlabeled=len(u_titles))
         self.report["tree_keywords"] = sum(len(v) for v in self.keywords.values())
+        self.report["pseudo_labelled"] = self._n_pseudo
         return self
 
-    def _cross_validate(self, X, y) -> np.ndarray | None:
+    def _train(self, X, y, Xu=None):
+        """A linear SVM on the labelled rows; with unlabelled rows, retrained once with the most
+        confidently classified of them as down-weighted pseudo-labelled examples (self-training)."""
+        svm = self._svm().fit(X, y)
+        self._n_pseudo = 0
+        if Xu is None or Xu.shape[0] == 0 or PSEUDO_PER_CLASS <= 0:
+            return svm
+        scores = self._svm_scores(svm, Xu)
+        guess = scores.argmax(1)
+        top2 = np.sort(scores, axis=1)[:, -2:]
+        margin = top2[:, 1] - top2[:, 0]
+        pick = []
+        for c in range(scores.shape[1]):
+            idx = np.flatnonzero((guess == c) & (scores[:, c] > 0))
+            pick.extend(idx[np.argsort(-margin[idx], kind="stable")][:PSEUDO_PER_CLASS].tolist())
+        if not pick:
+            return svm
+        pick = np.array(sorted(pick))
+        self._n_pseudo = len(pick)
+        X2 = sp.vstack([X, Xu[pick]], format="csr")
+        y2 = np.concatenate([y, guess[pick]])
+        weights = np.concatenate([np.ones(len(y)), np.full(len(pick), PSEUDO_WEIGHT)])
+        return self._svm().fit(X2, y2, sample_weight=weights)
+
+    def _cross_validate(self, X, y, Xu=None) -> np.ndarray | None:
         from sklearn.model_selection import StratifiedKFold
 
         folds = min(self.cv_folds, int(np.bincount(y).min()))
@@ -307,7 +341,7 @@ class TextClassifier:
         for tr, te in StratifiedKFold(folds, shuffle=True, random_state=self.seed).split(X, y):
             if len(np.unique(y[tr])) < len(self.labels):
                 return None
-            svm = self._svm().fit(X[tr], y[tr])
+            svm = self._train(X[tr], y[tr], Xu)
             oof[te] = self._svm_scores(svm, X[te])
         return oof
 
@@ -318,7 +352,9 @@ class TextClassifier:
             "format_version": FORMAT_VERSION,
             "created": now.isoformat(timespec="seconds"),
             "model": f"char 1-2gram TF-IDF (title, content){' + category-tree keywords and bigrams' if self.keywords else ''}"
-                     f" + LinearSVC(C={self.C}), temperature-scaled softmax",
+                     f" + LinearSVC(C={self.C})"
+                     f"{f' + self-training ({PSEUDO_PER_CLASS}/category, weight {PSEUDO_WEIGHT})' if n_unlabeled else ''}"
+                     ", temperature-scaled softmax",
             "n_train": int(len(y)),
             "n_unlabeled": int(n_unlabeled),
             "labels": list(self.labels),

@@ -194,3 +194,20 @@ def test_cli_rejects_a_file_that_is_not_text(triage_cli, tmp_path):
     bad.write_bytes(bytes(range(256)) * 4)
     code, _, err = triage_cli("train", "--csv", bad, "--text", "a", "--label", "b", "--model", tmp_path / "m")
     assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_unlabelled_appeals_add_a_few_confident_pseudo_labels_per_category(split, tree):
+    """Self-training takes at most PSEUDO_PER_CLASS unlabelled texts per category (only ones the first
+    SVM scores positively for it); without unlabelled texts the model is trained as before."""
+    from gongzhi.triage import classifier
+
+    (x, y), (held, _) = split
+    off_topic = ["今天天气不错\n随便说说", "测试\n你好你好"] * 5
+    model = TextClassifier().fit(x, y, unlabeled=held + off_topic, category_tree=tree, evaluate=False)
+    n = model.report["pseudo_labelled"]
+    assert 0 < n <= classifier.PSEUDO_PER_CLASS * len(model.labels)
+    assert n <= len(held) + len(off_topic)
+    assert "self-training" in model.report["model"]
+    plain = TextClassifier().fit(x, y, category_tree=tree, evaluate=False)
+    assert plain.report["pseudo_labelled"] == 0
+    assert {p.label for p in model.predict(held[:20])} <= set(model.labels)
