@@ -54,7 +54,8 @@ def _train(args) -> int:
 
     texts, (labels,) = _read(args.csv, args.text, args.label)
     unlabeled: list[str] = []
-    for path in args.unlabeled or []:
+    unlabeled_paths = _unlabelled_beside(args) if args.unlabeled is None else args.unlabeled
+    for path in unlabeled_paths:
         more, _ = _read(path, args.text)
         unlabeled.extend(more)
     labelled = [(t, y.strip()) for t, y in zip(texts, labels) if y.strip()]
@@ -80,11 +81,30 @@ def _train(args) -> int:
     if skipped:
         notes.append(f"{skipped} rows without a label skipped")
     if unlabeled:
-        notes.append(f"{len(unlabeled)} unlabelled texts")
+        notes.append(f"{len(unlabeled)} unlabelled texts from {', '.join(Path(p).name for p in unlabeled_paths)}")
     if tree:
         notes.append(f"{r['tree_keywords']} keywords from {tree_path}")
     print(f"trained on {len(labelled)} rows ({', '.join(notes)}); {cv}; model {r['version']} in {args.model}")
     return 0
+
+
+def _unlabelled_beside(args) -> list[str]:
+    """Other CSVs in the training file's folder that have the --text columns but no --label column:
+    appeals of the same kind without a category, which self-training learns from (as category_tree.csv
+    there is picked up as the tree). Files that cannot be read as such are simply not used."""
+    folder = Path(args.csv).resolve().parent
+    wanted = _columns(args.text)
+    found = []
+    for path in sorted(folder.glob("*.csv")):
+        if path == Path(args.csv).resolve() or path.name == TREE_FILE:
+            continue
+        try:
+            header = read_csv_rows(path)[0]
+        except (CsvInputError, OSError, UnicodeError):
+            continue
+        if all(c in header for c in wanted) and args.label not in header:
+            found.append(str(path))
+    return found
 
 
 def _load_classifier(directory: str):
@@ -161,8 +181,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--label", required=True, help="category column; rows without a label are skipped")
     p.add_argument("--model", required=True, help="directory to write the model to")
     p.add_argument("--unlabeled", nargs="*", metavar="CSV",
-                   help="optional CSVs of unlabelled appeals with the same --text columns; they only "
-                        "inform the character n-gram statistics")
+                   help="CSVs of unlabelled appeals with the same --text columns, used for one round of "
+                        "cautious self-training. Default: the CSVs in the folder of --csv that have the "
+                        "--text columns and no --label column; --unlabeled with no file to train without")
     p.add_argument("--tree", metavar="CSV",
                    help="category tree CSV: first column the first-level category (as in --label), the "
                         "others its sub-category names, used as keywords. Default: category_tree.csv in "

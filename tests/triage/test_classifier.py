@@ -175,6 +175,26 @@ def test_cli_uses_a_category_tree_found_beside_the_training_file(triage_cli, cli
     assert code == 0 and "keywords" not in out and TextClassifier.load(folder / "m2").keywords == {}
 
 
+def test_cli_learns_from_unlabelled_appeals_found_beside_the_training_file(triage_cli, cli_files, appeals_dir,
+                                                                          tmp_path):
+    folder = tmp_path / "with_unlabelled"
+    folder.mkdir()
+    (folder / "train.csv").write_bytes((cli_files / "train.csv").read_bytes())
+    (folder / "labelled_elsewhere.csv").write_bytes((cli_files / "test.csv").read_bytes())  # has 一级标签: not used
+    header, rows = read_csv_rows(appeals_dir / "messages_with_support.csv")
+    with open(folder / "support.csv", "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header] + rows[:1500])
+    (folder / "other.csv").write_text("a,b\n1,2\n", "utf-8")  # other columns: not used
+    code, out, err = triage_cli("train", "--csv", folder / "train.csv", "--text", "留言主题,留言详情",
+                                "--label", "一级标签", "--model", folder / "m")
+    assert code == 0, err
+    assert "1500 unlabelled texts from support.csv" in out
+    assert TextClassifier.load(folder / "m").report["pseudo_labelled"] > 0
+    code, out, err = triage_cli("train", "--csv", folder / "train.csv", "--text", "留言主题,留言详情",
+                                "--label", "一级标签", "--model", folder / "m2", "--unlabeled")
+    assert code == 0 and "unlabelled texts" not in out
+
+
 def test_cli_names_a_missing_column_in_one_line(triage_cli, cli_files):
     code, out, err = triage_cli("train", "--csv", cli_files / "train.csv", "--text", "标题,留言详情",
                                 "--label", "一级标签", "--model", cli_files / "m2")
