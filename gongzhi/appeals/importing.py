@@ -1037,36 +1037,63 @@ class _KnownLookups:
         return found
 
 
+#: Text read at a time when splitting a CSV file for the workers.
+SPLIT_BLOCK = 1 << 22
+
+
 def _split_csv(path: Path, encoding: str, delimiter: str, chunk_rows: int,
                first_rows: int) -> Iterator[tuple[int, int, str]]:
-    """(physical lines before the chunk, records in it, its exact text): csv.reader finds where each
-    record ends (quoted line breaks included) and the lines it read are handed on untouched, so a
-    worker parses the same records and reports the same line numbers as a serial import."""
+    """(physical lines before the chunk, physical lines in it, its exact text), the chunks ending at
+    record ends, so a worker parses the same records and reports the same line numbers as a serial
+    import. A stretch of the file without a quote character has no record spanning lines, so it is
+    cut at line ends unparsed; elsewhere csv.reader finds where each record ends (quoted line breaks
+    included) and the lines it read are handed on untouched."""
     csv.field_size_limit(50 * 1024 * 1024)
-    lines: list[str] = []
-    keep = lines.append
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else delimiter
+    lines: list[str] = []  # of the chunk being filled
     base, size = 1, min(first_rows, chunk_rows)
     try:
         with open(path, newline="", encoding=encoding) as handle:
-            def feed():
-                for text in handle:
-                    keep(text)
-                    yield text
+            header = csv.reader(handle, delimiter=delimiter)
+            next(header, None)  # the header (read by read_rows already)
+            base = header.line_num
+            while block := handle.readlines(SPLIT_BLOCK):
+                if '"' not in "".join(block):  # one line, one record
+                    at = 0
+                    while at < len(block):
+                        take = min(size - len(lines), len(block) - at)
+                        lines += block[at:at + take]
+                        at += take
+                        if len(lines) >= size:
+                            yield base, len(lines), "".join(lines)
+                            base, size = base + len(lines), chunk_rows
+                            lines = []
+                    continue
+                at = 0
 
-            reader = csv.reader(feed(), delimiter="\t" if path.suffix.lower() == ".tsv" else delimiter)
-            next(reader, None)  # the header (read by read_rows already)
-            lines.clear()
-            base = reader.line_num
-            count = 0
-            for values in reader:
-                if values:
-                    count += 1
-                    if count >= size:
-                        yield base, count, "".join(lines)
-                        lines.clear()
-                        base, count, size = reader.line_num, 0, chunk_rows
+                def feed():
+                    nonlocal at
+                    while at < len(block):
+                        at += 1
+                        yield block[at - 1]
+                    for line in handle:  # a quoted line break carries the last record on
+                        block.append(line)
+                        at += 1
+                        yield line
+
+                done = 0
+                for _ in csv.reader(feed(), delimiter=delimiter):
+                    lines += block[done:at]
+                    done = at
+                    if len(lines) >= size:
+                        yield base, len(lines), "".join(lines)
+                        base, size = base + len(lines), chunk_rows
+                        lines = []
+                    if at >= len(block):
+                        break
+                lines += block[done:at]
             if lines:
-                yield base, count, "".join(lines)
+                yield base, len(lines), "".join(lines)
     except UnicodeDecodeError:
         raise ImportError_(f"{path.name}: bad {encoding} text after line {base}") from None
 
@@ -1091,11 +1118,12 @@ def _convert_rows(base: int, text: str, first_id: int, delimiter: str, categorie
     issues: list[Issue] = []
     rows: list[dict] = []
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    last = 0
+    last = records = 0
     convert = converter.convert
     for values in reader:
         start, last = last + 1, reader.line_num
         if values:
+            records += 1
             row = convert(base + start, values, issues)
             if row is not None:
                 rows.append(row)
@@ -1125,7 +1153,7 @@ def _convert_rows(base: int, text: str, first_id: int, delimiter: str, categorie
         mark(len(out))
     payloads["assignment"] = (bytes(out), offsets)
     keys = {key: {r[key] for r in rows} for key in set(TableWriter.KEY_SOURCES.values())}
-    return {"payloads": payloads, "order": array("q", order), "refs": [r["ref"] for r in rows],
+    return {"records": records, "payloads": payloads, "order": array("q", order), "refs": [r["ref"] for r in rows],
             "lines": array("q", [r["line"] for r in rows]), "issues": issues, "keys": keys}
 
 
@@ -1174,7 +1202,7 @@ def _parallel_initial_load(path: Path, mapping: dict, converter: Converter, look
         return pool.apply_async(_convert_chunk, (base, text, first_id, delimiter, dict(lookups.categories),
                                                  dict(lookups.departments)))
 
-    def merge(cursor, base: int, records: int, text: str, first_id: int, pending) -> None:
+    def merge(cursor, base: int, lines: int, text: str, first_id: int, pending) -> None:
         done = pending.get()
         while "missing" in done or "error" in done:
             if "error" in done:
@@ -1218,7 +1246,7 @@ def _parallel_initial_load(path: Path, mapping: dict, converter: Converter, look
             for table_column, source in TableWriter.KEY_SOURCES.items():
                 if source == key:
                     writer.key_values.setdefault(table_column, set()).update(values)
-        result.rows += records
+        result.rows += done["records"]
         result.imported += len(refs) - len(drop)
         report_handle.flush()
         result.seconds = time.perf_counter() - started
@@ -1233,13 +1261,13 @@ def _parallel_initial_load(path: Path, mapping: dict, converter: Converter, look
                 raise ImportError_(f"another import of {writer.source_system} started meanwhile: run this one again")
             with connection.cursor() as cursor:
                 pending: deque = deque()
-                for base, records, text in _split_csv(path, mapping.get("encoding") or "utf-8-sig", delimiter,
+                for base, lines, text in _split_csv(path, mapping.get("encoding") or "utf-8-sig", delimiter,
                                                       chunk_rows, first_rows=1000):
-                    # Ids for every record of the chunk (a skipped row leaves a gap): the appeal
+                    # Ids for every line of the chunk (a skipped row leaves a gap): the appeal
                     # table is locked for the load, so nothing else draws from the sequence now.
-                    cursor.execute("SELECT setval(%s, nextval(%s) + %s - 1)", [sequence, sequence, max(records, 1)])
-                    first_id = cursor.fetchone()[0] - max(records, 1) + 1
-                    pending.append((base, records, text, first_id, submit(base, text, first_id)))
+                    cursor.execute("SELECT setval(%s, nextval(%s) + %s - 1)", [sequence, sequence, lines])
+                    first_id = cursor.fetchone()[0] - lines + 1
+                    pending.append((base, lines, text, first_id, submit(base, text, first_id)))
                     # The first (small) chunk is merged before any other is sent, so the names it
                     # brings are known to the workers from then on.
                     while len(pending) > (workers + 1 if seen or result.errors else 0):

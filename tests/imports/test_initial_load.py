@@ -123,9 +123,19 @@ def test_parallel_initial_load_matches_the_serial_one(shared_data, tmp_path, mon
     body[251] = list(body[251])
     body[251][header.index("created_date")] = "not a date"
     body.append(list(body[250]))  # and once more at the very end
+    for row in body[300:380]:  # a stretch without quotes: split at line ends, unparsed
+        row[:] = [value.replace(",", " ").replace('"', "") for value in row]
+    body[320][header.index("descriptor")] = ""  # an empty line in that stretch (a serial import skips it too)
     source = tmp_path / "export.csv"
     with open(source, "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows([header, *body, []])
+        csv.writer(f).writerows([header, *body[:320], [], *body[320:], []])
+    monkeypatch.setattr(importing, "SPLIT_BLOCK", 5000)  # blocks with and without quotes
+    text = source.read_bytes().decode("utf-8")
+    chunks = list(importing._split_csv(source, "utf-8", ",", 37, 5))
+    assert "".join(chunk for _, _, chunk in chunks) == text.split("\r\n", 1)[1]
+    assert [base for base, _, _ in chunks] == [1] + [base + n for base, n, _ in chunks[:-1]]
+    with open(source, newline="", encoding="utf-8") as f:
+        assert [r for chunk in chunks for r in csv.reader(chunk[2].splitlines(True))] == list(csv.reader(f))[1:]
     real_parallel, parallel_runs = importing._parallel_initial_load, []
     monkeypatch.setattr(importing, "_parallel_initial_load", lambda *a: parallel_runs.append(1) or real_parallel(*a))
     results, reports, snapshots = [], [], []
@@ -144,3 +154,7 @@ def test_parallel_initial_load_matches_the_serial_one(shared_data, tmp_path, mon
     assert snapshots[0] == snapshots[1] and len(snapshots[1][0]) == parallel.imported == snapshots[1][1]
     ids = list(Appeal.objects.filter(source_system="parallel").values_list("id", flat=True))
     assert len(set(ids)) == len(ids)
+    again = importing.import_file(source, dict(importing.load_mapping("nyc", None), source_system="parallel"),
+                                  report_path=tmp_path / "again.csv", initial_load=True, batch_size=60, workers=2)
+    assert again.already == parallel.imported and again.imported == 0  # the source has rows: probed, no duplicates
+    assert _snapshot("parallel") == snapshots[1] and parallel_runs == [1]
