@@ -25,6 +25,7 @@ import io
 import json
 import os
 import re
+import signal
 import sys
 import time
 import tomllib
@@ -1191,7 +1192,7 @@ def _parallel_initial_load(path: Path, mapping: dict, converter: Converter, look
     # No connection may cross the fork: a child closing its copy would end the parent's session.
     connection.close()
     try:
-        pool = multiprocessing.get_context("fork").Pool(workers)
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_plain_worker_signals)
     finally:
         converter.lookups = real_lookups
         _worker.clear()
@@ -1280,6 +1281,13 @@ def _parallel_initial_load(path: Path, mapping: dict, converter: Converter, look
         pool.join()
     result.seconds = time.perf_counter() - started
     result.created = dict(lookups.created)
+
+
+def _plain_worker_signals() -> None:
+    """Workers inherit the parent's signal handlers (a test runner's or a server's): with a SIGTERM
+    handler that does not exit, Pool.terminate() would wait for them forever. Ctrl-C is the parent's."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class InlineSink:
