@@ -46,6 +46,11 @@ def build_org():
     from gongzhi.appeals.models import Category
     from gongzhi.core.models import Department, Grid, Region, Role, RoleAssignment, User
 
+    from gongzhi.safety.services import ensure_default_types
+
+    # The data migration's incident types are gone after a transactional test flushed the tables
+    # on the same test worker; put them back so no test depends on the order it runs in.
+    ensure_default_types()
     district = Region.objects.create(name="示范区", code="D1", level=Region.Level.DISTRICT)
     east = Region.objects.create(name="东城街道", code="D1S1", level=Region.Level.SUBDISTRICT, parent=district)
     west = Region.objects.create(name="西城街道", code="D1S2", level=Region.Level.SUBDISTRICT, parent=district)
