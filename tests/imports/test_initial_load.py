@@ -158,3 +158,27 @@ def test_parallel_initial_load_matches_the_serial_one(shared_data, tmp_path, mon
                                   report_path=tmp_path / "again.csv", initial_load=True, batch_size=60, workers=2)
     assert again.already == parallel.imported and again.imported == 0  # the source has rows: probed, no duplicates
     assert _snapshot("parallel") == snapshots[1] and parallel_runs == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_says_an_interrupted_initial_load_wrote_nothing(shared_data, tmp_path, monkeypatch):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    if connection.vendor != "postgresql":
+        pytest.skip("--initial-load is PostgreSQL only")
+    real_convert = importing.Converter.convert
+
+    def interrupt(self, line, values, issues):
+        if line == 300:
+            raise KeyboardInterrupt
+        return real_convert(self, line, values, issues)
+
+    monkeypatch.setattr(importing.Converter, "convert", interrupt)
+    source = shared_data / "service-requests-311" / "nyc_311_1k.csv"
+    with pytest.raises(CommandError, match="all or nothing, so nothing was written"):
+        call_command("import", "appeals", str(source), "--format", "nyc", "--initial-load", "--workers", "2",
+                     "--report", str(tmp_path / "r.csv"))
+    assert Appeal.objects.count() == 0
+    with pytest.raises(CommandError, match="--workers must be between 1 and 64"):
+        call_command("import", "appeals", str(source), "--format", "nyc", "--initial-load", "--workers", "0")

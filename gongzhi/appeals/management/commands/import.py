@@ -26,18 +26,25 @@ class Command(BaseCommand):
         parser.add_argument("--initial-load", action="store_true",
                             help="PostgreSQL, new installations: one transaction with the appeal tables locked, "
                                  "indexes and foreign keys rebuilt at the end (much faster; all or nothing)")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="with --initial-load: processes converting rows (default 2; 1 = none)")
 
     def handle(self, *args, what, file, format_name=None, mapping=None, report=None, batch_size=0, limit=None,
-               dry_run=False, no_copy=False, initial_load=False, **options):
+               dry_run=False, no_copy=False, initial_load=False, workers=None, **options):
+        if workers is not None and not 1 <= workers <= 64:
+            raise CommandError("--workers must be between 1 and 64")
         try:
             spec = importing.load_mapping(format_name, mapping)
             progress = importing.print_progress if sys.stderr.isatty() else None
             result = importing.import_file(file, spec, report_path=report, batch_size=batch_size, limit=limit,
                                            dry_run=dry_run, use_copy=False if no_copy else None, progress=progress,
-                                           initial_load=initial_load)
+                                           initial_load=initial_load, workers=workers)
         except importing.ImportError_ as exc:
             raise CommandError(str(exc)) from None
         except KeyboardInterrupt:
+            if initial_load:
+                raise CommandError("interrupted: an initial load is all or nothing, so nothing was written; "
+                                   "run the same command again") from None
             raise CommandError("interrupted: the batches already committed stay; run the same command to resume") from None
         if progress:
             sys.stderr.write("\n")
@@ -45,4 +52,5 @@ class Command(BaseCommand):
         self.stdout.write(("dry run: " if dry_run else "") + result.summary())
         if result.imported and not dry_run:
             # History is loaded without the per-event hooks, so derived tables catch up in one pass.
-            self.stderr.write("imported appeals count in the KPIs after: gongzhi kpi_rebuild")
+            self.stderr.write("imported appeals count in the KPIs after: gongzhi kpi_rebuild; "
+                              "waiting ones get triage suggestions with: gongzhi triage backlog")
