@@ -15,7 +15,7 @@ import re
 from gongzhi.core import pii
 from tests.evaluation.test_english import BRAND, HAN, JSON_SCRIPT, data_values, english, json_strings
 
-__all__ = ["chinese_left", "english", "all_data_values", "HAN"]
+__all__ = ["assert_english", "chinese_left", "english", "all_data_values", "HAN"]
 
 OPTION_VALUE = re.compile(r'(<option value=")[^"]*(")')
 
@@ -82,3 +82,15 @@ def chinese_left(html: str, *extra: str) -> list[str]:
             text = text.replace(v, "")
         left.extend(text[max(0, m.start() - 30):m.end() + 10] for m in HAN.finditer(text))
     return left
+
+
+def assert_english(client, url, name=None, method="get", data=None, status=200, keep=()):
+    """Open a page as the English reader (a POST follows its redirect): it answers `status`, says it is
+    English (a whole page), and holds no Chinese interface text. What the user typed and `keep` may come back as is."""
+    response = getattr(client, method)(url, data or {}, follow=method == "post")
+    assert response.status_code == status, (name or url, response.status_code)
+    html = response.content.decode()
+    assert "<html" not in html or '<html lang="en">' in html, name or url  # fragments have no <html>
+    typed = [v for v in (data or {}).values() if isinstance(v, str)]
+    assert chinese_left(html, *keep, *typed) == [], name or url
+    return html

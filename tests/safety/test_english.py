@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from gongzhi.safety import bulletin as bl
 from gongzhi.safety import services
 from gongzhi.safety.models import IncidentStatus
-from tests.english import chinese_left, english
+from tests.english import assert_english, chinese_left, english
 from tests.safety.test_incidents import analyst, fast_hashers, informant_handler, itype  # noqa: F401
 
 
@@ -34,15 +34,6 @@ def informant(org, informant_handler):
     informant = services.register_informant(informant_handler, name="王秘密", phone="13987654321", region=org.east)
     services.record_report(informant_handler, informant, content="有人夜里在5栋撬门", address="东湖社区5栋")
     return informant
-
-
-def assert_english(client, url, name=None, method="get", data=None, status=200):
-    response = getattr(client, method)(url, data or {}, follow=method == "post")
-    assert response.status_code == status, (name or url, response.status_code)
-    html = response.content.decode()
-    typed = [v for v in (data or {}).values() if isinstance(v, str)]  # what the user typed comes back as is
-    assert chinese_left(html, *typed) == [], name or url
-    return html
 
 
 @pytest.mark.django_db

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from gongzhi.appeals import services
-from tests.english import chinese_left, english
+from tests.english import assert_english, chinese_left, english
 
 
 @pytest.fixture
@@ -25,14 +25,6 @@ def appeals(org, make_appeal, django_capture_on_commit_callbacks):
         services.reply(done, org.handler_housing, "已联系物业修复路灯，问题已解决。")
         services.follow_up(done, "dissatisfied", resolved=False)
     return waiting, handling, done
-
-
-def assert_english(client, url, name=None, method="get", data=None, status=200):
-    response = getattr(client, method)(url, data or {})
-    assert response.status_code == status, (name or url, response.status_code)
-    html = response.content.decode()
-    assert chinese_left(html) == [], name or url
-    return html
 
 
 @pytest.mark.django_db
