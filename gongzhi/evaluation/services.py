@@ -476,13 +476,25 @@ class Jurisdiction:
     def whole_city(self) -> bool:
         return self.units == (("city", 0),)
 
+    def region_q(self, field: str = "region") -> Q:
+        """Rows whose `field` (a Region FK) lies in one of the jurisdiction's regions."""
+        q = Q(pk__in=[])
+        for region in self.regions:
+            q |= Q(**{f"{field}__path__startswith": region.path})
+        return q
+
+    def rollup_q(self) -> Q:
+        """The rollup rows of the jurisdiction's units."""
+        q = Q(pk__in=[])
+        for kind, uid in self.units:
+            q |= Q(kind=kind, unit_id=uid)
+        return q
+
     def appeals(self):
         """The appeals of the jurisdiction (by where they are and which department leads them)."""
         if self.whole_city:
             return Appeal.objects.all()
-        q = Q(pk__in=[])
-        for region in self.regions:
-            q |= Q(region__path__startswith=region.path)
+        q = self.region_q()
         if self.department_ids:
             q |= Q(lead_department_id__in=self.department_ids)
         return Appeal.objects.filter(q)
@@ -527,10 +539,7 @@ def jurisdiction_series(j: Jurisdiction, first: dt.date, last: dt.date) -> dict[
     while m <= last:
         months[m] = kpis.empty_counts()
         m = add_months(m, 1)
-    q = Q(pk__in=[])
-    for kind, uid in j.units:
-        q |= Q(kind=kind, unit_id=uid)
-    for row in KpiRollup.objects.filter(q, month__gte=first, month__lte=last):
+    for row in KpiRollup.objects.filter(j.rollup_q(), month__gte=first, month__lte=last):
         kpis.add_counts(months[row.month], row.counts())
     return months
 
@@ -550,10 +559,7 @@ def jurisdiction_categories(j: Jurisdiction, month: dt.date) -> dict[int, int]:
 def jurisdiction_grids(j: Jurisdiction):
     if j.whole_city:
         return Grid.objects.all()
-    q = Q(pk__in=[])
-    for region in j.regions:
-        q |= Q(community__path__startswith=region.path)
-    return Grid.objects.filter(q)
+    return Grid.objects.filter(j.region_q("community"))
 
 
 def jurisdiction_ranking(j: Jurisdiction, anchor: dt.date) -> dict:
@@ -579,9 +585,6 @@ def jurisdiction_health(j: Jurisdiction, now: dt.datetime | None = None) -> dict
         return queue_health(now=now)
     live = live_querysets(j.appeals(), now)
     out = {k: qs.count() for k, qs in live.items() if k != "open"}
-    q = Q(pk__in=[])
-    for kind, uid in j.units:
-        q |= Q(kind=kind, unit_id=uid)
-    out["open"] = ((KpiRollup.objects.filter(q).aggregate(n=Sum("open"))["n"] or 0)
+    out["open"] = ((KpiRollup.objects.filter(j.rollup_q()).aggregate(n=Sum("open"))["n"] or 0)
                    + live["open"].filter(kpi_exclusion__isnull=False).count())
     return out

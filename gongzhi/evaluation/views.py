@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -212,10 +211,7 @@ def _hot_issues(where: services.Jurisdiction):
     try:
         issues = HotIssue.objects.filter(state="active")
         if not where.whole_city:
-            q = Q(pk__in=[])
-            for region in where.regions:
-                q |= Q(region__path__startswith=region.path)
-            issues = issues.filter(q)
+            issues = issues.filter(where.region_q())
         return list(issues.select_related("region").order_by("-heat")[:10])
     except Exception:  # table missing in a half-migrated install
         return []
