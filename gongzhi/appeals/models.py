@@ -105,17 +105,19 @@ class Appeal(models.Model):
     # No index of its own: (region, received_at) below serves lookups by region.
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals",
                                verbose_name=_("所属社区"), db_index=False)
+    # The keys most appeals leave empty (grid, user, recorder, merge) are indexed only where set
+    # (Meta.indexes): lookups by key never ask for NULL, and a bulk load need not sort a million NULLs.
     grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="appeals",
-                             verbose_name=_("网格"))
+                             verbose_name=_("网格"), db_index=False)
 
     anonymous = models.BooleanField(_("匿名"), default=False)
     appellant_name = models.CharField(_("诉求人"), max_length=64, blank=True)
     appellant_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     appellant_id_number = models.CharField(_("身份证号"), max_length=32, blank=True)
     appellant_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="own_appeals")
+                                       related_name="own_appeals", db_index=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="recorded_appeals")
+                                   related_name="recorded_appeals", db_index=False)
 
     # No index of its own: (lead_department, status) below serves lookups by department.
     lead_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
@@ -134,7 +136,8 @@ class Appeal(models.Model):
     return_count = models.PositiveSmallIntegerField(_("退单次数"), default=0)
     urge_count = models.PositiveSmallIntegerField(_("催办次数"), default=0)
     supervised = models.BooleanField(_("督办"), default=False)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged")
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged",
+                                    db_index=False)
     risk_score = models.PositiveSmallIntegerField(_("风险分"), default=0)
     triage = models.JSONField(default=dict, blank=True)
 
@@ -155,6 +158,10 @@ class Appeal(models.Model):
             models.Index(fields=["appellant_phone"], name="appeal_phone_idx"),
             models.Index(fields=["lead_department", "status"]),
             models.Index(fields=["region", "received_at"]),
+            models.Index(fields=["grid"], name="appeal_grid_idx", condition=models.Q(grid__isnull=False)),
+            models.Index(fields=["appellant_user"], name="appeal_user_idx", condition=models.Q(appellant_user__isnull=False)),
+            models.Index(fields=["created_by"], name="appeal_created_by_idx", condition=models.Q(created_by__isnull=False)),
+            models.Index(fields=["merged_into"], name="appeal_merged_into_idx", condition=models.Q(merged_into__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["tracking_number"], name="unique_tracking_number"),
@@ -251,7 +258,9 @@ class AppealEvent(models.Model):
     # No index of its own: (appeal, created_at) below serves lookups by appeal.
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=32)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Indexed only where set (Meta.indexes): imported and system events have no actor.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              db_index=False)
     actor_label = models.CharField(max_length=150, blank=True)
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     from_status = models.CharField(max_length=16, blank=True)
@@ -263,7 +272,8 @@ class AppealEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["appeal", "created_at"])]
+        indexes = [models.Index(fields=["appeal", "created_at"]),
+                   models.Index(fields=["actor"], name="event_actor_idx", condition=models.Q(actor__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.appeal_id} {self.kind} {self.from_status}->{self.to_status}"

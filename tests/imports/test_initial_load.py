@@ -182,3 +182,31 @@ def test_the_command_says_an_interrupted_initial_load_wrote_nothing(shared_data,
     assert Appeal.objects.count() == 0
     with pytest.raises(CommandError, match="--workers must be between 1 and 64"):
         call_command("import", "appeals", str(source), "--format", "nyc", "--initial-load", "--workers", "0")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("superuser", [True, False], ids=["key-triggers-off", "keys-dropped-and-revalidated"])
+def test_every_event_and_assignment_of_a_load_belongs_to_an_appeal(shared_data, tmp_path, monkeypatch, superuser):
+    """Either way of skipping the per-row key checks leaves the keys among the appeal tables whole,
+    whether the rows came from worker processes or from this one."""
+    if connection.vendor != "postgresql":
+        pytest.skip("--initial-load is PostgreSQL only")
+    from gongzhi.appeals.models import Assignment
+
+    monkeypatch.setattr(importing, "_key_triggers_may_be_off", lambda cursor, tables: superuser)
+    source = shared_data / "service-requests-311" / "nyc_311_1k.csv"
+    before = schema_objects()
+    for system, workers in (("serial", 1), ("parallel", 2)):
+        mapping = dict(importing.load_mapping("nyc", None), source_system=system)
+        result = importing.import_file(source, mapping, report_path=tmp_path / f"{system}.csv", initial_load=True,
+                                       batch_size=150, workers=workers)
+        assert result.imported > 900
+    assert schema_objects() == before
+    assert AppealEvent.objects.count() == Appeal.objects.count() == 2 * result.imported
+    assert Assignment.objects.exists()
+    with connection.cursor() as cursor:
+        for model in (AppealEvent, Assignment):
+            cursor.execute(f"SELECT count(*) FROM {model._meta.db_table} x WHERE NOT EXISTS "
+                           f"(SELECT 1 FROM {Appeal._meta.db_table} a WHERE a.id = x.appeal_id)")
+            assert cursor.fetchone()[0] == 0
+    assert set(AppealEvent.objects.values_list("appeal_id", flat=True)) == set(Appeal.objects.values_list("id", flat=True))
