@@ -1147,7 +1147,8 @@ def _convert_rows(base: int, text: str, first_id: int, delimiter: str, categorie
         converter.category_cache.clear()  # they may hold a None for a name not resolved yet
         converter.department_cache.clear()
         return {"missing": missing}
-    order = sorted(range(len(rows)), key=lambda i: rows[i]["tracking_number"])  # time order, as write() does
+    # Time order, as write() does.
+    order = sorted(range(len(rows)), key=list(map(operator.itemgetter("tracking_number"), rows)).__getitem__)
     ordered = [rows[i] for i in order]
     ids = range(first_id, first_id + len(rows))
     payloads = {}
@@ -1166,9 +1167,10 @@ def _convert_rows(base: int, text: str, first_id: int, delimiter: str, categorie
             format_row_binary(next(assignments), tx, out)
         mark(len(out))
     payloads["assignment"] = (bytes(out), offsets)
-    keys = {key: {r[key] for r in rows} for key in set(TableWriter.KEY_SOURCES.values())}
-    return {"records": records, "payloads": payloads, "order": array("q", order), "refs": [r["ref"] for r in rows],
-            "lines": array("q", [r["line"] for r in rows]), "issues": issues, "keys": keys}
+    keys = {key: set(map(operator.itemgetter(key), rows)) for key in set(TableWriter.KEY_SOURCES.values())}
+    return {"records": records, "payloads": payloads, "order": array("q", order),
+            "refs": list(map(operator.itemgetter("ref"), rows)),
+            "lines": array("q", map(operator.itemgetter("line"), rows)), "issues": issues, "keys": keys}
 
 
 def _parallel_initial_load(path: Path, mapping: dict, converter: Converter, lookups: Lookups, writer: CopyWriter,

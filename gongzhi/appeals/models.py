@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import scoping
+from gongzhi.core.fields import CodeField
 from gongzhi.core.models import Department, Grid, Region, Role
 
 
@@ -88,7 +89,7 @@ class AppealQuerySet(scoping.RestrictedQuerySet):
 
 
 class Appeal(models.Model):
-    tracking_number = models.CharField(_("受理编号"), max_length=32)
+    tracking_number = CodeField(_("受理编号"), max_length=32)
     access_code_hash = models.CharField(max_length=64, editable=False)
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices, default=Channel.WEB)
     title = models.CharField(_("标题"), max_length=200)
@@ -112,7 +113,7 @@ class Appeal(models.Model):
 
     anonymous = models.BooleanField(_("匿名"), default=False)
     appellant_name = models.CharField(_("诉求人"), max_length=64, blank=True)
-    appellant_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    appellant_phone = CodeField(_("联系电话"), max_length=32, blank=True)
     appellant_id_number = models.CharField(_("身份证号"), max_length=32, blank=True)
     appellant_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                        related_name="own_appeals", db_index=False)
@@ -141,8 +142,8 @@ class Appeal(models.Model):
     risk_score = models.PositiveSmallIntegerField(_("风险分"), default=0)
     triage = models.JSONField(default=dict, blank=True)
 
-    source_system = models.CharField(max_length=32, blank=True)
-    source_ref = models.CharField(max_length=64, blank=True)
+    source_system = CodeField(max_length=32, blank=True)
+    source_ref = CodeField(max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = AppealQuerySet.as_manager()
