@@ -16,6 +16,7 @@ with the same keys describes any other system (see PRESETS and the import sectio
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import gc
@@ -929,7 +930,7 @@ def import_file(path: str | Path, mapping: dict, *, report_path: str | Path | No
         converter = Converter(mapping, header, lookups, GridIndex(), text_only=path.suffix.lower() != ".xlsx")
         run_label = f"{path.name}@{timezone.now():%Y-%m-%dT%H:%M:%S}"
         writer = make_writer(mapping["source_system"], run_label, use_copy)
-        if initial_load and _parallel_load_fits(path, limit, workers, writer):
+        if initial_load and _parallel_load_fits(path, mapping, limit, workers, writer):
             next(rows, None)  # started, so that closing it closes the file (the workers' reader reads it)
             rows.close()
             _parallel_initial_load(path, mapping, converter, lookups, writer, out, report_handle, result,
@@ -1005,7 +1006,7 @@ _COPY_TRAILER = b"\xff\xff"
 _worker: dict = {}
 
 
-def _parallel_load_fits(path: Path, limit: int | None, workers: int | None, writer: Writer) -> bool:
+def _parallel_load_fits(path: Path, mapping: dict, limit: int | None, workers: int | None, writer: Writer) -> bool:
     """Worker processes pay off for a whole CSV file into a source with no rows yet (no existence
     probes, unique constraints rebuilt at the end, so a worker's rows never need redrawing)."""
     import multiprocessing
@@ -1015,6 +1016,8 @@ def _parallel_load_fits(path: Path, limit: int | None, workers: int | None, writ
     if (workers if workers is not None else PARALLEL_WORKERS) < 2 or (os.cpu_count() or 1) < 2:
         return False
     if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    if not _byte_splittable(mapping.get("encoding") or "utf-8-sig", mapping.get("delimiter") or ","):
         return False
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {Appeal._meta.db_table} WHERE source_system = %s "
@@ -1051,65 +1054,106 @@ class _KnownLookups:
         return found
 
 
-#: Text read at a time when splitting a CSV file for the workers.
+#: Bytes read at a time when splitting a CSV file for the workers.
 SPLIT_BLOCK = 1 << 22
+#: Encodings in which the bytes of a line break, a quote or an ASCII delimiter never occur inside
+#: another character, so a file in them can be cut into chunks without decoding it.
+BYTE_SPLITTABLE = {"utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312", "big5", "big5hkscs", "ascii", "iso8859-1",
+                   "cp1252", "cp936", "cp950"}
+
+
+def _byte_splittable(encoding: str, delimiter: str) -> bool:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    return name in BYTE_SPLITTABLE and delimiter.isascii() and len(delimiter) == 1
+
+
+def _file_lines(handle) -> Iterator[list[bytes]]:
+    """The file's physical lines (ends kept, a line break being \\n, \\r\\n or \\r as csv reads
+    them), a block of about SPLIT_BLOCK bytes at a time."""
+    while data := handle.read(SPLIT_BLOCK):
+        data += handle.readline()  # to the end of the line
+        yield data.splitlines(True)
 
 
 def _split_csv(path: Path, encoding: str, delimiter: str, chunk_rows: int,
-               first_rows: int) -> Iterator[tuple[int, int, str]]:
-    """(physical lines before the chunk, physical lines in it, its exact text), the chunks ending at
-    record ends, so a worker parses the same records and reports the same line numbers as a serial
-    import. A stretch of the file without a quote character has no record spanning lines, so it is
-    cut at line ends unparsed; elsewhere csv.reader finds where each record ends (quoted line breaks
-    included) and the lines it read are handed on untouched."""
+               first_rows: int) -> Iterator[tuple[int, int, int, int]]:
+    """(physical lines before the chunk, physical lines in it, its first byte, the byte after it):
+    chunks of the data rows ending at record ends, so a worker reading those bytes parses the same
+    records and reports the same line numbers as a serial import. A stretch of the file without a
+    quote character has no record spanning lines, so it is cut at line ends undecoded; elsewhere
+    csv.reader finds where each record ends (quoted line breaks included)."""
     csv.field_size_limit(50 * 1024 * 1024)
     delimiter = "\t" if path.suffix.lower() == ".tsv" else delimiter
-    lines: list[str] = []  # of the chunk being filled
-    base, size = 1, min(first_rows, chunk_rows)
-    try:
-        with open(path, newline="", encoding=encoding) as handle:
-            header = csv.reader(handle, delimiter=delimiter)
-            next(header, None)  # the header (read by read_rows already)
-            base = header.line_num
-            while block := handle.readlines(SPLIT_BLOCK):
-                if '"' not in "".join(block):  # one line, one record
-                    at = 0
-                    while at < len(block):
-                        take = min(size - len(lines), len(block) - at)
-                        lines += block[at:at + take]
-                        at += take
-                        if len(lines) >= size:
-                            yield base, len(lines), "".join(lines)
-                            base, size = base + len(lines), chunk_rows
-                            lines = []
-                    continue
-                at = 0
+    size = min(first_rows, chunk_rows)
+    base = count = 0  # lines before the chunk being filled, lines in it
+    start = end = 0  # its bytes
+    before = 0  # lines before the block
+    with open(path, "rb") as handle:
+        blocks = _file_lines(handle)
+        for block in blocks:
+            at = 0
 
-                def feed():
-                    nonlocal at
+            def feed():
+                """The block's lines as text for csv.reader; a quoted line break carries the last
+                record into the next block, which then joins this one."""
+                nonlocal at, block
+                while True:
                     while at < len(block):
                         at += 1
-                        yield block[at - 1]
-                    for line in handle:  # a quoted line break carries the last record on
-                        block.append(line)
-                        at += 1
-                        yield line
+                        try:
+                            yield block[at - 1].decode(encoding)
+                        except UnicodeDecodeError:
+                            raise ImportError_(f"{path.name}: bad {encoding} text at line {before + at}") from None
+                    more = next(blocks, None)
+                    if more is None:
+                        return
+                    block = block + more
 
+            if before == 0:  # the header, parsed by read_rows already: skipped
+                next(csv.reader(feed(), delimiter=delimiter), None)
+                base = before = at
+                start = end = sum(map(len, block[:at]))
+                block, at = block[at:], 0
+            if b'"' not in b"".join(block):  # one line, one record
+                while at < len(block):
+                    take = min(size - count, len(block) - at)
+                    end += sum(map(len, block[at:at + take]))
+                    count += take
+                    at += take
+                    if count >= size:
+                        yield base, count, start, end
+                        base, size, start, count = base + count, chunk_rows, end, 0
+            else:
                 done = 0
                 for _ in csv.reader(feed(), delimiter=delimiter):
-                    lines += block[done:at]
+                    end += sum(map(len, block[done:at]))
+                    count += at - done
                     done = at
-                    if len(lines) >= size:
-                        yield base, len(lines), "".join(lines)
-                        base, size = base + len(lines), chunk_rows
-                        lines = []
+                    if count >= size:
+                        yield base, count, start, end
+                        base, size, start, count = base + count, chunk_rows, end, 0
                     if at >= len(block):
                         break
-                lines += block[done:at]
-            if lines:
-                yield base, len(lines), "".join(lines)
-    except UnicodeDecodeError:
-        raise ImportError_(f"{path.name}: bad {encoding} text after line {base}") from None
+                end += sum(map(len, block[done:at]))
+                count += at - done
+            before += len(block)
+        if count:
+            yield base, count, start, end
+
+
+def _read_chunk(path: Path, encoding: str, base: int, start: int, end: int) -> str:
+    """In a worker: the text of one chunk, read from the file."""
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        data = handle.read(end - start)
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = base + len((data[:exc.start] + b"x").splitlines())  # the lines up to the bad byte's own
+        raise ImportError_(f"{path.name}: bad {encoding} text at line {line}") from None
 
 
 def _convert_chunk(*args) -> dict:
@@ -1121,11 +1165,13 @@ def _convert_chunk(*args) -> dict:
         return {"error": exc}
 
 
-def _convert_rows(base: int, text: str, first_id: int, delimiter: str, categories: dict, departments: dict) -> dict:
+def _convert_rows(base: int, start: int, end: int, first_id: int, delimiter: str, categories: dict,
+                  departments: dict) -> dict:
     """In a worker: one chunk's rows as binary COPY payloads for the three tables, with each row's
     offsets (so the main process can still leave a row out), its refs and lines in file order, the
     report entries and the keys written; or the names still to be resolved."""
     converter, writer = _worker["converter"], _worker["writer"]
+    text = _read_chunk(_worker["path"], _worker["encoding"], base, start, end)
     lookups = converter.lookups
     lookups.categories.update(categories)
     lookups.departments.update(departments)
@@ -1201,9 +1247,10 @@ def _parallel_initial_load(path: Path, mapping: dict, converter: Converter, look
             coders[name] = Transformer(adapters)
             coders[name].set_dumper_types([oids[c] for c in columns], pq.Format.BINARY)
     delimiter = "\t" if path.suffix.lower() == ".tsv" else mapping.get("delimiter") or ","
+    encoding = mapping.get("encoding") or "utf-8-sig"
     real_lookups = converter.lookups
     converter.lookups = _KnownLookups()
-    _worker.update(converter=converter, writer=writer, tx=coders)
+    _worker.update(converter=converter, writer=writer, tx=coders, path=path, encoding=encoding)
     # No connection may cross the fork: a child closing its copy would end the parent's session.
     connection.close()
     try:
@@ -1214,11 +1261,11 @@ def _parallel_initial_load(path: Path, mapping: dict, converter: Converter, look
     seen: dict[str, int] = {}
     names = {name: ", ".join(f'"{c}"' for c in columns) for name, (_, columns) in tables.items()}
 
-    def submit(base: int, text: str, first_id: int):
-        return pool.apply_async(_convert_chunk, (base, text, first_id, delimiter, dict(lookups.categories),
+    def submit(base: int, start: int, end: int, first_id: int):
+        return pool.apply_async(_convert_chunk, (base, start, end, first_id, delimiter, dict(lookups.categories),
                                                  dict(lookups.departments)))
 
-    def merge(cursor, base: int, lines: int, text: str, first_id: int, pending) -> None:
+    def merge(cursor, base: int, lines: int, start: int, end: int, first_id: int, pending) -> None:
         done = pending.get()
         while "missing" in done or "error" in done:
             if "error" in done:
@@ -1228,7 +1275,7 @@ def _parallel_initial_load(path: Path, mapping: dict, converter: Converter, look
                 lookups.category(category_path)
             for name in sorted(departments):
                 lookups.department(name)
-            done = submit(base, text, first_id).get()
+            done = submit(base, start, end, first_id).get()
         refs, lines, order = done["refs"], done["lines"], done["order"]
         fresh = dict(zip(refs, lines))
         duplicates: list[Issue] = []
@@ -1277,13 +1324,12 @@ def _parallel_initial_load(path: Path, mapping: dict, converter: Converter, look
                 raise ImportError_(f"another import of {writer.source_system} started meanwhile: run this one again")
             with connection.cursor() as cursor:
                 pending: deque = deque()
-                for base, lines, text in _split_csv(path, mapping.get("encoding") or "utf-8-sig", delimiter,
-                                                      chunk_rows, first_rows=1000):
+                for base, lines, start, end in _split_csv(path, encoding, delimiter, chunk_rows, first_rows=1000):
                     # Ids for every line of the chunk (a skipped row leaves a gap): the appeal
                     # table is locked for the load, so nothing else draws from the sequence now.
                     cursor.execute("SELECT setval(%s, nextval(%s) + %s - 1)", [sequence, sequence, lines])
                     first_id = cursor.fetchone()[0] - lines + 1
-                    pending.append((base, lines, text, first_id, submit(base, text, first_id)))
+                    pending.append((base, lines, start, end, first_id, submit(base, start, end, first_id)))
                     # The first (small) chunk is merged before any other is sent, so the names it
                     # brings are known to the workers from then on.
                     while len(pending) > (workers + 1 if seen or result.errors else 0):

@@ -130,12 +130,15 @@ def test_parallel_initial_load_matches_the_serial_one(shared_data, tmp_path, mon
     with open(source, "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows([header, *body[:320], [], *body[320:], []])
     monkeypatch.setattr(importing, "SPLIT_BLOCK", 5000)  # blocks with and without quotes
-    text = source.read_bytes().decode("utf-8")
+    data = source.read_bytes()
     chunks = list(importing._split_csv(source, "utf-8", ",", 37, 5))
-    assert "".join(chunk for _, _, chunk in chunks) == text.split("\r\n", 1)[1]
-    assert [base for base, _, _ in chunks] == [1] + [base + n for base, n, _ in chunks[:-1]]
+    texts = [data[start:end].decode("utf-8") for _, _, start, end in chunks]
+    assert "".join(texts) == data.decode("utf-8").split("\r\n", 1)[1]  # every byte after the header, once
+    assert [end for *_, end in chunks[:-1]] == [start for *_, start, _ in chunks[1:]]
+    assert [base for base, *_ in chunks] == [1] + [base + n for base, n, *_ in chunks[:-1]]
+    assert [n for _, n, *_ in chunks] == [len(text.splitlines()) for text in texts]
     with open(source, newline="", encoding="utf-8") as f:
-        assert [r for chunk in chunks for r in csv.reader(chunk[2].splitlines(True))] == list(csv.reader(f))[1:]
+        assert [r for text in texts for r in csv.reader(text.splitlines(True))] == list(csv.reader(f))[1:]
     real_parallel, parallel_runs = importing._parallel_initial_load, []
     monkeypatch.setattr(importing, "_parallel_initial_load", lambda *a: parallel_runs.append(1) or real_parallel(*a))
     results, reports, snapshots = [], [], []
@@ -210,3 +213,42 @@ def test_every_event_and_assignment_of_a_load_belongs_to_an_appeal(shared_data, 
                            f"(SELECT 1 FROM {Appeal._meta.db_table} a WHERE a.id = x.appeal_id)")
             assert cursor.fetchone()[0] == 0
     assert set(AppealEvent.objects.values_list("appeal_id", flat=True)) == set(Appeal.objects.values_list("id", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_initial_load_reads_chinese_encodings_and_names_a_broken_line(shared_data, tmp_path, monkeypatch):
+    """Worker processes read their own part of the file: a GB18030 export goes through them, a
+    UTF-16 one (whose bytes cannot be cut blindly) loads in one process, and a byte that is not text
+    stops the load, naming its line, with nothing written."""
+    if connection.vendor != "postgresql":
+        pytest.skip("--initial-load is PostgreSQL only")
+    text = (shared_data / "service-requests-311" / "nyc_311_1k.csv").read_text("utf-8-sig")
+    real_parallel, parallel_runs = importing._parallel_initial_load, []
+    monkeypatch.setattr(importing, "_parallel_initial_load", lambda *a: parallel_runs.append(1) or real_parallel(*a))
+    results = {}
+    for encoding in ("gb18030", "utf-16"):
+        source = tmp_path / f"{encoding}.csv"
+        source.write_text(text, encoding=encoding)
+        mapping = dict(importing.load_mapping("nyc", None), source_system=encoding, encoding=encoding)
+        results[encoding] = importing.import_file(source, mapping, report_path=tmp_path / f"{encoding}.report.csv",
+                                                  initial_load=True, workers=2)
+    assert parallel_runs == [1]
+    assert results["gb18030"].imported == results["utf-16"].imported > 900
+    assert _snapshot("gb18030")[0] == _snapshot("utf-16")[0]
+
+    import csv
+    import io
+
+    unquoted = io.StringIO()  # no quote anywhere: the file is cut unread and only a worker decodes it
+    csv.writer(unquoted).writerows([[v.replace(",", " ").replace('"', "") for v in row]
+                                    for row in csv.reader(io.StringIO(text))])
+    for kind, content in (("quoted", text), ("unquoted", unquoted.getvalue())):
+        lines = content.encode("utf-8").split(b"\n")
+        lines[600] = lines[600][:20] + b"\xff" + lines[600][20:]
+        source = tmp_path / f"broken-{kind}.csv"
+        source.write_bytes(b"\n".join(lines))
+        mapping = dict(importing.load_mapping("nyc", None), source_system="broken", encoding="utf-8")
+        with pytest.raises(importing.ImportError_, match="bad utf-8 text at line 601$"):
+            importing.import_file(source, mapping, report_path=tmp_path / "broken.report.csv", initial_load=True,
+                                  workers=2)
+        assert not Appeal.objects.filter(source_system="broken").exists()
