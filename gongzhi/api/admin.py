@@ -6,6 +6,7 @@ the webhook delivery log is read-only evidence.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import ServiceAttribute, WebhookDelivery, WebhookSubscription
@@ -41,6 +42,8 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     search_fields = ("url",)
     readonly_fields = ("consecutive_failures", "disabled_at", "disabled_reason", "created_at")
     autocomplete_fields = ("owner",)
+    # A receiver typed without a scheme is taken as https (what Django 6 will assume, too).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["reactivate"]
 
     @admin.action(description=_("重新启用所选订阅（清零失败计数）"))

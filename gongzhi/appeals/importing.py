@@ -612,7 +612,7 @@ class Converter:
                                             f"{lat_raw},{lon_raw}"[:60]))
                         lat = lon = None
         grid_id = region_id = None
-        if lat is not None:
+        if lat is not None and self.grids.grids:
             grid_id, region_id = self.grids.find(lat, lon)
 
         raw_path = tuple([part(values) for part in self.category_parts])
