@@ -1326,7 +1326,7 @@ def _parallel_initial_load(path: Path, mapping: dict, converter: Converter, look
             if payload:
                 with cursor.cursor.copy(f"COPY {tables[name][0]} ({names[name]}) FROM STDIN (FORMAT BINARY)") as copy:
                     copy.write(_COPY_SIGNATURE)
-                    copy.write(payload)
+                    copy.write(memoryview(payload))  # sent in slices: a view slices without copying
                     copy.write(_COPY_TRAILER)
         for key, values in done["keys"].items():
             for table_column, source in TableWriter.KEY_SOURCES.items():
