@@ -909,7 +909,7 @@ def import_file(path: str | Path, mapping: dict, *, report_path: str | Path | No
     one transaction instead: secondary indexes of the appeal tables (and the foreign keys among them)
     are dropped and rebuilt (and re-validated) at the end, which is much faster than maintaining them row by row; an
     interruption rolls everything back. A CSV initial load of a source with no rows yet converts rows
-    in `workers` processes (default 2; 1 = in this process) while this one only reads and writes."""
+    in `workers` processes (default_workers(); 1 = in this process) while this one only reads and writes."""
     path = Path(path)
     if initial_load and (connection.vendor != "postgresql" or use_copy is False or dry_run):
         raise ImportError_("--initial-load needs PostgreSQL with COPY and is not a dry run")
@@ -936,7 +936,7 @@ def import_file(path: str | Path, mapping: dict, *, report_path: str | Path | No
             next(rows, None)  # started, so that closing it closes the file (the workers' reader reads it)
             rows.close()
             _parallel_initial_load(path, mapping, converter, lookups, writer, out, report_handle, result,
-                                   started, batch_size or PARALLEL_CHUNK, workers or PARALLEL_WORKERS, progress)
+                                   started, batch_size or PARALLEL_CHUNK, workers or default_workers(), progress)
             return result
         if not batch_size:
             batch_size = 20000 if isinstance(writer, CopyWriter) else 5000
@@ -999,13 +999,21 @@ def import_file(path: str | Path, mapping: dict, *, report_path: str | Path | No
 
 #: Rows per chunk a worker converts (and per COPY): big enough that the per-chunk round trips vanish.
 PARALLEL_CHUNK = 20000
-#: Converting processes; the machine this is tuned on has two cores (the main process mostly waits
-#: on the database and the pipes).
-PARALLEL_WORKERS = 2
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\0" + b"\0" * 8
 _COPY_TRAILER = b"\xff\xff"
 #: What a converting process inherits (fork): the converter, the row builder and the COPY encoders.
 _worker: dict = {}
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def default_workers() -> int:
+    """Converting processes: a core each, less one for the database server and this process (both
+    busy a third of the time), at least two (on two cores, two workers beat one) and at most eight
+    (beyond that the one writing connection is the limit)."""
+    return max(2, min(usable_cores() - 1, 8))
 
 
 def _parallel_load_fits(path: Path, mapping: dict, limit: int | None, workers: int | None, writer: Writer) -> bool:
@@ -1015,7 +1023,7 @@ def _parallel_load_fits(path: Path, mapping: dict, limit: int | None, workers: i
 
     if not isinstance(writer, CopyWriter) or limit is not None or path.suffix.lower() not in (".csv", ".txt", ".tsv"):
         return False
-    if (workers if workers is not None else PARALLEL_WORKERS) < 2 or (os.cpu_count() or 1) < 2:
+    if (workers if workers is not None else default_workers()) < 2 or usable_cores() < 2:
         return False
     if "fork" not in multiprocessing.get_all_start_methods():
         return False

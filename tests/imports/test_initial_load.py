@@ -252,3 +252,12 @@ def test_initial_load_reads_chinese_encodings_and_names_a_broken_line(shared_dat
             importing.import_file(source, mapping, report_path=tmp_path / "broken.report.csv", initial_load=True,
                                   workers=2)
         assert not Appeal.objects.filter(source_system="broken").exists()
+
+
+@pytest.mark.parametrize("cores, workers", [(1, 2), (2, 2), (4, 3), (16, 8)])
+def test_the_initial_load_uses_the_cores_it_is_given(monkeypatch, cores, workers):
+    """One converting process per core it may run on, less one for the database and the writer, and
+    never fewer than two (a single core converts in the writing process instead)."""
+    monkeypatch.setattr(importing.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert importing.default_workers() == workers
+    assert importing.usable_cores() == cores
