@@ -776,12 +776,14 @@ class TableWriter(Writer):
                    f'{head}{quote(r["ref"])}, "line": {r["line"]}, "source_status": {quote(r["source_status"])}{end}'
                    ) + tail
 
-    def assignment_rows(self, ids: Iterable[int], rows: list[dict], tail: bool = True) -> Iterator[tuple]:
+    def assignment_rows(self, ids: Iterable[int], rows: list[dict], tail: bool = True) -> Iterator[tuple | None]:
+        """An appeal being handled by its lead department has its assignment; the others None."""
         tail = self.assignment_tail if tail else ()
         for pk, r in zip(ids, rows):
             if r["status"] != Status.HANDLING or not r["lead_department_id"]:
-                continue
-            yield (pk, r["lead_department_id"], r["received_at"], r["received_at"], r["due_at"]) + tail
+                yield None
+            else:
+                yield (pk, r["lead_department_id"], r["received_at"], r["received_at"], r["due_at"]) + tail
 
     def write(self, rows: list[dict]) -> int:
         # In time order, index insertions (received_at, the date-prefixed tracking number) touch
@@ -791,7 +793,8 @@ class TableWriter(Writer):
             ids = self.allocate_ids(cursor, len(rows))
             self.put(cursor, Appeal._meta.db_table, self.appeal_columns, self.appeal_rows(ids, rows))
             self.put(cursor, AppealEvent._meta.db_table, self.event_columns, self.event_rows(ids, rows))
-            self.put(cursor, Assignment._meta.db_table, self.assignment_columns, self.assignment_rows(ids, rows))
+            self.put(cursor, Assignment._meta.db_table, self.assignment_columns,
+                     filter(None, self.assignment_rows(ids, rows)))
         seen = {key: {r[key] for r in rows} for key in set(self.KEY_SOURCES.values())}
         for (table, column), key in self.KEY_SOURCES.items():
             self.key_values.setdefault((table, column), set()).update(seen[key])
@@ -1182,11 +1185,18 @@ class _RowEncoder:
         self.tail = bytes(encoded[2:])  # without its field count
         self.count = len(oids).to_bytes(2, "big")
 
-    def encode(self, values: tuple, out: bytearray) -> None:
-        at = len(out)
-        format_row_binary(values, self.tx, out)
-        out[at:at + 2] = self.count
-        out += self.tail
+    def encode_all(self, rows: Iterable[tuple | None]) -> tuple[bytes, array]:
+        """(the rows' COPY data, where each row ends: None stands for an appeal without a row here)."""
+        out, ends = bytearray(), array("q", [0])
+        tx, count, tail, mark = self.tx, self.count, self.tail, ends.append
+        for values in rows:
+            if values is not None:
+                at = len(out)
+                format_row_binary(values, tx, out)
+                out[at:at + 2] = count
+                out += tail
+            mark(len(out))
+        return bytes(out), ends
 
 
 def _convert_chunk(*args) -> dict:
@@ -1230,22 +1240,9 @@ def _convert_rows(base: int, start: int, end: int, first_id: int, delimiter: str
     order = sorted(range(len(rows)), key=list(map(operator.itemgetter("tracking_number"), rows)).__getitem__)
     ordered = [rows[i] for i in order]
     ids = range(first_id, first_id + len(rows))
-    payloads = {}
-    for name, rows_of in (("appeal", writer.appeal_rows), ("event", writer.event_rows)):
-        out, offsets = bytearray(), array("q", [0])
-        encode, mark = _worker["encoders"][name].encode, offsets.append
-        for values in rows_of(ids, ordered, tail=False):
-            encode(values, out)
-            mark(len(out))
-        payloads[name] = (bytes(out), offsets)
-    out, offsets = bytearray(), array("q", [0])
-    encode, mark = _worker["encoders"]["assignment"].encode, offsets.append
-    assignments = writer.assignment_rows(ids, ordered, tail=False)
-    for r in ordered:
-        if r["status"] == HANDLING and r["lead_department_id"]:
-            encode(next(assignments), out)
-        mark(len(out))
-    payloads["assignment"] = (bytes(out), offsets)
+    encoders = _worker["encoders"]
+    payloads = {name: encoders[name].encode_all(rows_of(ids, ordered, tail=False)) for name, rows_of in (
+        ("appeal", writer.appeal_rows), ("event", writer.event_rows), ("assignment", writer.assignment_rows))}
     keys = {key: set(map(operator.itemgetter(key), rows)) for key in set(TableWriter.KEY_SOURCES.values())}
     return {"records": records, "payloads": payloads, "order": array("q", order),
             "refs": list(map(operator.itemgetter("ref"), rows)),
