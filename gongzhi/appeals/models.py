@@ -125,7 +125,8 @@ class Appeal(models.Model):
                                         related_name="led_appeals", verbose_name=_("主办单位"), db_index=False)
     received_at = models.DateTimeField(_("受理时间"), db_index=True)
     ack_due_at = models.DateTimeField(_("签收时限"), null=True, blank=True)
-    due_at = models.DateTimeField(_("办理时限"), null=True, blank=True, db_index=True)
+    # No index of its own: every deadline query asks for open statuses too, which (status, due_at) serves.
+    due_at = models.DateTimeField(_("办理时限"), null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
@@ -269,7 +270,8 @@ class AppealEvent(models.Model):
     note = models.TextField(blank=True)
     public = models.BooleanField(default=False)
     data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(db_index=True)
+    # No index of its own: events are read per appeal, through (appeal, created_at).
+    created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["created_at", "id"]
