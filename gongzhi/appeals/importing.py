@@ -754,10 +754,10 @@ class TableWriter(Writer):
             tail.append(value)
         return [by_name[name].column for name in filled] + [f.column for f in rest], tuple(tail)
 
-    def appeal_rows(self, ids: Iterable[int], rows: list[dict], tail: bool = True) -> Iterator[tuple]:
-        """Whole rows, or with `tail` false only the filled columns (for an encoder that adds the
-        rest's bytes, encoded once)."""
-        tail = self.appeal_tail if tail else ()
+    def appeal_rows(self, ids: Iterable[int], rows: list[dict], with_tail: bool = True) -> Iterator[tuple]:
+        """Whole rows, or without the tail only the filled columns (for an encoder that adds the
+        tail's bytes, encoded once)."""
+        tail = self.appeal_tail if with_tail else ()
         for pk, r in zip(ids, rows):
             received, department = r["received_at"], r["lead_department_id"]
             yield (pk, r["tracking_number"], r["title"], r["content"], r["category_id"], r["status"],
@@ -765,8 +765,8 @@ class TableWriter(Writer):
                    department, received, r["due_at"], r["closed_at"], received if department else None,
                    r["ref"]) + tail
 
-    def event_rows(self, ids: Iterable[int], rows: list[dict], tail: bool = True) -> Iterator[tuple]:
-        tail = self.event_tail if tail else ()
+    def event_rows(self, ids: Iterable[int], rows: list[dict], with_tail: bool = True) -> Iterator[tuple]:
+        tail = self.event_tail if with_tail else ()
         # The same text json.dumps(self.event_data(r), ensure_ascii=False) gives, built from pieces.
         quote = encode_basestring
         head = '{"source_system": ' + quote(self.source_system) + ', "source_ref": '
@@ -776,9 +776,10 @@ class TableWriter(Writer):
                    f'{head}{quote(r["ref"])}, "line": {r["line"]}, "source_status": {quote(r["source_status"])}{end}'
                    ) + tail
 
-    def assignment_rows(self, ids: Iterable[int], rows: list[dict], tail: bool = True) -> Iterator[tuple | None]:
+    def assignment_rows(self, ids: Iterable[int], rows: list[dict],
+                        with_tail: bool = True) -> Iterator[tuple | None]:
         """An appeal being handled by its lead department has its assignment; the others None."""
-        tail = self.assignment_tail if tail else ()
+        tail = self.assignment_tail if with_tail else ()
         for pk, r in zip(ids, rows):
             if r["status"] != Status.HANDLING or not r["lead_department_id"]:
                 yield None
@@ -1224,10 +1225,10 @@ def _convert_rows(base: int, start: int, end: int, first_id: int, delimiter: str
     last = records = 0
     convert = converter.convert
     for values in reader:
-        start, last = last + 1, reader.line_num
+        first_line, last = last + 1, reader.line_num
         if values:
             records += 1
-            row = convert(base + start, values, issues)
+            row = convert(base + first_line, values, issues)
             if row is not None:
                 rows.append(row)
     if lookups.missing_categories or lookups.missing_departments:
@@ -1241,7 +1242,7 @@ def _convert_rows(base: int, start: int, end: int, first_id: int, delimiter: str
     ordered = [rows[i] for i in order]
     ids = range(first_id, first_id + len(rows))
     encoders = _worker["encoders"]
-    payloads = {name: encoders[name].encode_all(rows_of(ids, ordered, tail=False)) for name, rows_of in (
+    payloads = {name: encoders[name].encode_all(rows_of(ids, ordered, with_tail=False)) for name, rows_of in (
         ("appeal", writer.appeal_rows), ("event", writer.event_rows), ("assignment", writer.assignment_rows))}
     keys = {key: set(map(operator.itemgetter(key), rows)) for key in set(TableWriter.KEY_SOURCES.values())}
     return {"records": records, "payloads": payloads, "order": array("q", order),
