@@ -20,9 +20,14 @@ CHROMIUM = os.environ.get("GONGZHI_CHROMIUM", shutil.which("chromium") or "/usr/
 
 @pytest.fixture(scope="session")
 def browser():
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     assert os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}: the test command installs Debian's chromium"
+    # Inside Playwright's event loop Django sees a new context and opens new connections; the ones
+    # opened before (and those opened inside, at the end) are closed here, or the test database
+    # could not be dropped at the end of the run ("being accessed by other users").
+    connections.close_all()
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -33,6 +38,7 @@ def browser():
         )
         yield b
         b.close()
+        connections.close_all()
 
 
 @pytest.fixture
