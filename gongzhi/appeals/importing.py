@@ -1221,7 +1221,7 @@ def _convert_rows(base: int, start: int, end: int, first_id: int, delimiter: str
     lookups.departments.update(departments)
     issues: list[Issue] = []
     rows: list[dict] = []
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)  # line ends as a file opened with newline=""
     last = records = 0
     convert = converter.convert
     for values in reader:

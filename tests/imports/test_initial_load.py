@@ -261,3 +261,24 @@ def test_the_initial_load_uses_the_cores_it_is_given(monkeypatch, cores, workers
     monkeypatch.setattr(importing.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
     assert importing.default_workers() == workers
     assert importing.usable_cores() == cores
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("line_end", ["\r", "\r\n", "\n"], ids=["cr", "crlf", "lf"])
+def test_every_line_ending_loads_through_the_workers_as_in_one_process(tmp_path, monkeypatch, line_end):
+    """Old Mac exports end lines with a bare CR: the workers read them as csv does a file."""
+    if connection.vendor != "postgresql":
+        pytest.skip("--initial-load is PostgreSQL only")
+    monkeypatch.setattr(importing, "SPLIT_BLOCK", 20000)
+    rows = [f"{i},2024-01-0{1 + i % 9} 10:00:00,标题{i}" for i in range(3000)]
+    rows[2000] = "2000,not a date,标题"
+    source = tmp_path / "export.csv"
+    source.write_bytes(line_end.join(["id,created,title", *rows, ""]).encode("utf-8"))
+    reports = []
+    for system, workers in (("serial", 1), ("parallel", 2)):
+        mapping = {"source_system": system, "id": "id", "created": "created", "title": "title"}
+        result = importing.import_file(source, mapping, report_path=tmp_path / f"{system}.csv", initial_load=True,
+                                       batch_size=700, workers=workers)
+        assert (result.rows, result.imported, result.errors) == (3000, 2999, 1)
+        reports.append((tmp_path / f"{system}.csv").read_text("utf-8"))
+    assert reports[0] == reports[1] and "\n2002,2000,error,created," in reports[1]
