@@ -140,11 +140,13 @@ def load_mapping(format_name: str | None, mapping_file: str | Path | None) -> di
         path = Path(mapping_file)
         if not path.is_file():
             raise ImportError_(f"mapping file not found: {path}")
+        kind = "TOML" if path.suffix.lower() == ".toml" else "JSON"
         try:
-            raw = tomllib.loads(path.read_text("utf-8")) if path.suffix.lower() == ".toml" \
-                else json.loads(path.read_text("utf-8"))
+            raw = tomllib.loads(path.read_text("utf-8")) if kind == "TOML" else json.loads(path.read_text("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ImportError_(f"mapping file {path.name} is not valid {path.suffix.lstrip('.').upper()}: {exc}") from None
+            raise ImportError_(f"mapping file {path.name} is not valid {kind}: {exc}") from None
+        if not isinstance(raw, dict):
+            raise ImportError_(f"mapping file {path.name} must hold one {kind} object of mapping keys")
         base = dict(PRESETS[raw.pop("preset")]) if raw.get("preset") in PRESETS else {}
         base.update(raw)
         mapping = base

@@ -219,6 +219,18 @@ def test_bad_input_is_a_one_line_error(shared_data, args, message):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("name, text, message", [
+    ("map.json", "[1, 2]", "must hold one JSON object"),
+    ("map", "source_system = 'x'", "is not valid JSON"),
+    ("map.toml", "source_system = ", "is not valid TOML"),
+])
+def test_a_broken_mapping_file_is_a_one_line_error(shared_data, tmp_path, name, text, message):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(CommandError, match=message):
+        call_command("import", "appeals", str(shared_data / SR / "nyc_311_1k.csv"), "--mapping", str(tmp_path / name))
+
+
+@pytest.mark.django_db
 def test_a_missing_column_names_the_column(tmp_path):
     source = tmp_path / "x.csv"
     source.write_text("a,b\n1,2\n", encoding="utf-8")
