@@ -163,9 +163,45 @@ def load_mapping(format_name: str | None, mapping_file: str | Path | None) -> di
     for required in ("source_system", "id", "created", "title"):
         if not mapping.get(required):
             raise ImportError_(f"the mapping needs '{required}'")
+    _check_mapping_types(mapping)
     if len(mapping["source_system"]) > 32:
         raise ImportError_("source_system must be at most 32 characters")
     return mapping
+
+
+def _check_mapping_types(mapping: dict) -> None:
+    """A hand-written mapping file fails here, naming its key, rather than deep in the import."""
+    def strings(value) -> bool:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+    for key, value in mapping.items():
+        if value is None:
+            continue
+        if key == "category":
+            ok, wanted = isinstance(value, str) or strings(value), "a column (or template) or a list of them"
+        elif key == "date_formats":
+            ok, wanted = strings(value), "a list of strptime formats"
+        elif key == "status_map":
+            ok = isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+            wanted = "a table of source status to open, closed or a status"
+        elif key == "placeholder_coordinates":
+            ok = isinstance(value, (list, tuple)) and all(
+                isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(x, (int, float)) for x in p)
+                for p in value)
+            wanted = "a list of [lat, lon] number pairs"
+        else:
+            ok, wanted = isinstance(value, str), "text"
+        if not ok:
+            raise ImportError_(f"mapping key '{key}' must be {wanted}, not {json.dumps(value, ensure_ascii=False)[:60]}")
+    if mapping.get("delimiter") and len(mapping["delimiter"]) != 1:
+        raise ImportError_("mapping key 'delimiter' must be one character")
+    if mapping.get("encoding"):
+        try:
+            codecs.lookup(mapping["encoding"])
+        except LookupError:
+            raise ImportError_(f"mapping key 'encoding': unknown encoding {mapping['encoding']!r}") from None
+    if mapping.get("default_status") and mapping["default_status"] not in (OPEN, CLOSED, *Status.values):
+        raise ImportError_(f"mapping key 'default_status' must be open, closed or one of {', '.join(Status.values)}")
 
 
 # ---------------------------------------------------------------- reading

@@ -223,6 +223,10 @@ def test_bad_input_is_a_one_line_error(shared_data, args, message):
     ("map.json", "[1, 2]", "must hold one JSON object"),
     ("map", "source_system = 'x'", "is not valid JSON"),
     ("map.toml", "source_system = ", "is not valid TOML"),
+    ("map.json", '{"preset": "nyc", "title": 5}', "'title' must be text, not 5"),
+    ("map.toml", 'preset = "nyc"\ndate_formats = "%Y"', "'date_formats' must be a list"),
+    ("map.toml", 'preset = "nyc"\nencoding = "klingon"', "unknown encoding 'klingon'"),
+    ("map.toml", 'preset = "nyc"\nstatus_map = ["closed"]', "'status_map' must be a table"),
 ])
 def test_a_broken_mapping_file_is_a_one_line_error(shared_data, tmp_path, name, text, message):
     (tmp_path / name).write_text(text, encoding="utf-8")
