@@ -50,7 +50,7 @@ def parse_day(value: str | None, name: str, end: bool = False) -> dt.datetime | 
 
 
 def select(*, status: str | None = None, since: str | None = None, until: str | None = None,
-           department: str | None = None, user=None):
+           department: str | None = None, category: str | None = None, source: str | None = None, user=None):
     """The appeals to export; with a user, only those in the user's scope."""
     qs = Appeal.objects.select_related("category", "lead_department", "region", "grid").order_by("received_at", "id")
     if user is not None:
@@ -65,6 +65,8 @@ def select(*, status: str | None = None, since: str | None = None, until: str | 
             statuses |= {Status.RECEIVED, Status.DISPATCHED, Status.HANDLING, Status.REPLIED}
         qs = qs.filter(status__in=statuses)
     start, end = parse_day(since, "since"), parse_day(until, "until", end=True)
+    if start and end and start >= end:
+        raise ExportError("--since is after --until")
     if start:
         qs = qs.filter(received_at__gte=start)
     if end:
@@ -76,6 +78,19 @@ def select(*, status: str | None = None, since: str | None = None, until: str | 
         if dept is None:
             raise ExportError(f"no department with code or name {department!r}")
         qs = qs.filter(lead_department=dept)
+    if category:
+        from .models import Category
+
+        found = Category.objects.filter(code=category).first() or Category.objects.filter(name=category).first()
+        if found is None:
+            raise ExportError(f"no category with code or name {category!r}")
+        tree, level = {found.pk}, {found.pk}
+        while level:  # the category and everything under it
+            level = set(Category.objects.filter(parent__in=level).values_list("pk", flat=True)) - tree
+            tree |= level
+        qs = qs.filter(category__in=tree)
+    if source:
+        qs = qs.filter(source_system=source)
     return qs
 
 
@@ -107,8 +122,8 @@ def records(qs, *, personal_for=None) -> Iterator[dict]:
         yield row
 
 
-def export(out: IO, fmt: str, *, status=None, since=None, until=None, department=None, username: str | None = None,
-           with_personal_data: bool = False, binary_out: IO | None = None) -> int:
+def export(out: IO, fmt: str, *, status=None, since=None, until=None, department=None, category=None, source=None,
+           username: str | None = None, with_personal_data: bool = False, binary_out: IO | None = None) -> int:
     """Write the export; returns the number of rows. XLSX needs a binary stream (`binary_out`)."""
     user = None
     if with_personal_data and not username:
@@ -121,7 +136,9 @@ def export(out: IO, fmt: str, *, status=None, since=None, until=None, department
             raise ExportError(f"{username} has no staff role")
     if with_personal_data and not user.is_superuser and not scoping.has_role(user, *services.PII_ROLES):
         raise ExportError(f"{username} may not see personal data")
-    qs = select(status=status, since=since, until=until, department=department, user=user)
+    filters = {"status": status, "since": since, "until": until, "department": department, "category": category,
+               "source": source}
+    qs = select(**filters, user=user)
     columns = COLUMNS + (PERSONAL_COLUMNS if with_personal_data else [])
     rows = records(qs, personal_for=user if with_personal_data else None)
     if fmt == "csv":
@@ -155,7 +172,7 @@ def export(out: IO, fmt: str, *, status=None, since=None, until=None, department
         raise ExportError(f"unknown format {fmt!r}: csv, json or xlsx")
     if with_personal_data:
         audit.record(user, "export_personal_data", ("appeals.appeal", ""), rows=count, format=fmt,
-                     filters={"status": status, "since": since, "until": until, "department": department})
+                     filters={k: v for k, v in filters.items() if v})
     return count
 
 

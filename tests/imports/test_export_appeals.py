@@ -49,6 +49,21 @@ def test_filters(appeals, org):
         run("--status", "lost")
 
 
+def test_category_and_source_filters(appeals, org):
+    from gongzhi.appeals.models import Appeal
+
+    lift, noise, closed = appeals
+    Appeal.objects.filter(pk=lift.pk).update(source_system="hotline2024")
+    by = lambda *a: {r["tracking_number"] for r in csv.DictReader(io.StringIO(run("--format", "csv", *a)))}
+    assert by("--category", "CXJS") == {lift.tracking_number, closed.tracking_number}  # with its subcategories
+    assert by("--category", "噪声污染") == {noise.tracking_number}
+    assert by("--source", "hotline2024") == {lift.tracking_number}
+    with pytest.raises(CommandError, match="no category with code or name 'nosuch'"):
+        run("--category", "nosuch")
+    with pytest.raises(CommandError, match="--since is after --until"):
+        run("--since", "2024-02-01", "--until", "2024-01-01")
+
+
 def test_json_and_xlsx(appeals, tmp_path):
     data = json.loads(run("--format", "json"))
     assert len(data) == 3 and {"tracking_number", "status", "received_at"} <= set(data[0])

@@ -1,5 +1,5 @@
 """gongzhi export appeals --format csv|json|xlsx [--status S] [--since D] [--until D] [--department CODE]
-[--out FILE] [--user USERNAME [--with-personal-data]]"""
+[--category CODE] [--source SYSTEM] [--out FILE] [--user USERNAME [--with-personal-data]]"""
 from __future__ import annotations
 
 import sys
@@ -22,14 +22,16 @@ class Command(BaseCommand):
         parser.add_argument("--since", help="received on or after this date (YYYY-MM-DD)")
         parser.add_argument("--until", help="received on or before this date (YYYY-MM-DD)")
         parser.add_argument("--department", help="lead department code or name")
+        parser.add_argument("--category", help="category code or name (its subcategories included)")
+        parser.add_argument("--source", help="only appeals imported from this source system (as its mapping names it)")
         parser.add_argument("--user", help="export as this user: their scope, their right to personal data")
         parser.add_argument("--with-personal-data", action="store_true",
                             help="include appellant name, phone and ID number (needs --user; audited)")
 
-    def handle(self, *args, what, fmt, out=None, status=None, since=None, until=None, department=None, user=None,
-               with_personal_data=False, **options):
-        kwargs = dict(status=status, since=since, until=until, department=department, username=user,
-                      with_personal_data=with_personal_data)
+    def handle(self, *args, what, fmt, out=None, status=None, since=None, until=None, department=None, category=None,
+               source=None, user=None, with_personal_data=False, **options):
+        kwargs = dict(status=status, since=since, until=until, department=department, category=category, source=source,
+                      username=user, with_personal_data=with_personal_data)
         try:
             if fmt == "xlsx":
                 if not out:
