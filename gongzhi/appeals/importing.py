@@ -23,6 +23,7 @@ import gc
 import hashlib
 import heapq
 import io
+import itertools
 import json
 import operator
 import os
@@ -32,7 +33,7 @@ import sys
 import time
 import tomllib
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring  # the C string quoter json.dumps uses
 from pathlib import Path
@@ -41,6 +42,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+import psycopg
 from psycopg import postgres, pq
 from psycopg._copy_base import format_row_binary  # the C encoder Copy.write_row uses
 from psycopg.adapt import AdaptersMap, Dumper, Transformer
@@ -974,11 +976,11 @@ def import_file(path: str | Path, mapping: dict, *, report_path: str | Path | No
         converter = Converter(mapping, header, lookups, GridIndex(), text_only=path.suffix.lower() != ".xlsx")
         run_label = f"{path.name}@{timezone.now():%Y-%m-%dT%H:%M:%S}"
         writer = make_writer(mapping["source_system"], run_label, use_copy)
-        if initial_load and _parallel_load_fits(path, mapping, limit, workers, writer):
+        if not dry_run and _parallel_load_fits(path, mapping, limit, workers, writer, initial_load):
             next(rows, None)  # started, so that closing it closes the file (the workers' reader reads it)
             rows.close()
-            _parallel_initial_load(path, mapping, converter, lookups, writer, out, report_handle, result,
-                                   started, batch_size or PARALLEL_CHUNK, workers or default_workers(), progress)
+            _parallel_load(path, mapping, converter, lookups, writer, out, report_handle, result, started,
+                           batch_size or PARALLEL_CHUNK, workers or default_workers(), progress, initial_load)
             return result
         if not batch_size:
             batch_size = 20000 if isinstance(writer, CopyWriter) else 5000
@@ -1058,12 +1060,16 @@ def default_workers() -> int:
     return max(2, min(usable_cores() - 1, 8))
 
 
-def _parallel_load_fits(path: Path, mapping: dict, limit: int | None, workers: int | None, writer: Writer) -> bool:
-    """Worker processes pay off for a whole CSV file into a source with no rows yet (no existence
-    probes, unique constraints rebuilt at the end, so a worker's rows never need redrawing)."""
+def _parallel_load_fits(path: Path, mapping: dict, limit: int | None, workers: int | None, writer: Writer,
+                        initial_load: bool) -> bool:
+    """Worker processes convert a whole CSV file on PostgreSQL, outside any transaction of the
+    caller's (batches commit on their own); an initial load only into a source with no rows yet (no
+    existence probes, unique constraints rebuilt at the end, so a worker's rows never need redrawing)."""
     import multiprocessing
 
     if not isinstance(writer, CopyWriter) or limit is not None or path.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        return False
+    if connection.in_atomic_block:
         return False
     if (workers if workers is not None else default_workers()) < 2 or usable_cores() < 2:
         return False
@@ -1071,6 +1077,8 @@ def _parallel_load_fits(path: Path, mapping: dict, limit: int | None, workers: i
         return False
     if not _byte_splittable(mapping.get("encoding") or "utf-8-sig", mapping.get("delimiter") or ","):
         return False
+    if not initial_load:
+        return True
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {Appeal._meta.db_table} WHERE source_system = %s "
                        "AND source_ref <> '')", [writer.source_system])
@@ -1247,7 +1255,7 @@ def _convert_chunk(*args) -> dict:
         return {"error": exc}
 
 
-def _convert_rows(base: int, start: int, end: int, first_id: int, delimiter: str, categories: dict,
+def _convert_rows(base: int, start: int, end: int, ids: Sequence[int], delimiter: str, categories: dict,
                   departments: dict) -> dict:
     """In a worker: one chunk's rows as binary COPY payloads for the three tables, with each row's
     offsets (so the main process can still leave a row out), its refs and lines in file order, the
@@ -1278,7 +1286,7 @@ def _convert_rows(base: int, start: int, end: int, first_id: int, delimiter: str
     # Time order, as write() does.
     order = sorted(range(len(rows)), key=list(map(operator.itemgetter("tracking_number"), rows)).__getitem__)
     ordered = [rows[i] for i in order]
-    ids = range(first_id, first_id + len(rows))
+    ids = ids[:len(rows)]
     encoders = _worker["encoders"]
     payloads = {name: encoders[name].encode_all(rows_of(ids, ordered, with_tail=False)) for name, rows_of in (
         ("appeal", writer.appeal_rows), ("event", writer.event_rows), ("assignment", writer.assignment_rows))}
@@ -1288,13 +1296,14 @@ def _convert_rows(base: int, start: int, end: int, first_id: int, delimiter: str
             "lines": array("q", map(operator.itemgetter("line"), rows)), "issues": issues, "keys": keys}
 
 
-def _parallel_initial_load(path: Path, mapping: dict, converter: Converter, lookups: Lookups, writer: CopyWriter,
-                           out, report_handle, result: Result, started: float, chunk_rows: int, workers: int,
-                           progress: Callable[[Result], None] | None) -> None:
-    """The initial load with the per-row Python work spread over worker processes (forked, so they
-    inherit the converter and the lookups): this process splits the file, draws each chunk's ids
-    from the sequence, checks ids for duplicates across chunks, writes the report in line order and
-    streams the finished payloads into COPY, all in the load's one transaction."""
+def _parallel_load(path: Path, mapping: dict, converter: Converter, lookups: Lookups, writer: CopyWriter,
+                   out, report_handle, result: Result, started: float, chunk_rows: int, workers: int,
+                   progress: Callable[[Result], None] | None, initial_load: bool) -> None:
+    """A load with the per-row Python work spread over worker processes (forked, so they inherit the
+    converter and the lookups): this process splits the file, draws each chunk's ids from the
+    sequence, checks ids for duplicates across chunks, writes the report in line order and streams
+    the finished payloads into COPY: an initial load in its one transaction, otherwise a chunk per
+    transaction, leaving out the rows already imported (a re-run, a resumed run)."""
     import multiprocessing
     from collections import deque
 
@@ -1327,42 +1336,75 @@ def _parallel_initial_load(path: Path, mapping: dict, converter: Converter, look
         _worker.clear()
     seen: dict[str, int] = {}
     names = {name: ", ".join(f'"{c}"' for c in columns) for name, (_, columns) in tables.items()}
+    # Outside an initial load each chunk is its own transaction; when the role may, it skips the
+    # per-row key triggers and checks the chunk's few distinct keys at once (as bulk_load_end does).
+    outside_keys: list[tuple[str, str, str, str]] = []
+    if not initial_load:
+        with connection.cursor() as cursor:
+            if _key_triggers_may_be_off(cursor, list(BULK_TABLES)):
+                outside_keys = _outside_keys(cursor)
 
-    def submit(base: int, start: int, end: int, first_id: int):
-        return pool.apply_async(_convert_chunk, (base, start, end, first_id, delimiter, dict(lookups.categories),
+    def submit(base: int, start: int, end: int, ids: Sequence[int]):
+        return pool.apply_async(_convert_chunk, (base, start, end, ids, delimiter, dict(lookups.categories),
                                                  dict(lookups.departments)))
 
-    def merge(cursor, base: int, lines: int, start: int, end: int, first_id: int, pending) -> None:
+    def merge(cursor, base: int, lines: int, start: int, end: int, ids: Sequence[int], pending) -> None:
         done = pending.get()
-        while "missing" in done or "error" in done:
+        for attempt in itertools.count():
             if "error" in done:
-                raise done["error"]  # names seen for the first time: resolved (created) here, then again
+                raise done["error"]
+            if "missing" not in done:
+                break
+            if attempt == 2:  # resolved twice and still unknown: a bug, not a reason to loop for ever
+                raise ImportError_(f"names not resolved for lines after {base}: {done['missing']}")
+            # Names seen for the first time: resolved (created) here, then the chunk is converted again.
             categories, departments = done["missing"]
             for category_path in sorted(categories):
                 lookups.category(category_path)
             for name in sorted(departments):
                 lookups.department(name)
-            done = submit(base, start, end, first_id).get()
+            done = submit(base, start, end, ids).get()
+        if initial_load:
+            record(done, *write(cursor, done))
+            return
+        for attempt in range(3):  # a unique clash: another run of this source, or a tracking number drawn twice
+            try:
+                with transaction.atomic():
+                    written = write(cursor, done)
+                break
+            except psycopg.errors.UniqueViolation:  # from the raw COPY, unwrapped
+                if attempt == 2:
+                    raise
+                writer.source_had_rows = True  # probe every chunk from now on
+                done = submit(base, start, end, ids).get()  # fresh tracking numbers
+        record(done, *written)
+
+    def write(cursor, done: dict) -> tuple[dict, list[Issue], set[int], int]:
+        """COPY the chunk's rows but those already seen in the file (or, outside an initial load,
+        already imported); (their refs and lines, the duplicates, the rows left out, how many of them
+        were imported before). Nothing outside the database changes here: a clash retries it."""
         refs, lines, order = done["refs"], done["lines"], done["order"]
         fresh = dict(zip(refs, lines))
         duplicates: list[Issue] = []
         drop: set[int] = set()
-        if len(fresh) == len(refs) and seen.keys().isdisjoint(fresh):
-            seen.update(fresh)
-        else:
+        if len(fresh) != len(refs) or not seen.keys().isdisjoint(fresh):
+            fresh = {}
             for i, (ref, line) in enumerate(zip(refs, lines)):
-                first = seen.get(ref)
+                first = seen.get(ref) or fresh.get(ref)
                 if first is not None:
                     duplicates.append(Issue(line, ref, "error", "id", f"duplicate id (first at line {first})"))
                     drop.add(i)
                 else:
-                    seen[ref] = line
-        for issue in heapq.merge(done["issues"], duplicates, key=lambda issue: issue.line):
-            out.writerow([issue.line, issue.ref, issue.level, issue.field, issue.problem, issue.value])
-            if issue.level == "error":
-                result.errors += 1
-            else:
-                result.warnings += 1
+                    fresh[ref] = line
+        already = 0
+        if not initial_load:  # imported by an earlier run: left out, counted
+            existing = writer.existing([ref for i, ref in enumerate(refs) if i not in drop])
+            for i, ref in enumerate(refs):
+                if ref in existing and i not in drop:
+                    drop.add(i)
+                    already += 1
+            if outside_keys:  # per-row key triggers off for this chunk, its keys checked at once below
+                cursor.execute("SET LOCAL session_replication_role = replica")
         for name, (payload, offsets) in done["payloads"].items():
             if drop:
                 payload = b"".join(payload[offsets[p]:offsets[p + 1]] for p in range(len(order))
@@ -1372,38 +1414,67 @@ def _parallel_initial_load(path: Path, mapping: dict, converter: Converter, look
                     copy.write(_COPY_SIGNATURE)
                     copy.write(memoryview(payload))  # sent in slices: a view slices without copying
                     copy.write(_COPY_TRAILER)
+        if not initial_load and outside_keys:
+            written = {column: set() for column in writer.key_values}  # columns never filled: NULL
+            written.update({column: done["keys"][key] for column, key in TableWriter.KEY_SOURCES.items()})
+            _check_keys(cursor, outside_keys, written)
+        return fresh, duplicates, drop, already
+
+    def record(done: dict, fresh: dict, duplicates: list[Issue], drop: set[int], already: int) -> None:
+        """What a written chunk adds to the run: its refs, its report lines, its counts."""
+        seen.update(fresh)
+        for issue in heapq.merge(done["issues"], duplicates, key=lambda issue: issue.line):
+            out.writerow([issue.line, issue.ref, issue.level, issue.field, issue.problem, issue.value])
+            if issue.level == "error":
+                result.errors += 1
+            else:
+                result.warnings += 1
         for key, values in done["keys"].items():
             for table_column, source in TableWriter.KEY_SOURCES.items():
                 if source == key:
                     writer.key_values.setdefault(table_column, set()).update(values)
         result.rows += done["records"]
-        result.imported += len(refs) - len(drop)
+        result.imported += len(done["refs"]) - len(drop)
+        result.already += already
         report_handle.flush()
         result.seconds = time.perf_counter() - started
         result.created = dict(lookups.created)
         if progress:
             progress(result)
 
-    try:
-        with transaction.atomic():
-            plan = bulk_load_begin(writer.source_system)
-            if plan.source_had_rows:
-                raise ImportError_(f"another import of {writer.source_system} started meanwhile: run this one again")
-            with connection.cursor() as cursor:
-                pending: deque = deque()
-                for base, lines, start, end in _split_csv(path, encoding, delimiter, chunk_rows, first_rows=1000):
-                    # Ids for every line of the chunk (a skipped row leaves a gap): the appeal
-                    # table is locked for the load, so nothing else draws from the sequence now.
+    def load() -> None:
+        with connection.cursor() as cursor:
+            pending: deque = deque()
+            for base, lines, start, end in _split_csv(path, encoding, delimiter, chunk_rows, first_rows=1000):
+                # Ids for every line of the chunk (a skipped row leaves a gap). In an initial load the
+                # appeal table is locked, so nothing else draws from the sequence meanwhile and one
+                # setval reserves a range; otherwise each id is drawn.
+                if initial_load:
                     cursor.execute("SELECT setval(%s, nextval(%s) + %s - 1)", [sequence, sequence, lines])
-                    first_id = cursor.fetchone()[0] - lines + 1
-                    pending.append((base, lines, start, end, first_id, submit(base, start, end, first_id)))
-                    # The first (small) chunk is merged before any other is sent, so the names it
-                    # brings are known to the workers from then on.
-                    while len(pending) > (workers + 1 if seen or result.errors else 0):
-                        merge(cursor, *pending.popleft())
-                while pending:
+                    last = cursor.fetchone()[0]
+                    ids: Sequence[int] = range(last - lines + 1, last + 1)
+                else:
+                    cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, lines])
+                    ids = array("q", (row[0] for row in cursor.fetchall()))
+                pending.append((base, lines, start, end, ids, submit(base, start, end, ids)))
+                # The first (small) chunk is merged before any other is sent, so the names it
+                # brings are known to the workers from then on.
+                while len(pending) > (workers + 1 if seen or result.errors else 0):
                     merge(cursor, *pending.popleft())
-            bulk_load_end(plan, writer.key_values)
+            while pending:
+                merge(cursor, *pending.popleft())
+
+    try:
+        if initial_load:
+            with transaction.atomic():
+                plan = bulk_load_begin(writer.source_system)
+                if plan.source_had_rows:
+                    raise ImportError_(f"another import of {writer.source_system} started meanwhile: "
+                                       "run this one again")
+                load()
+                bulk_load_end(plan, writer.key_values)
+        else:
+            load()
     finally:
         pool.terminate()
         pool.join()
@@ -1578,19 +1649,50 @@ def bulk_load_begin(source_system: str) -> BulkLoadPlan:
                 cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
                 plan.rebuild.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         else:
-            cursor.execute("""
-                SELECT t.relname, a.attname, r.relname, ra.attname
-                FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid
-                JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-                JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1]
-                WHERE c.contype = 'f' AND t.relname = ANY(%s) AND NOT r.relname = ANY(%s)
-                  AND cardinality(c.conkey) = 1
-            """, [tables, tables])
-            plan.keys = cursor.fetchall()
+            plan.keys = _outside_keys(cursor)
             # Like pg_restore --disable-triggers: only the key checks are skipped (the tables have no
             # other triggers); unique indexes keep working. Ends with the transaction.
             cursor.execute("SET LOCAL session_replication_role = replica")
     return plan
+
+
+def _outside_keys(cursor) -> list[tuple[str, str, str, str]]:
+    """(table, column, referenced table, referenced column) of each key from the appeal tables to
+    another table: what _check_keys checks when the per-row triggers are off."""
+    tables = list(BULK_TABLES)
+    cursor.execute("""
+        SELECT t.relname, a.attname, r.relname, ra.attname
+        FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid
+        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+        JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1]
+        WHERE c.contype = 'f' AND t.relname = ANY(%s) AND NOT r.relname = ANY(%s)
+          AND cardinality(c.conkey) = 1
+    """, [tables, tables])
+    return cursor.fetchall()
+
+
+def _check_keys(cursor, keys: list[tuple[str, str, str, str]], key_values: dict[tuple[str, str], set] | None) -> None:
+    """Check keys whose per-row triggers were off: from `key_values`, the distinct values written
+    into a (table, column) when the writer knows them (columns it never fills are NULL), else by one
+    anti-join over the table. The rows found stay locked until the commit, as the triggers would."""
+    for table, column, ref_table, ref_column in keys:
+        values = key_values.get((table, column)) if key_values is not None else None
+        if values is not None:
+            wanted = [v for v in values if v is not None]
+            if not wanted:
+                continue
+            cursor.execute(f'SELECT r."{ref_column}" FROM {ref_table} r WHERE r."{ref_column}" = ANY(%s) '
+                           f'FOR KEY SHARE OF r', [wanted])
+            found = {row[0] for row in cursor.fetchall()}
+            missing = next((v for v in wanted if v not in found), None)
+        else:
+            cursor.execute(f'SELECT 1 FROM {ref_table} r WHERE r."{ref_column}" IN '
+                           f'(SELECT t."{column}" FROM {table} t) FOR KEY SHARE OF r')
+            cursor.execute(f'SELECT t."{column}" FROM {table} t WHERE t."{column}" IS NOT NULL AND NOT EXISTS '
+                           f'(SELECT 1 FROM {ref_table} r WHERE r."{ref_column}" = t."{column}") LIMIT 1')
+            missing = (cursor.fetchone() or [None])[0]
+        if missing is not None:
+            raise IntegrityError(f"{table}.{column}={missing} refers to no row of {ref_table}")
 
 
 def _key_triggers_may_be_off(cursor, tables: list[str]) -> bool:
@@ -1605,9 +1707,7 @@ def _key_triggers_may_be_off(cursor, tables: list[str]) -> bool:
 
 def bulk_load_end(plan: BulkLoadPlan, key_values: dict[tuple[str, str], set] | None = None) -> None:
     """Rebuild the indexes in one sort each and re-validate the internal foreign keys in one pass
-    each, then check every skipped key: from `key_values`, the distinct values the load wrote into a
-    (table, column) when the writer knows them (columns it never fills are NULL), else by one
-    anti-join over the table."""
+    each, then check every skipped key (_check_keys)."""
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run the pending key checks before rebuilding
         for statement in plan.unique_rebuild:
@@ -1616,22 +1716,7 @@ def bulk_load_end(plan: BulkLoadPlan, key_values: dict[tuple[str, str], set] | N
             cursor.execute(statement)
         for table in BULK_TABLES:
             cursor.execute(f"ANALYZE {table}")
-        for table, column, ref_table, ref_column in plan.keys:
-            values = key_values.get((table, column)) if key_values is not None else None
-            if values is not None:  # only the distinct values the load wrote (the rest was checked before)
-                wanted = [v for v in values if v is not None]
-                cursor.execute(f'SELECT r."{ref_column}" FROM {ref_table} r WHERE r."{ref_column}" = ANY(%s) '
-                               f'FOR KEY SHARE OF r', [wanted])  # held until the commit, as the triggers would
-                found = {row[0] for row in cursor.fetchall()}
-                missing = next((v for v in wanted if v not in found), None)
-            else:
-                cursor.execute(f'SELECT 1 FROM {ref_table} r WHERE r."{ref_column}" IN '
-                               f'(SELECT t."{column}" FROM {table} t) FOR KEY SHARE OF r')
-                cursor.execute(f'SELECT t."{column}" FROM {table} t WHERE t."{column}" IS NOT NULL AND NOT EXISTS '
-                               f'(SELECT 1 FROM {ref_table} r WHERE r."{ref_column}" = t."{column}") LIMIT 1')
-                missing = (cursor.fetchone() or [None])[0]
-            if missing is not None:
-                raise IntegrityError(f"{table}.{column}={missing} refers to no row of {ref_table}")
+        _check_keys(cursor, plan.keys, key_values)
 
 
 def _add_unique(cursor, statement: str) -> None:

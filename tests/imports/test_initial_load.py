@@ -107,7 +107,7 @@ def _snapshot(source_system: str) -> tuple[list, int, int]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_parallel_initial_load_matches_the_serial_one(shared_data, tmp_path, monkeypatch):
+def test_parallel_load_matches_the_serial_one(shared_data, tmp_path, monkeypatch):
     """Worker processes convert chunks; the rows, the report (line order, duplicate ids across chunks,
     a record with a quoted line break) and the counts are those of a load in one process."""
     if connection.vendor != "postgresql":
@@ -139,8 +139,8 @@ def test_parallel_initial_load_matches_the_serial_one(shared_data, tmp_path, mon
     assert [n for _, n, *_ in chunks] == [len(text.splitlines()) for text in texts]
     with open(source, newline="", encoding="utf-8") as f:
         assert [r for text in texts for r in csv.reader(text.splitlines(True))] == list(csv.reader(f))[1:]
-    real_parallel, parallel_runs = importing._parallel_initial_load, []
-    monkeypatch.setattr(importing, "_parallel_initial_load", lambda *a: parallel_runs.append(1) or real_parallel(*a))
+    real_parallel, parallel_runs = importing._parallel_load, []
+    monkeypatch.setattr(importing, "_parallel_load", lambda *a: parallel_runs.append(1) or real_parallel(*a))
     results, reports, snapshots = [], [], []
     for system, workers in (("serial", 1), ("parallel", 2)):
         mapping = dict(importing.load_mapping("nyc", None), source_system=system)
@@ -223,8 +223,8 @@ def test_initial_load_reads_chinese_encodings_and_names_a_broken_line(shared_dat
     if connection.vendor != "postgresql":
         pytest.skip("--initial-load is PostgreSQL only")
     text = (shared_data / "service-requests-311" / "nyc_311_1k.csv").read_text("utf-8-sig")
-    real_parallel, parallel_runs = importing._parallel_initial_load, []
-    monkeypatch.setattr(importing, "_parallel_initial_load", lambda *a: parallel_runs.append(1) or real_parallel(*a))
+    real_parallel, parallel_runs = importing._parallel_load, []
+    monkeypatch.setattr(importing, "_parallel_load", lambda *a: parallel_runs.append(1) or real_parallel(*a))
     results = {}
     for encoding in ("gb18030", "utf-16"):
         source = tmp_path / f"{encoding}.csv"

@@ -27,7 +27,7 @@ class Command(BaseCommand):
                             help="PostgreSQL, new installations: one transaction with the appeal tables locked, "
                                  "indexes and foreign keys rebuilt at the end (much faster; all or nothing)")
         parser.add_argument("--workers", type=int, default=None,
-                            help="with --initial-load: processes converting rows (default: one per core less one, "
+                            help="CSV on PostgreSQL: processes converting rows (default: one per core less one, "
                                  "at least 2; 1 = none)")
 
     def handle(self, *args, what, file, format_name=None, mapping=None, report=None, batch_size=0, limit=None,
