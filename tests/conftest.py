@@ -37,6 +37,13 @@ def _fresh_cache():
     yield
 
 
+def postgres_only(why: str):
+    """Skip a test on SQLite, saying why what it checks needs PostgreSQL."""
+    from django.db import connection
+
+    return pytest.mark.skipif(connection.vendor != "postgresql", reason=why)
+
+
 def square(lon: float, lat: float, size: float = 0.01) -> list[list[float]]:
     return [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
 

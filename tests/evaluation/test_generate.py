@@ -15,6 +15,7 @@ from gongzhi.evaluation import generate as gen
 from gongzhi.evaluation import services as ev
 from gongzhi.evaluation.generate import generate
 from gongzhi.evaluation.models import AppealFact, KpiRollup
+from tests.conftest import postgres_only
 
 LIFECYCLE = ["received", "merged", "dispatched", "acknowledged", "replied", "rated", "closed"]
 
@@ -167,9 +168,8 @@ def secondary_indexes() -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
+@postgres_only("the pooled COPY path needs PostgreSQL")
 def test_parallel_load_on_postgresql_restores_indexes_and_sequences():
-    if connection.vendor != "postgresql":
-        pytest.skip("the pooled COPY path needs PostgreSQL")
 
     before = secondary_indexes()
     result = generate(3000, months=3, seed=9, chunk=1000, workers=2, log=lambda *_: None)
@@ -208,9 +208,8 @@ def test_generate_command_prints_its_rates():
 
 
 @pytest.mark.django_db(transaction=True)
+@postgres_only("the pooled COPY path needs PostgreSQL")
 def test_a_failed_parallel_load_puts_the_indexes_back(monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("the pooled COPY path needs PostgreSQL")
 
     def broken(facts):
         raise RuntimeError("disk full")

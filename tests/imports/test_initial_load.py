@@ -6,6 +6,7 @@ from django.db import IntegrityError, connection
 
 from gongzhi.appeals import importing
 from gongzhi.appeals.models import Appeal, AppealEvent
+from tests.conftest import postgres_only
 
 
 def schema_objects() -> set[tuple]:
@@ -67,10 +68,9 @@ def test_initial_load_is_all_or_nothing_and_restores_the_schema(shared_data, tmp
 
 
 @pytest.mark.django_db(transaction=True)
+@postgres_only("--initial-load is PostgreSQL only")
 def test_initial_load_redraws_clashing_tracking_numbers(shared_data, tmp_path, monkeypatch):
     """A fresh source loads without its unique constraints; a clash found when they are rebuilt is redrawn."""
-    if connection.vendor != "postgresql":
-        pytest.skip("--initial-load is PostgreSQL only")
     source = shared_data / "service-requests-311" / "nyc_311_1k.csv"
     before = schema_objects()
     monkeypatch.setattr(importing.TrackingNumbers, "__call__", lambda self, day: f"GZ{day:%Y%m%d}SAME0000")
@@ -82,10 +82,9 @@ def test_initial_load_redraws_clashing_tracking_numbers(shared_data, tmp_path, m
 
 
 @pytest.mark.django_db(transaction=True)
+@postgres_only("--initial-load is PostgreSQL only")
 def test_initial_load_refuses_a_key_to_nothing(shared_data, tmp_path, monkeypatch):
     """Per-row key checks may be switched off for the load; the keys are still checked before the commit."""
-    if connection.vendor != "postgresql":
-        pytest.skip("--initial-load is PostgreSQL only")
     source = shared_data / "service-requests-311" / "nyc_311_1k.csv"
     before = schema_objects()
     monkeypatch.setattr(importing.Lookups, "department", lambda self, name: 987654321 if name else None)
@@ -107,11 +106,10 @@ def _snapshot(source_system: str) -> tuple[list, int, int]:
 
 
 @pytest.mark.django_db(transaction=True)
+@postgres_only("--initial-load is PostgreSQL only")
 def test_parallel_load_matches_the_serial_one(shared_data, tmp_path, monkeypatch):
     """Worker processes convert chunks; the rows, the report (line order, duplicate ids across chunks,
     a record with a quoted line break) and the counts are those of a load in one process."""
-    if connection.vendor != "postgresql":
-        pytest.skip("--initial-load is PostgreSQL only")
     import csv
 
     original = shared_data / "service-requests-311" / "nyc_311_1k.csv"
@@ -164,12 +162,11 @@ def test_parallel_load_matches_the_serial_one(shared_data, tmp_path, monkeypatch
 
 
 @pytest.mark.django_db(transaction=True)
+@postgres_only("--initial-load is PostgreSQL only")
 def test_the_command_says_an_interrupted_initial_load_wrote_nothing(shared_data, tmp_path, monkeypatch):
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    if connection.vendor != "postgresql":
-        pytest.skip("--initial-load is PostgreSQL only")
     real_convert = importing.Converter.convert
 
     def interrupt(self, line, values, issues):
@@ -189,11 +186,10 @@ def test_the_command_says_an_interrupted_initial_load_wrote_nothing(shared_data,
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("superuser", [True, False], ids=["key-triggers-off", "keys-dropped-and-revalidated"])
+@postgres_only("--initial-load is PostgreSQL only")
 def test_every_event_and_assignment_of_a_load_belongs_to_an_appeal(shared_data, tmp_path, monkeypatch, superuser):
     """Either way of skipping the per-row key checks leaves the keys among the appeal tables whole,
     whether the rows came from worker processes or from this one."""
-    if connection.vendor != "postgresql":
-        pytest.skip("--initial-load is PostgreSQL only")
     from gongzhi.appeals.models import Assignment
 
     monkeypatch.setattr(importing, "_key_triggers_may_be_off", lambda cursor, tables: superuser)
@@ -216,12 +212,11 @@ def test_every_event_and_assignment_of_a_load_belongs_to_an_appeal(shared_data, 
 
 
 @pytest.mark.django_db(transaction=True)
+@postgres_only("--initial-load is PostgreSQL only")
 def test_initial_load_reads_chinese_encodings_and_names_a_broken_line(shared_data, tmp_path, monkeypatch):
     """Worker processes read their own part of the file: a GB18030 export goes through them, a
     UTF-16 one (whose bytes cannot be cut blindly) loads in one process, and a byte that is not text
     stops the load, naming its line, with nothing written."""
-    if connection.vendor != "postgresql":
-        pytest.skip("--initial-load is PostgreSQL only")
     text = (shared_data / "service-requests-311" / "nyc_311_1k.csv").read_text("utf-8-sig")
     real_parallel, parallel_runs = importing._parallel_load, []
     monkeypatch.setattr(importing, "_parallel_load", lambda *a: parallel_runs.append(1) or real_parallel(*a))
@@ -265,10 +260,9 @@ def test_the_initial_load_uses_the_cores_it_is_given(monkeypatch, cores, workers
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("line_end", ["\r", "\r\n", "\n"], ids=["cr", "crlf", "lf"])
+@postgres_only("--initial-load is PostgreSQL only")
 def test_every_line_ending_loads_through_the_workers_as_in_one_process(tmp_path, monkeypatch, line_end):
     """Old Mac exports end lines with a bare CR: the workers read them as csv does a file."""
-    if connection.vendor != "postgresql":
-        pytest.skip("--initial-load is PostgreSQL only")
     monkeypatch.setattr(importing, "SPLIT_BLOCK", 20000)
     rows = [f"{i},2024-01-0{1 + i % 9} 10:00:00,标题{i}" for i in range(3000)]
     rows[2000] = "2000,not a date,标题"

@@ -7,12 +7,14 @@ import csv
 import os
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 
 from gongzhi.appeals import importing
 from gongzhi.appeals.models import Appeal, AppealEvent
+from tests.conftest import postgres_only
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Worker processes write with COPY, and each chunk commits: PostgreSQL, outside a test transaction.
+pytestmark = [pytest.mark.django_db(transaction=True), postgres_only("worker processes write with COPY: PostgreSQL")]
 
 
 @pytest.fixture
@@ -50,8 +52,6 @@ def stored(system: str) -> list[tuple]:
 
 
 def test_workers_import_what_one_process_imports(export, tmp_path, runs):
-    if connection.vendor != "postgresql":
-        pytest.skip("worker processes write with COPY: PostgreSQL")
     serial, serial_report = load(export, tmp_path, "serial", 1, "serial")
     parallel, parallel_report = load(export, tmp_path, "parallel", 2, "parallel")
     assert runs == [False]  # the second load only, and not as an initial load
@@ -63,8 +63,6 @@ def test_workers_import_what_one_process_imports(export, tmp_path, runs):
 
 
 def test_a_rerun_and_a_resumed_run_import_nothing_twice(export, tmp_path, runs, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("worker processes write with COPY: PostgreSQL")
     real_convert = importing.Converter.convert
 
     def stop_at_line_300(self, line, values, issues):  # in a worker: the run stops there
@@ -89,8 +87,6 @@ def test_a_rerun_and_a_resumed_run_import_nothing_twice(export, tmp_path, runs, 
 
 def test_a_tracking_number_clash_is_retried_with_fresh_numbers(export, tmp_path, runs, monkeypatch, make_appeal):
     """Another appeal already holds the number a worker draws: that chunk is converted again."""
-    if connection.vendor != "postgresql":
-        pytest.skip("worker processes write with COPY: PostgreSQL")
     taken = make_appeal(title="已有的诉求")
     draws = tmp_path / "draws"
     draws.touch()
@@ -125,8 +121,6 @@ def test_a_tracking_number_clash_is_retried_with_fresh_numbers(export, tmp_path,
 
 @pytest.mark.parametrize("superuser", [True, False], ids=["keys-checked-per-chunk", "key-triggers"])
 def test_a_key_to_nothing_stops_the_import_before_its_chunk_is_written(export, tmp_path, monkeypatch, superuser):
-    if connection.vendor != "postgresql":
-        pytest.skip("worker processes write with COPY: PostgreSQL")
     monkeypatch.setattr(importing, "_key_triggers_may_be_off", lambda cursor, tables: superuser)
     monkeypatch.setattr(importing.Lookups, "department",
                         lambda self, name: self.departments.setdefault(name[:100], 987654321) if name else None)
@@ -136,8 +130,6 @@ def test_a_key_to_nothing_stops_the_import_before_its_chunk_is_written(export, t
 
 
 def test_a_name_that_cannot_be_resolved_stops_the_import_instead_of_looping(export, tmp_path, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("worker processes write with COPY: PostgreSQL")
     monkeypatch.setattr(importing.Lookups, "department", lambda self, name: None)  # resolves, remembers nothing
     with pytest.raises(importing.ImportError_, match="names not resolved"):
         load(export, tmp_path, "unresolved", 2)
