@@ -182,8 +182,11 @@ class Appeal(models.Model):
     def scope_q(cls, user, action: str = "view"):
         by_region = scoping.region_q(user, scoping.REGION_WIDE_ROLES)
         depts = scoping.department_ids(user, Role.HANDLER, Role.LEADER, Role.SUPERVISOR)
+        # Only an assignment the department works on, or finished, grants scope: one it returned (退单)
+        # or that was withdrawn from it does not.
         by_department = (
-            Q(Exists(Assignment.objects.filter(appeal=OuterRef("pk"), department_id__in=depts))) if depts else None
+            Q(Exists(Assignment.objects.filter(appeal=OuterRef("pk"), department_id__in=depts,
+                                               state__in=Assignment.SCOPE_STATES))) if depts else None
         )
         grids = {r.grid_id for r in scoping.assignments(user, Role.GRID_WORKER) if r.grid_id}
         regions = [r.region for r in scoping.assignments(user, Role.GRID_WORKER) if r.region_id]
@@ -209,6 +212,10 @@ class Assignment(models.Model):
         RETURNED = "returned", _("已退单")
         DONE = "done", _("已完成")
         WITHDRAWN = "withdrawn", _("已撤回")
+
+    # The states in which an assignment gives its department access to the appeal (Appeal.scope_q,
+    # appeals.services.may_reveal): working on it, or finished with it; not returned or withdrawn.
+    SCOPE_STATES = (State.PENDING, State.ACKNOWLEDGED, State.DONE)
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="assignments")
     # No index of its own: (department, state) below serves lookups by department.

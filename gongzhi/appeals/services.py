@@ -699,7 +699,7 @@ def may_reveal(appeal: Appeal, user) -> bool:
         return True
     if Role.HANDLER in held:
         depts = scoping.department_ids(user, Role.HANDLER)
-        return appeal.assignments.filter(department_id__in=depts).exists()
+        return appeal.assignments.filter(department_id__in=depts, state__in=Assignment.SCOPE_STATES).exists()
     return False
 
 
