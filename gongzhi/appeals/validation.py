@@ -3,6 +3,20 @@ from __future__ import annotations
 
 import re
 
+# ---------------------------------------------------------------- limits
+# The one definition of each limit: the services enforce them and the API schema (gongzhi/api/v1.py)
+# publishes them, so the two cannot disagree. Lengths are characters once leading and trailing
+# whitespace is trimmed, as the services store the text.
+TITLE_MAX = 200
+CONTENT_MAX = 10000
+LOCATION_MAX = 300
+NAME_MAX = 64
+REASON_MIN, REASON_MAX = 2, 300    # a reason (退单, 办结, 重办, 延期, 督办) or another short note
+NOTE_MAX = 2000                    # a progress note (办理)
+REPLY_MIN, REPLY_MAX = 10, 5000    # the official answer (答复) must say what was found and done
+COMMENT_MAX = 500                  # the appellant's follow-up comment
+EXTENSION_DAYS_MIN, EXTENSION_DAYS_MAX = 1, 30   # working days one extension may ask for
+
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 ID_RE = re.compile(r"^\d{17}[\dXx]$")
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
