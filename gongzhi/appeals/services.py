@@ -30,7 +30,11 @@ from .models import (
     OPEN_STATUSES, Appeal, AppealEvent, Assignment, Attachment, Category, Channel, DueState,
     ExtensionRequest, Reply, Satisfaction, Status, Urgency,
 )
-from .validation import FieldErrors, normalise_phone, sniff_upload, valid_id_number, valid_phone
+from .validation import (
+    COMMENT_MAX, CONTENT_MAX, EXTENSION_DAYS_MAX, EXTENSION_DAYS_MIN, LOCATION_MAX, NAME_MAX, NOTE_MAX, REASON_MAX,
+    REASON_MIN, REPLY_MAX, REPLY_MIN, TITLE_MAX, FieldErrors, normalise_phone, sniff_upload, valid_id_number,
+    valid_phone,
+)
 
 log = logging.getLogger(__name__)
 RULES = settings.GONGZHI
@@ -111,11 +115,11 @@ def _require_member(actor, department: Department) -> None:
         raise ActionRefused(_("您不是“%(department)s”的承办人") % {"department": department})
 
 
-def _reason(reason: str, field: str = "reason", minimum: int = 2) -> str:
+def _reason(reason: str, field: str = "reason", maximum: int = REASON_MAX) -> str:
     reason = (reason or "").strip()
-    if len(reason) < minimum:
+    if len(reason) < REASON_MIN:
         raise FieldErrors({field: _("请填写理由")})
-    return reason[:300]
+    return reason[:maximum]
 
 
 def calendar() -> WorkCalendar:
@@ -193,11 +197,11 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
     title, content = (title or "").strip(), (content or "").strip()
     if not title:
         errors["title"] = _("请填写标题")
-    elif len(title) > 200:
+    elif len(title) > TITLE_MAX:
         errors["title"] = _("标题不能超过200字")
     if not content:
         errors["content"] = _("请填写诉求内容")
-    elif len(content) > 10000:
+    elif len(content) > CONTENT_MAX:
         errors["content"] = _("内容不能超过10000字")
     if channel not in Channel.values:
         errors["channel"] = _("未知渠道")
@@ -245,9 +249,9 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
                     appeal = Appeal.objects.create(
                         tracking_number=new_tracking_number(at), access_code_hash=hash_access_code(code),
                         channel=channel, title=title, content=content, category=category, urgency=urgency,
-                        location_text=location_text.strip()[:300], lat=lat_f, lon=lon_f, grid=grid,
+                        location_text=location_text.strip()[:LOCATION_MAX], lat=lat_f, lon=lon_f, grid=grid,
                         region=grid.community if grid else region,
-                        anonymous=anonymous, appellant_name=appellant_name.strip()[:64], appellant_phone=phone,
+                        anonymous=anonymous, appellant_name=appellant_name.strip()[:NAME_MAX], appellant_phone=phone,
                         appellant_id_number=id_number, appellant_user=appellant_user,
                         created_by=actor if getattr(actor, "pk", None) else None, received_at=at,
                         source_system=source_system, source_ref=source_ref,
@@ -344,7 +348,7 @@ def dispatch(appeal: Appeal, actor, lead: Department, assisting: Iterable[Depart
         for dept, role in [(lead, Assignment.Role.LEAD)] + [(d, Assignment.Role.ASSIST) for d in assisting]:
             Assignment.objects.create(appeal=appeal, department=dept, role=role, dispatched_by=_user(actor),
                                       dispatched_at=now, ack_due_at=ack_due, due_at=appeal.due_at,
-                                      instructions=instructions[:300])
+                                      instructions=instructions[:REASON_MAX])
         appeal.lead_department = lead
         appeal.status = Status.DISPATCHED
         appeal.dispatched_at = appeal.dispatched_at or now
@@ -413,12 +417,12 @@ def return_assignment(assignment: Assignment, actor, reason: str) -> Assignment:
 
 def add_note(appeal: Appeal, actor, note: str) -> AppealEvent:
     """办理: a progress note by a department working on the appeal (internal)."""
-    note = _reason(note, "note")
+    note = _reason(note, "note", maximum=NOTE_MAX)
     with transaction.atomic():
         appeal = _lock(appeal, actor)
         _require_state(appeal, Status.HANDLING, Status.DISPATCHED, action=pgettext("appeal action", "填写办理情况"))
         dept = _acting_assignment(appeal, actor, acknowledged=True).department
-        return _event(appeal, "note", actor, from_status=appeal.status, department=dept, note=note[:2000])
+        return _event(appeal, "note", actor, from_status=appeal.status, department=dept, note=note)
 
 
 def _acting_assignment(appeal: Appeal, actor, *, acknowledged: bool, lead_only: bool = False) -> Assignment:
@@ -437,7 +441,7 @@ def _acting_assignment(appeal: Appeal, actor, *, acknowledged: bool, lead_only: 
 def reply(appeal: Appeal, actor, text: str, *, resolved: bool = True) -> Reply:
     """答复: the lead department's official answer; the appeal waits for follow-up."""
     text = (text or "").strip()
-    if len(text) < 10:
+    if len(text) < REPLY_MIN:
         raise FieldErrors({"text": _("答复内容过短，请说明核查情况、处理措施和结果")})
     with transaction.atomic():
         appeal = _lock(appeal, actor)
@@ -445,7 +449,7 @@ def reply(appeal: Appeal, actor, text: str, *, resolved: bool = True) -> Reply:
         assignment = _acting_assignment(appeal, actor, acknowledged=True, lead_only=True)
         now = _now()
         answer = Reply.objects.create(appeal=appeal, department=assignment.department, author=_user(actor),
-                                      text=text[:5000], resolved=resolved, created_at=now)
+                                      text=text[:REPLY_MAX], resolved=resolved, created_at=now)
         appeal.assignments.filter(state=Assignment.State.ACKNOWLEDGED).update(state=Assignment.State.DONE, finished_at=now)
         appeal.assignments.filter(state=Assignment.State.PENDING).update(state=Assignment.State.WITHDRAWN, finished_at=now)
         appeal.status, appeal.replied_at, appeal.resolved = Status.REPLIED, now, resolved
@@ -473,7 +477,7 @@ def follow_up(appeal: Appeal, satisfaction: str, *, actor=None, via: str = "web"
             appeal.resolved = resolved
         label = Satisfaction(satisfaction).label
         _event(appeal, "rated", actor, from_status=Status.REPLIED, public=True, note=f"评价：{label}",
-               satisfaction=satisfaction, via=via, comment=comment[:500], resolved=appeal.resolved)
+               satisfaction=satisfaction, via=via, comment=comment[:COMMENT_MAX], resolved=appeal.resolved)
         if satisfaction == Satisfaction.DISSATISFIED and appeal.reopen_count < RULES["MAX_REOPENS"]:
             appeal.save()
             return _reopen_locked(appeal, actor, f"群众不满意，重办。{comment}".strip()[:300])
@@ -540,7 +544,7 @@ def request_extension(appeal: Appeal, actor, days: int, reason: str) -> Extensio
         days = int(days)
     except (TypeError, ValueError):
         raise FieldErrors({"days": _("请填写延期天数")}) from None
-    if not 1 <= days <= 30:
+    if not EXTENSION_DAYS_MIN <= days <= EXTENSION_DAYS_MAX:
         raise FieldErrors({"days": _("延期天数应为1至30个工作日")})
     with transaction.atomic():
         appeal = _lock(appeal, actor)
@@ -564,7 +568,7 @@ def decide_extension(ext: ExtensionRequest, actor, approve: bool, note: str = ""
         if ext.state != ExtensionRequest.State.PENDING:
             raise ActionRefused(_("该延期申请已处理"))
         ext.state = ExtensionRequest.State.APPROVED if approve else ExtensionRequest.State.REJECTED
-        ext.decided_by, ext.decided_at, ext.decision_note = _user(actor), _now(), (note or "")[:300]
+        ext.decided_by, ext.decided_at, ext.decision_note = _user(actor), _now(), (note or "")[:REASON_MAX]
         ext.save()
         if approve:
             base = appeal.due_at or _now()

@@ -17,10 +17,16 @@ def find_grid(lat: float | None, lon: float | None):
     return None
 
 
+# WGS84 bounds, and the point real exports put where the location is unknown (the API schema publishes these).
+LAT_MIN, LAT_MAX = -90, 90
+LON_MIN, LON_MAX = -180, 180
+PLACEHOLDER = (0, 0)
+
+
 def valid_coordinates(lat, lon) -> bool:
     """Rejects the placeholders real exports are full of (0,0; 39,-77 etc. are checked by importers)."""
     try:
         lat, lon = float(lat), float(lon)
     except (TypeError, ValueError):
         return False
-    return -90 <= lat <= 90 and -180 <= lon <= 180 and not (lat == 0 and lon == 0)
+    return LAT_MIN <= lat <= LAT_MAX and LON_MIN <= lon <= LON_MAX and (lat, lon) != PLACEHOLDER
