@@ -20,6 +20,10 @@ def env_bool(name: str, default: bool = False) -> bool:
     return env(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_list(name: str) -> list[str]:
+    return [part.strip() for part in env(name).split(",") if part.strip()]
+
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR.parent / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -207,6 +211,11 @@ GONGZHI = {
     "WEBHOOK_MAX_ATTEMPTS": int(env("WEBHOOK_MAX_ATTEMPTS", "6")),
     "WEBHOOK_DISABLE_AFTER": int(env("WEBHOOK_DISABLE_AFTER", "10")),
     "WEBHOOK_TIMEOUT": int(env("WEBHOOK_TIMEOUT", "10")),
+    # Webhook receivers must be https on public addresses (gongzhi/core/outbound.py). An administrator
+    # may name hosts that may be reached over plain http, and internal hosts (an on-premises receiver)
+    # that may be reached at all; both empty by default. Comma-separated host names or IP literals.
+    "WEBHOOK_ALLOW_HTTP_HOSTS": env_list("WEBHOOK_ALLOW_HTTP_HOSTS"),
+    "WEBHOOK_ALLOW_INTERNAL_HOSTS": env_list("WEBHOOK_ALLOW_INTERNAL_HOSTS"),
     # Open311: the jurisdiction_id clients must send (empty = not checked) and the contact shown in discovery.
     "OPEN311_JURISDICTION": env("OPEN311_JURISDICTION", ""),
     "OPEN311_CONTACT": env("OPEN311_CONTACT", "12345 政务服务便民热线"),
@@ -216,10 +225,25 @@ GONGZHI = {
     "NEAR_REPEAT_DAYS": int(env("NEAR_REPEAT_DAYS", "14")),
 }
 
+# Every handler carries the scrubbing filter (message, arguments, traceback and stack: no phone or
+# ID number in a log line). Django's own default handlers are replaced, not kept beside ours: its
+# "django" console handler (on in DEBUG) and mail_admins would write or mail unscrubbed tracebacks,
+# and its "django.server" handler would print request lines unscrubbed. django.request, waitress,
+# the task worker (django_tasks, django_tasks_db, gongzhi.worker) and the apps all reach the root
+# handler. tests/core/test_log_scrubbing.py checks that no handler goes without the filter.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"scrub_pii": {"()": "gongzhi.core.pii.ScrubPersonalDataFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub_pii"]}},
+    "formatters": {"django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                                     "style": "{"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["scrub_pii"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["scrub_pii"]},
+    },
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }

@@ -4,9 +4,12 @@ from __future__ import annotations
 import logging
 import re
 
-PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{7,8})(?!\d)")
-ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+# A number may also follow an escape in the repr() of a string, as tracebacks and reprs in log lines
+# show it ('第一行\n110101…', '\x0113812345678'): such an escape counts as a boundary too.
+_AFTER_ESCAPE = r"(?<=\\[nrt])|(?<=\\x[0-9a-fA-F]{2})|(?<=\\u[0-9a-fA-F]{4})"
+PHONE_RE = re.compile(rf"(?:(?<!\d)|{_AFTER_ESCAPE})(1[3-9]\d)(\d{{4}})(\d{{4}})(?!\d)")
+LANDLINE_RE = re.compile(rf"(?:(?<!\d)|{_AFTER_ESCAPE})(0\d{{2,3}})(-?)(\d{{7,8}})(?!\d)")
+ID_NUMBER_RE = re.compile(rf"(?:(?<![0-9A-Za-z])|{_AFTER_ESCAPE})(\d{{6}})(\d{{8}})(\d{{3}}[\dXx])(?![0-9A-Za-z])")
 PLATE_RE = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]")
 
 
@@ -42,6 +45,18 @@ def mask_address(value: str | None) -> str:
     return re.sub(r"\d+(号|栋|幢|单元|室|楼|层|弄)", r"*\1", value)
 
 
+def mask_text(text: str | None) -> str:
+    """Free text for staff display: phone, landline and ID numbers masked as the fields are
+    (138****5678, 0571-****4321, 110***********4512); everything else, plates included, stays readable.
+    Who may see the text unmasked is decided in one place (appeals.services.may_see_full_text);
+    everyone else reads this."""
+    if not text:
+        return ""
+    text = ID_NUMBER_RE.sub(lambda m: mask_id_number(m.group(0)), text)
+    text = PHONE_RE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return LANDLINE_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}****{m.group(3)[-4:]}", text)
+
+
 def scrub_text(text: str | None) -> str:
     """Remove phone numbers, ID numbers and plate numbers from free text."""
     if not text:
@@ -54,14 +69,27 @@ def scrub_text(text: str | None) -> str:
 
 
 class ScrubPersonalDataFilter(logging.Filter):
-    """Logging filter: no phone or ID number ever reaches a log line."""
+    """Logging filter: no phone or ID number ever reaches a log line.
+
+    settings.LOGGING puts it on every handler. It scrubs the whole record, not only the message: the
+    arguments (merged into the message), the traceback (formatted here, scrubbed, and kept as
+    ``exc_text`` while ``exc_info`` is dropped, so no formatter or handler can render the raw one
+    again) and the stack. Scrubbing is idempotent: a record handled by several handlers is fine."""
+
+    _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a malformed log call must not break the request
-            return True
-        scrubbed = scrub_text(message)
-        if scrubbed != message:
-            record.msg, record.args = scrubbed, None
+        except Exception:  # a malformed log call must not break the request, nor leak its arguments
+            message = f"{record.msg} {record.args!r}"
+        record.msg, record.args = scrub_text(message), None
+        if record.exc_info:
+            if not record.exc_text:
+                record.exc_text = self._formatter.formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = scrub_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub_text(record.stack_info)
         return True
