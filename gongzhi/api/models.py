@@ -110,6 +110,19 @@ class WebhookSubscription(models.Model):
     def wants(self, kind: str) -> bool:
         return self.active and (not self.events or kind in self.events)
 
+    def clean(self):
+        """The receiver must be one the outbound policy allows (checked again before each delivery)."""
+        from django.core.exceptions import ValidationError
+
+        from gongzhi.core import outbound
+
+        from .webhooks import check_target
+
+        try:
+            check_target(self.url)
+        except outbound.Refused as exc:
+            raise ValidationError({"url": str(exc)}) from None
+
 
 class WebhookDelivery(models.Model):
     """One event sent (or being sent) to one subscriber: the delivery log."""

@@ -25,10 +25,10 @@ from pydantic import AfterValidator
 from gongzhi.appeals import services
 from gongzhi.appeals.models import Appeal, Assignment, Category, ExtensionRequest
 from gongzhi.appeals.validation import FieldErrors
-from gongzhi.core import pii, scoping
+from gongzhi.core import outbound, pii, scoping
 from gongzhi.core.models import Department, Grid, Region, Role
 
-from . import security
+from . import security, webhooks
 from .models import IdempotencyRecord, WebhookDelivery, WebhookSubscription
 
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
@@ -848,12 +848,19 @@ def list_webhooks(request):
     return Answer(200, list(WebhookSubscription.objects.filter(owner=_user(request))))
 
 
-@hooks.post("/webhooks", response={201: WebhookOut, **_errors(400, 403)}, summary="Subscribe a URL to appeal events")
+@hooks.post("/webhooks", response={201: WebhookOut, **_errors(400, 403)}, summary="Subscribe a URL to appeal events",
+            description="Needs the administrator role (it connects outside systems). The URL must be https "
+                        "and resolve to public addresses only; it is checked again before every delivery.")
 def create_webhook(request, payload: WebhookIn):
-    _require_staff(request)
+    if not scoping.has_role(_user(request), Role.ADMIN):
+        raise Forbidden("subscribing webhooks needs the administrator role")
     events = sorted({e.strip() for e in payload.events if e.strip()})
     if any(len(e) > 32 for e in events):
         raise FieldErrors({"events": "unknown event kind"})
+    try:
+        webhooks.check_target(payload.url)
+    except outbound.Refused as exc:
+        raise FieldErrors({"url": str(exc)}) from None
     sub = WebhookSubscription.objects.create(owner=_user(request), url=payload.url, secret=payload.secret,
                                              events=events)
     return Answer(201, sub)

@@ -3,6 +3,12 @@
 A subscriber verifies `X-Gongzhi-Signature: t=<unix time>,v1=<hex>` where hex is
 HMAC-SHA256(secret, "<t>." + raw body). Deliveries run as django-tasks tasks, so a slow or dead
 receiver never holds up the action that caused the event.
+
+Receivers are outside systems reached under the outbound policy of `gongzhi.core.outbound`: https to
+public addresses only, checked when a subscription is made and again, after DNS resolution, before
+every delivery (a refused target is never connected to, so the delivery log says nothing about what
+listens on an internal address). An administrator may allow plain http for named hosts
+(GONGZHI_WEBHOOK_ALLOW_HTTP_HOSTS) and internal receivers by name (GONGZHI_WEBHOOK_ALLOW_INTERNAL_HOSTS).
 """
 from __future__ import annotations
 
@@ -12,8 +18,6 @@ import hmac
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +25,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from gongzhi.appeals.models import Appeal, AppealEvent
+from gongzhi.core import outbound
 
 from .models import WebhookDelivery, WebhookSubscription
 
@@ -32,6 +37,24 @@ SIGNATURE_HEADER = "X-Gongzhi-Signature"
 
 def option(name: str) -> int:
     return int(getattr(settings, "GONGZHI", {}).get(name, DEFAULTS[name]))
+
+
+def _hosts(value) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    return [str(h).strip() for h in (value or ()) if str(h).strip()]
+
+
+def policy() -> outbound.Policy:
+    """Where webhooks may go: the core outbound policy plus this installation's named exceptions."""
+    conf = getattr(settings, "GONGZHI", {})
+    return outbound.Policy.of(allow_http_hosts=_hosts(conf.get("WEBHOOK_ALLOW_HTTP_HOSTS")),
+                              allow_internal_hosts=_hosts(conf.get("WEBHOOK_ALLOW_INTERNAL_HOSTS")))
+
+
+def check_target(url: str) -> None:
+    """Raise outbound.Refused (with a message for the subscriber) unless webhooks may go to `url`."""
+    outbound.check_url(url, policy(), resolve=True)
 
 
 def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
@@ -101,14 +124,6 @@ def _enqueue(delivery_id: int, run_after: dt.datetime | None = None) -> bool:
         return False
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 def attempt(delivery_id: int) -> WebhookDelivery:
     """Send one delivery once; on failure schedule the next attempt or give up, and count failures."""
     delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
@@ -120,20 +135,21 @@ def attempt(delivery_id: int) -> WebhookDelivery:
         delivery.save(update_fields=["state", "last_error"])
         return delivery
     body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
-    request = urllib.request.Request(sub.url, data=body, method="POST", headers={
+    headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "Gongzhi-Webhooks/1",
         "X-Gongzhi-Event": delivery.kind,
         "X-Gongzhi-Delivery": str(delivery.pk),
         SIGNATURE_HEADER: sign(sub.secret, body),
-    })
+    }
     status, error = None, ""
     try:
-        with _opener.open(request, timeout=option("WEBHOOK_TIMEOUT")) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        status, error = exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+        # Checked again here, after DNS resolution, and sent to the checked address only; redirects
+        # are answers (3xx), never followed.
+        status = outbound.post(sub.url, body, headers, policy=policy(), timeout=option("WEBHOOK_TIMEOUT")).status
+    except outbound.Refused as exc:
+        error = str(exc)[:300]  # nothing was sent: the log cannot tell what listens there
+    except (OSError, ValueError) as exc:
         error = str(getattr(exc, "reason", exc))[:300] or exc.__class__.__name__
     now = timezone.now()
     delivery.attempts += 1
