@@ -32,8 +32,8 @@ from .models import (
 )
 from .validation import (
     COMMENT_MAX, CONTENT_MAX, EXTENSION_DAYS_MAX, EXTENSION_DAYS_MIN, LOCATION_MAX, NAME_MAX, NOTE_MAX, REASON_MAX,
-    REASON_MIN, REPLY_MAX, REPLY_MIN, TITLE_MAX, FieldErrors, normalise_phone, sniff_upload, valid_id_number,
-    valid_phone,
+    REASON_MIN, REPLY_MAX, REPLY_MIN, TITLE_MAX, FieldErrors, control_character_errors, normalise_phone,
+    sniff_upload, valid_id_number, valid_phone,
 )
 
 log = logging.getLogger(__name__)
@@ -217,6 +217,9 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
         errors["appellant_phone"] = _("实名诉求请留下联系电话，或选择匿名")
     if (lat not in (None, "") or lon not in (None, "")) and not valid_coordinates(lat, lon):
         errors["location"] = _("坐标无效")
+    for field, message in control_character_errors(title=title, content=content, location_text=location_text,
+                                                   appellant_name=appellant_name).items():
+        errors.setdefault(field, message)
     files = list(attachments)
     checked_files = []
     for f in files:

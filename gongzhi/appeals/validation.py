@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
 # ---------------------------------------------------------------- limits
 # The one definition of each limit: the services enforce them and the API schema (gongzhi/api/v1.py)
 # publishes them, so the two cannot disagree. Lengths are characters once leading and trailing
@@ -31,12 +33,34 @@ ALLOWED_UPLOADS = {
 }
 
 
+# Control characters have no place in what people write: they are invisible, and one of them makes
+# an Excel export or an XML feed unreadable. Tab and line breaks (LF, CRLF) are ordinary text; a CR
+# not followed by LF, the other C0 and the C1 controls and DEL are refused at intake, on every channel.
+CONTROL_CHARACTER_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+
+
 class FieldErrors(Exception):
     """Bad input: {field: message}. Shown next to the field; never a 500."""
 
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+def control_character(value: str | None) -> str:
+    """The first control character in `value`, as "U+0001", or "" when there is none."""
+    found = CONTROL_CHARACTER_RE.search(value) if value else None
+    return f"U+{ord(found.group()[0]):04X}" if found else ""
+
+
+def control_character_errors(**fields: str | None) -> dict[str, str]:
+    """{field: message} for each of `fields` (name=value) holding a control character."""
+    errors = {}
+    for name, value in fields.items():
+        bad = control_character(value)
+        if bad:
+            errors[name] = _("含有不可见的控制字符（%(char)s），请删除后再提交") % {"char": bad}
+    return errors
 
 
 def normalise_phone(value: str) -> str:
