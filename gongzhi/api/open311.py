@@ -2,7 +2,10 @@
 
 Categories are the services; appeals are the service requests. Requests created here enter the
 same lifecycle as every other channel (channel = api). The public GET never returns personal
-fields, and free text is scrubbed of phone and ID numbers.
+fields, and shows an appeal's text, place and coordinates exactly as the open data does
+(gongzhi.core.publication: no phone, ID or house numbers, no names, coordinates to about 100 m).
+The XML writer never emits a character XML 1.0 forbids, and every error, including a body Django
+refuses to parse, is answered in the spec's error format.
 """
 from __future__ import annotations
 
@@ -14,17 +17,20 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlparse
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.db.models import OuterRef, Subquery
-from django.http import HttpResponse
+from django.http import HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from gongzhi.appeals import services
 from gongzhi.appeals.models import OPEN_STATUSES, Appeal, AppealEvent, Category, Status
-from gongzhi.appeals.validation import FieldErrors
-from gongzhi.core import pii
+from gongzhi.appeals.validation import FieldErrors, control_character
 from gongzhi.core.geo import valid_coordinates
+from gongzhi.core.publication import public_appeal, public_text
+from gongzhi.core.spreadsheet import strip_control_characters
 
 from . import security
 from .models import Open311Request, ServiceAttribute
@@ -54,7 +60,7 @@ def _xml_value(value) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return strip_control_characters(str(value))  # XML 1.0 cannot hold them: one would spoil the whole feed
 
 
 def _to_xml(parent: ET.Element, tag: str, value) -> None:
@@ -115,9 +121,24 @@ def endpoint(view):
             return view(request, fmt, *args, **kwargs)
         except Open311Error as err:
             return _error_response(fmt, err)
+        except (SuspiciousOperation, MultiPartParserError, UnreadablePostError) as exc:
+            # what Django refuses while parsing the body would otherwise be its HTML 400 page
+            return _error_response(fmt, _body_error(exc))
 
     wrapper.__name__ = view.__name__
     return wrapper
+
+
+def _body_error(exc: Exception) -> Open311Error:
+    if isinstance(exc, RequestDataTooBig):
+        return Open311Error(413, f"the request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes")
+    if isinstance(exc, TooManyFieldsSent):
+        return Open311Error(400, f"the request body has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields")
+    if isinstance(exc, TooManyFilesSent):
+        return Open311Error(400, f"the request body has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files")
+    if isinstance(exc, (MultiPartParserError, UnreadablePostError)):
+        return Open311Error(400, f"the request body cannot be read: {str(exc)[:200]}")
+    return Open311Error(400, "the request was refused")
 
 
 def _param(request, name: str) -> str | None:
@@ -127,8 +148,9 @@ def _param(request, name: str) -> str | None:
     if value is None and request.method == "POST":
         value = request.GET.get(name)
     value = (value or "").strip()
-    if "\x00" in value:
-        raise Open311Error(400, f"{name} contains a NUL character")
+    bad = control_character(value)
+    if bad:
+        raise Open311Error(400, f"{name} contains a control character ({bad}); remove it and send again")
     return value or None
 
 
@@ -223,23 +245,25 @@ def requests_view(request, fmt):
 
 def _request_out(a: Appeal) -> dict:
     extra = getattr(a, "open311", None)
+    public = public_appeal(content=a.content, location_text=a.location_text, lat=a.lat, lon=a.lon,
+                           appellant_name=a.appellant_name)
     return {
         "service_request_id": a.tracking_number,
         "status": "open" if a.status in OPEN_STATUSES else "closed",
-        "status_notes": pii.scrub_text(getattr(a, "last_public_note", None) or "") or None,
+        "status_notes": public_text(getattr(a, "last_public_note", None), (a.appellant_name,)) or None,
         "service_name": a.category.name if a.category_id else None,
         "service_code": a.category.code if a.category_id else "",
-        "description": pii.scrub_text(a.content)[:MAX_DESCRIPTION] or None,
+        "description": public.content[:MAX_DESCRIPTION] or None,
         "agency_responsible": a.lead_department.name if a.lead_department_id else None,
         "service_notice": None,
         "requested_datetime": iso(a.received_at),
         "updated_datetime": iso(a.updated_at),
         "expected_datetime": iso(a.due_at) if a.status in OPEN_STATUSES else None,
-        "address": pii.scrub_text(a.location_text) or None,
+        "address": public.location or None,
         "address_id": None,
         "zipcode": None,
-        "lat": a.lat,
-        "long": a.lon,
+        "lat": public.lat,
+        "long": public.lon,
         "media_url": (extra.media_url or None) if extra else None,
     }
 
@@ -383,6 +407,7 @@ def _create(request, fmt):
     answers = _answers(request, category)
     name = " ".join(p for p in (_param(request, "last_name"), _param(request, "first_name")) if p)
     phone = _param(request, "phone") or ""
+    device_id, account_id = _param(request, "device_id") or "", _param(request, "account_id") or ""
     first_line = description.strip().splitlines()[0] if description.strip() else ""
     title = (first_line[:60] or category.name)
     extras = "\n".join(f"【{k}】{', '.join(v) if isinstance(v, list) else v}" for k, v in answers.items())
@@ -398,10 +423,9 @@ def _create(request, fmt):
         raise Open311Error(400, "; ".join(f"{field}: {msg}" for field, msg in exc.errors.items())) from None
     token = secrets.token_urlsafe(16)
     Open311Request.objects.create(appeal=appeal, token=token, media_url=media_url, attributes=answers,
-                                  email=email, device_id=(_param(request, "device_id") or "")[:100],
-                                  account_id=(_param(request, "account_id") or "")[:100])
+                                  email=email, device_id=device_id[:100], account_id=account_id[:100])
     reply = [{"service_request_id": appeal.tracking_number, "token": token, "service_notice": None,
-              "account_id": _param(request, "account_id")}]
+              "account_id": account_id or None}]
     return render(fmt, reply, "service_requests", "request", status=200)
 
 

@@ -1,23 +1,23 @@
 """The anonymised open-data export (信息公开): every appeal as CSV and JSON, fields in docs/opendata.md.
 
-No names, phones, ID numbers or user ids leave; free text goes through gongzhi.core.pii.scrub_text
-(phones, ID numbers, plates) and the appellant's own name is blanked wherever it appears; coordinates
-are rounded to three decimals (about 100 m).
+No names, phones, ID numbers or user ids leave: title, text, place and coordinates go through
+gongzhi.core.publication.public_appeal, the same scrubbing as the public Open311 feed (phones, ID
+numbers, plates, house and room numbers, the appellant's name and names given in the text; coordinates
+rounded to three decimals, about 100 m). The CSV is written through gongzhi.core.spreadsheet (no cell
+a spreadsheet would take for a formula, no control characters), and every file is replaced whole.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-import os
-import shutil
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
 
 from gongzhi.appeals.models import Appeal, Status
-from gongzhi.core.pii import mask_address, scrub_text
+from gongzhi.core import spreadsheet
+from gongzhi.core.publication import public_appeal
 
 FIELDS = [
     "tracking_number", "received_date", "received_month", "channel", "category", "category_root", "urgency",
@@ -34,13 +34,6 @@ def default_dir() -> Path:
 
 def _date(value) -> str:
     return timezone.localtime(value).date().isoformat() if value else ""
-
-
-def _clean(text: str, name: str) -> str:
-    text = scrub_text(text or "")
-    if name and len(name) >= 2:
-        text = text.replace(name, "[姓名]")
-    return text
 
 
 def rows():
@@ -72,7 +65,8 @@ def rows():
                 sub = region.name
             elif region.parent_id in regions:
                 sub = regions[region.parent_id].name
-        name = a["appellant_name"]
+        public = public_appeal(title=a["title"], content=a["content"], location_text=a["location_text"],
+                               lat=a["lat"], lon=a["lon"], appellant_name=a["appellant_name"])
         centi = a["kpi_fact__handled_centi"]
         replied = a["replied_at"] is not None and a["status"] in (Status.REPLIED, Status.CLOSED)
         yield {
@@ -88,11 +82,11 @@ def rows():
             "subdistrict": sub,
             "community": community,
             "grid": grids.get(a["grid_id"], ""),
-            "lat": round(a["lat"], 3) if a["lat"] is not None else None,
-            "lon": round(a["lon"], 3) if a["lon"] is not None else None,
-            "title": _clean(a["title"], name),
-            "content": _clean(a["content"], name),
-            "location": _clean(mask_address(a["location_text"]), name),
+            "lat": public.lat,
+            "lon": public.lon,
+            "title": public.title,
+            "content": public.content,
+            "location": public.location,
             "dispatched_date": _date(a["dispatched_at"]),
             "replied_date": _date(a["replied_at"]) if replied else "",
             "closed_date": _date(a["closed_at"]),
@@ -111,10 +105,10 @@ def export(out: Path | str) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     stamp = timezone.localdate().strftime("%Y%m%d")
     csv_path, json_path = out / f"appeals-{stamp}.csv", out / f"appeals-{stamp}.json"
-    tmp_csv, tmp_json = csv_path.with_suffix(".csv.part"), json_path.with_suffix(".json.part")
     n = 0
-    with open(tmp_csv, "w", newline="", encoding="utf-8-sig") as fc, open(tmp_json, "w", encoding="utf-8") as fj:
-        writer = csv.DictWriter(fc, fieldnames=FIELDS)
+    with spreadsheet.atomic_write(csv_path, "w", newline="", encoding="utf-8-sig") as fc, \
+            spreadsheet.atomic_write(json_path, "w", encoding="utf-8") as fj:
+        writer = spreadsheet.DictWriter(fc, fieldnames=FIELDS)
         writer.writeheader()
         fj.write("[\n")
         for row in rows():
@@ -122,14 +116,13 @@ def export(out: Path | str) -> dict:
             fj.write(("," if n else "") + json.dumps(row, ensure_ascii=False) + "\n")
             n += 1
         fj.write("]\n")
-    os.replace(tmp_csv, csv_path)
-    os.replace(tmp_json, json_path)
-    shutil.copyfile(csv_path, out / f"{LATEST}.csv")
-    shutil.copyfile(json_path, out / f"{LATEST}.json")
+    spreadsheet.atomic_copy(csv_path, out / f"{LATEST}.csv")
+    spreadsheet.atomic_copy(json_path, out / f"{LATEST}.json")
     meta = {"generated_at": timezone.now().isoformat(), "rows": n, "fields": FIELDS,
             "files": [csv_path.name, json_path.name], "documentation": "docs/opendata.md",
             "licence": "CC BY 4.0"}
-    (out / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    with spreadsheet.atomic_write(out / "metadata.json", "w", encoding="utf-8") as fm:
+        fm.write(json.dumps(meta, ensure_ascii=False, indent=1))
     return {"rows": n, "csv": str(csv_path), "json": str(json_path)}
 
 
