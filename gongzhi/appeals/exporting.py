@@ -3,10 +3,13 @@
 Personal data (appellant name, phone, ID number) stays out unless a named user asks for it and may
 see it; such an export is written to the audit log. Free text is scrubbed of phone and ID numbers
 in exports without personal data, as on the open-data pages.
+
+CSV and XLSX go through gongzhi.core.spreadsheet: a title such as "=HYPERLINK(...)" stays text, and
+control characters a row may already hold are left out instead of breaking the file. `export_file`
+writes a file whole or not at all.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -15,7 +18,7 @@ from typing import IO
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from gongzhi.core import audit, pii, scoping
+from gongzhi.core import audit, pii, scoping, spreadsheet
 
 from . import services
 from .models import Appeal, Status
@@ -142,7 +145,7 @@ def export(out: IO, fmt: str, *, status=None, since=None, until=None, department
     columns = COLUMNS + (PERSONAL_COLUMNS if with_personal_data else [])
     rows = records(qs, personal_for=user if with_personal_data else None)
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=columns)
+        writer = spreadsheet.DictWriter(out, fieldnames=columns)
         writer.writeheader()
         count = 0
         for row in rows:
@@ -165,7 +168,7 @@ def export(out: IO, fmt: str, *, status=None, since=None, until=None, department
         sheet.append(columns)
         count = 0
         for row in rows:
-            sheet.append([_cell(row[c]) for c in columns])
+            sheet.append(spreadsheet.xlsx_row(sheet, [_cell(row[c]) for c in columns]))
             count += 1
         book.save(binary_out)
     else:
@@ -174,6 +177,16 @@ def export(out: IO, fmt: str, *, status=None, since=None, until=None, department
         audit.record(user, "export_personal_data", ("appeals.appeal", ""), rows=count, format=fmt,
                      filters={k: v for k, v in filters.items() if v})
     return count
+
+
+def export_file(path, fmt: str, **filters) -> int:
+    """export() into the file `path`, replaced only once the whole export is written: a failed export
+    leaves no partial or empty file, and an older file at `path` stays as it was."""
+    if fmt == "xlsx":
+        with spreadsheet.atomic_write(path, "wb") as binary:
+            return export(None, fmt, binary_out=binary, **filters)
+    with spreadsheet.atomic_write(path, "w", newline="", encoding="utf-8") as text:
+        return export(text, fmt, **filters)
 
 
 def _cell(value):

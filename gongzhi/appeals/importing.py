@@ -47,9 +47,11 @@ from psycopg import postgres, pq
 from psycopg._copy_base import format_row_binary  # the C encoder Copy.write_row uses
 from psycopg.adapt import AdaptersMap, Dumper, Transformer
 
+from gongzhi.core import spreadsheet
 from gongzhi.core.models import Department, Grid
 
 from .models import Appeal, AppealEvent, Assignment, Category, Channel, Status
+from .validation import CONTROL_CHARACTER_RE, control_character
 
 OPEN = "open"
 CLOSED = Status.CLOSED.value
@@ -576,9 +578,15 @@ class Converter:
             values = self.pick(list(values) + [""] * (self.width - len(values)))
         if self.text_only:
             values = list(map(str.strip, values))
+            text = " ".join(values)
+        else:
+            text = " ".join(v for v in values if isinstance(v, str))
         ref = self.id(values)[:64]
         if not ref:
             issues.append(Issue(line, "", "error", "id", "no id: the row cannot be matched on a re-run"))
+            return None
+        if CONTROL_CHARACTER_RE.search(text):  # refused as on every intake channel (validation.py)
+            issues.append(self._control_character_issue(line, ref, values))
             return None
         created_raw = self.created(values)
         try:
@@ -672,6 +680,21 @@ class Converter:
             "notes": self.notes(values)[:2000] if self.notes else "", "source_status": source_status[:32],
             "tracking_number": self.tracking_number(local),
         }
+
+    def _control_character_issue(self, line: int, ref: str, values: list) -> Issue:
+        """The report entry of a row holding a control character, naming the first field that does."""
+        fields = [("id", self.id), ("created", self.created), ("title", self.title), ("content", self.content),
+                  ("address", self.address), ("appellant_name", self.name), ("notes", self.notes),
+                  ("status", self.status), ("department", self.department), ("closed", self.closed),
+                  ("due", self.due), ("lat", self.lat), ("lon", self.lon)]
+        fields += [("category", part) for part in self.category_parts]
+        for name, value_of in fields:
+            if value_of is not None:
+                value = value_of(values)
+                bad = control_character(value)
+                if bad:
+                    return Issue(line, ref, "error", name, f"control character {bad} in the text", value[:60])
+        return Issue(line, ref, "error", "row", "control character in the row")
 
     def _status(self, raw: str, closed_at) -> str:
         """The state a source status means; remembered per distinct value (a file has few), except
@@ -969,7 +992,7 @@ def import_file(path: str | Path, mapping: dict, *, report_path: str | Path | No
     started = time.perf_counter()
     result = Result(report=str(report))
     with report_handle:
-        out = csv.writer(report_handle)
+        out = spreadsheet.csv_writer(report_handle)  # values from the source file: no formulas, no controls
         out.writerow(REPORT_COLUMNS)
         header, rows = read_rows(path, mapping.get("encoding") or "utf-8-sig", mapping.get("delimiter") or ",")
         lookups = Lookups(mapping["source_system"], dry_run=dry_run)

@@ -515,6 +515,8 @@ EXPORT_COLUMNS = [gettext_lazy("受理编号"), gettext_lazy("受理时间"), ge
 def appeal_export(request):
     from openpyxl import Workbook
 
+    from gongzhi.core import spreadsheet
+
     form, qs = filtered_appeals(request)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("诉求"))
@@ -525,7 +527,7 @@ def appeal_export(request):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
     for a in qs[:EXPORT_MAX_ROWS].iterator(chunk_size=2000):
-        ws.append([
+        ws.append(spreadsheet.xlsx_row(ws, [  # formula-like titles stay text; stored control characters go
             a.tracking_number, local(a.received_at), a.get_channel_display(), a.title,
             str(a.category) if a.category_id else "", a.get_urgency_display(), a.get_status_display(),
             a.get_due_state_display(), a.lead_department.name if a.lead_department_id else "",
@@ -533,7 +535,7 @@ def appeal_export(request):
             _("匿名") if a.anonymous else pii.mask_name(a.appellant_name),
             "" if a.anonymous else pii.mask_phone(a.appellant_phone),
             a.get_satisfaction_display() if a.satisfaction else "", local(a.closed_at),
-        ])
+        ]))
         rows += 1
     buffer = io.BytesIO()
     wb.save(buffer)

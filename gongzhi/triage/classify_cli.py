@@ -5,11 +5,11 @@ The argument names are a stable interface used by other tools; keep them.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
 from gongzhi.clitools import CliError
+from gongzhi.core.spreadsheet import csv_writer  # pure: no Django
 
 from .text import CsvInputError, column_values, join_fields, read_csv_rows
 
@@ -42,7 +42,7 @@ def _write(path: str, header: list[str], rows) -> None:
     if out.parent and not out.parent.exists():
         raise CliError(f"{out.parent}: no such directory for --out")
     with out.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
+        w = csv_writer(fh)
         w.writerow(header)
         w.writerows(rows)
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from gongzhi.clitools import CliError
+from gongzhi.core.spreadsheet import csv_writer  # pure: no Django
 
 HOT_HELP = """Group appeals about the same problem at the same place in the same period and rank the
 groups by heat. Writes OUT (one row per member: rank,issue_id,message_id) and OUT with .csv replaced
@@ -126,14 +127,14 @@ def run_hot_issues(args) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
+        w = csv_writer(fh)
         w.writerow(["rank", "issue_id", "message_id"])
         for rank, issue in enumerate(ranked, 1):
             for mid in issue.members:
                 w.writerow([rank, issue.id, mid])
     fmt = "%Y-%m-%d %H:%M:%S"
     with open(issues_path(args.out), "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
+        w = csv_writer(fh)
         w.writerow(["rank", "issue_id", "heat", "title", "place", "start", "end", "size"])
         for rank, issue in enumerate(ranked, 1):
             w.writerow([rank, issue.id, f"{issue.heat(now):.2f}", issue.title, issue.place,
@@ -160,7 +161,7 @@ def run_reply_quality(args) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
+        w = csv_writer(fh)
         w.writerow(["id", "score", "relevance", "completeness", "timeliness", "clarity", "reasons"])
         for row in rows:
             result = score_reply(row.get(args.text) or "", row.get(args.reply) or "",

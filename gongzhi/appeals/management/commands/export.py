@@ -33,14 +33,10 @@ class Command(BaseCommand):
         kwargs = dict(status=status, since=since, until=until, department=department, category=category, source=source,
                       username=user, with_personal_data=with_personal_data)
         try:
-            if fmt == "xlsx":
-                if not out:
-                    raise exporting.ExportError("XLSX is binary: give --out FILE.xlsx")
-                with open(out, "wb") as binary:
-                    count = exporting.export(None, fmt, binary_out=binary, **kwargs)
-            elif out:
-                with open(out, "w", newline="", encoding="utf-8") as text:
-                    count = exporting.export(text, fmt, **kwargs)
+            if fmt == "xlsx" and not out:
+                raise exporting.ExportError("XLSX is binary: give --out FILE.xlsx")
+            if out:
+                count = exporting.export_file(out, fmt, **kwargs)
             else:
                 count = exporting.export(self.stdout, fmt, **kwargs)
         except exporting.ExportError as exc:

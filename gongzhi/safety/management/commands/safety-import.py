@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 import json
 
+from gongzhi.core.spreadsheet import csv_writer
 from gongzhi.safety.importing import PRESETS, import_incidents, preset_from_mapping
 
 
@@ -69,6 +70,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  ... {report.skipped + report.warnings - 20} more")
         if errors:
             with open(errors, "w", newline="", encoding="utf-8") as fh:
-                w = csv.writer(fh)
+                w = csv_writer(fh)
                 w.writerow(["line", "message"])
                 w.writerows(report.messages)
