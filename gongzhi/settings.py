@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "gongzhi.api",
     "gongzhi.staff",
     "gongzhi.portal",
+    "gongzhi.demo",  # no models: `gongzhi demo` and `gongzhi generate`
 ]
 
 MIDDLEWARE = [

@@ -13,8 +13,9 @@ from shapely.geometry import Point, Polygon
 from shapely.ops import unary_union
 
 from gongzhi.appeals.models import Appeal, AppealEvent, Category, Status
-from gongzhi.core import demo
 from gongzhi.core.models import Department, Grid, Region, Role, RoleAssignment, User
+from gongzhi.demo import builder
+from gongzhi.demo.organisation import DEMO_PASSWORD, PRINTED_ACCOUNTS
 
 NOW = dt.datetime(2025, 12, 10, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -24,7 +25,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 def city(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         with transaction.atomic():
-            summary = demo.build(appeals=160, seed=11, now=NOW, out=lambda *a: None)
+            summary = builder.build(appeals=160, seed=11, now=NOW, out=lambda *a: None)
             yield summary
             transaction.set_rollback(True)
 
@@ -76,10 +77,10 @@ def test_every_role_has_an_account_and_the_printed_accounts_sign_in(city, settin
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]  # as the city was built
     held = set(RoleAssignment.objects.values_list("role", flat=True))
     assert held == set(Role.values)
-    printed = User.objects.filter(username__in=[name for name, _ in demo.PRINTED_ACCOUNTS])
-    assert printed.count() == len(demo.PRINTED_ACCOUNTS)
+    printed = User.objects.filter(username__in=[name for name, _ in PRINTED_ACCOUNTS])
+    assert printed.count() == len(PRINTED_ACCOUNTS)
     assert len({u.password for u in printed}) == 1  # one shared demo password (hashed once: Argon2 is slow)
-    assert printed.first().check_password(demo.DEMO_PASSWORD)
+    assert printed.first().check_password(DEMO_PASSWORD)
     assert User.objects.get(username="admin").is_superuser
     handler = User.objects.get(username="handler_zjj")
     assert handler.roles.get().department.code == "ZJJ"

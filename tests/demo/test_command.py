@@ -5,8 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from gongzhi.appeals.models import Appeal
-from gongzhi.core import demo
 from gongzhi.core.models import Region
+from gongzhi.demo.organisation import DEMO_PASSWORD, DISTRICT_CODE
 
 
 def run(**options):
@@ -19,8 +19,8 @@ def run(**options):
 @pytest.mark.django_db
 def test_demo_builds_the_city_and_prints_the_accounts_and_password():
     output = run(appeals=25, seed=3, no_derived=False)
-    assert Appeal.objects.count() == 25 and Region.objects.filter(code=demo.DISTRICT_CODE).exists()
-    assert demo.DEMO_PASSWORD in output
+    assert Appeal.objects.count() == 25 and Region.objects.filter(code=DISTRICT_CODE).exists()
+    assert DEMO_PASSWORD in output
     for username in ("operator", "dispatcher", "handler_zjj", "supervisor", "leader", "gridworker", "mediator",
                      "analyst", "admin"):
         assert username in output
@@ -44,14 +44,14 @@ def test_running_it_again_changes_nothing_without_reset():
 def test_a_database_with_real_appeals_is_left_alone(make_appeal):
     make_appeal()
     assert "已有数据" in run(appeals=10)
-    assert Appeal.objects.count() == 1 and not Region.objects.filter(code=demo.DISTRICT_CODE).exists()
+    assert Appeal.objects.count() == 1 and not Region.objects.filter(code=DISTRICT_CODE).exists()
 
 
 @pytest.mark.django_db(transaction=True)  # flush truncates tables: PostgreSQL wants that outside a transaction
 def test_reset_rebuilds_from_scratch():
     run(appeals=10, seed=3)
     run(appeals=12, seed=4, reset=True)
-    assert Appeal.objects.count() == 12 and Region.objects.filter(code=demo.DISTRICT_CODE).count() == 1
+    assert Appeal.objects.count() == 12 and Region.objects.filter(code=DISTRICT_CODE).count() == 1
 
 
 @pytest.mark.django_db
@@ -73,4 +73,4 @@ def test_a_nonsensical_count_is_a_one_line_error():
 def test_an_existing_organisation_is_left_alone(org):
     output = run(appeals=10)
     assert "已有数据" in output
-    assert not Region.objects.filter(code=demo.DISTRICT_CODE).exists() and not Appeal.objects.exists()
+    assert not Region.objects.filter(code=DISTRICT_CODE).exists() and not Appeal.objects.exists()

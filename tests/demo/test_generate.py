@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from gongzhi.appeals.models import Appeal, AppealEvent, Assignment
 from gongzhi.core.workdays import WorkCalendar
-from gongzhi.evaluation import generate as gen
+from gongzhi.demo import generate as gen
+from gongzhi.demo.generate import generate
 from gongzhi.evaluation import services as ev
-from gongzhi.evaluation.generate import generate
 from gongzhi.evaluation.models import AppealFact, KpiRollup
 from tests.conftest import postgres_only
 

@@ -1,4 +1,4 @@
-"""A public-safety history for the demo city, of the project's own making (nothing from real data).
+"""The safety part of the demo city: a public-safety history of the project's own making (nothing real).
 
 ``build_demo_incidents`` writes a few months of police incidents (警情) over the demo grids with
 the patterns an analyst expects to find: hour-of-day and workday profiles per type (thefts in the
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,10 +26,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from gongzhi.core import audit
-
-from .models import (
+from gongzhi.core.models import Department, Grid, Role, RoleAssignment
+from gongzhi.core.workdays import WorkCalendar
+from gongzhi.safety import bulletin as bl
+from gongzhi.safety import services
+from gongzhi.safety.importing import GridLocator
+from gongzhi.safety.models import (
     IncidentEvent, IncidentStatus, IncidentType, InformantReport, Lead, LeadStatus, PoliceIncident, Premises, Source,
 )
+
+from . import organisation
+from .people import person_name, phone
 
 P = Premises
 INTAKE_LABEL = "110接处警平台"
@@ -166,16 +174,14 @@ class Places:
         from shapely.geometry import Polygon
         from shapely.prepared import prep
 
-        from gongzhi.core import demo as city_demo
-
         self.rng = rng
         self.grids = grids
         self.locate = locator.find   # (lat, lon) -> Grid or None, the same answer as core.geo.find_grid
         self.shapes = {g.pk: Polygon(g.polygon) for g in grids}
         self.inner = {g.pk: prep(self.shapes[g.pk].buffer(-0.0004) if self.shapes[g.pk].buffer(-0.0004).area > 0
                                  else self.shapes[g.pk]) for g in grids}
-        roads = {name: r for name, _, r in city_demo.SUBDISTRICTS}
-        names = [h + t for h in city_demo.COMPOUND_HEADS for t in city_demo.COMPOUND_TAILS]
+        roads = {name: r for name, _, r in organisation.SUBDISTRICTS}
+        names = [h + t for h in organisation.COMPOUND_HEADS for t in organisation.COMPOUND_TAILS]
         order = rng.permutation(len(names))
         self.roads = {}
         self.sites: dict[int, dict[str, list[Site]]] = {}
@@ -448,12 +454,6 @@ def _events(d: Draft, reported: dt.datetime, now: dt.datetime, station: str, rng
 
 def build_demo_incidents(days: int = 120, seed: int = 2026, now: dt.datetime | None = None) -> dict:
     """Write the demo city's safety history; nothing if any incident exists already."""
-    from gongzhi.core.models import Grid
-
-    from . import bulletin as bl
-    from .importing import GridLocator
-    from .services import ensure_default_types
-
     started = time.monotonic()
     days = max(1, int(days))
     if PoliceIncident.objects.exists():
@@ -462,8 +462,6 @@ def build_demo_incidents(days: int = 120, seed: int = 2026, now: dt.datetime | N
     grids = [g for g in grids if len(g.polygon) >= 3]
     if not grids:
         return {"skipped": True, "reason": "no grids"}
-    from gongzhi.core.workdays import WorkCalendar
-
     rng = np.random.default_rng(seed)
     zone = timezone.get_current_timezone()
     now = now or timezone.now()
@@ -471,7 +469,7 @@ def build_demo_incidents(days: int = 120, seed: int = 2026, now: dt.datetime | N
     today = now_local.date()
     yesterday = today - dt.timedelta(days=1)
     with transaction.atomic():
-        ensure_default_types()
+        services.ensure_default_types()
         types = {t.code: t for t in IncidentType.objects.all()}
         locator = GridLocator()
         places = Places(grids, rng, locator)
@@ -509,8 +507,6 @@ def build_demo_incidents(days: int = 120, seed: int = 2026, now: dt.datetime | N
 
 def _stations() -> dict:
     """Subdistrict region id -> the police station covering it (the bureau for anything else)."""
-    from gongzhi.core.models import Department
-
     out = {None: "公安分局"}
     for dept in Department.objects.filter(kind="police").select_related("region").order_by("code"):
         out[dept.region_id if dept.region_id and dept.region.parent_id else None] = dept.name
@@ -601,11 +597,6 @@ def _write(drafts: list[Draft], types: dict, locator, stations: dict, now_local:
 def _informants(places: Places, types: dict, now: dt.datetime, zone, rng) -> dict:
     """Three informants and their recent reports, handled through the services: leads for the
     analysts, one turned into an incident, one dismissed, one still waiting."""
-    from gongzhi.core import demo as city_demo
-    from gongzhi.core.models import Role, RoleAssignment
-
-    from . import services
-
     handler = (RoleAssignment.objects.filter(role=Role.INFORMANT_HANDLER, user__is_active=True)
                .select_related("user").order_by("pk").first())
     if handler is None:
@@ -613,12 +604,10 @@ def _informants(places: Places, types: dict, now: dt.datetime, zone, rng) -> dic
     handler = handler.user
     analyst = (RoleAssignment.objects.filter(role=Role.ANALYST, user__is_active=True)
                .select_related("user").order_by("pk").first())
-    import random
-
     pick = random.Random(int(rng.integers(1 << 30)))
     subs = sorted({g.community.parent_id: g.community.parent for g in places.grids if g.community.parent_id}.values(),
                   key=lambda r: r.code)
-    people = [services.register_informant(handler, name=city_demo.person_name(pick), phone=city_demo.phone(pick),
+    people = [services.register_informant(handler, name=person_name(pick), phone=phone(pick),
                                           region=subs[i % len(subs)] if subs else None) for i in range(3)]
     spots = places.hotspots
     burgled = PoliceIncident.objects.filter(type__code="XS-RSDQ").order_by("-occurred_at").first()

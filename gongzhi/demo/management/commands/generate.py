@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from gongzhi.demo.generate import generate
+
 
 class Command(BaseCommand):
     help = "Write N synthetic appeals (assignments, events, KPI facts and rollups) with binary COPY on PostgreSQL"
@@ -16,8 +18,6 @@ class Command(BaseCommand):
                             help="PostgreSQL connections writing in parallel (default 2; 0 = the main connection)")
 
     def handle(self, *args, appeals: int, months: int, seed: int, chunk: int, workers: int, **options):
-        from gongzhi.evaluation.generate import generate
-
         if appeals < 1:
             raise CommandError("--appeals must be at least 1")
         if not 1 <= months <= 60:

@@ -5,7 +5,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from gongzhi.core import demo
+from gongzhi.demo import builder
+from gongzhi.demo.organisation import DEMO_PASSWORD, PRINTED_ACCOUNTS
 
 
 class Command(BaseCommand):
@@ -23,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, appeals=2000, seed=2026, reset=False, no_derived=False, **options):
         if appeals < 0 or appeals > 200_000:
             raise CommandError("--appeals must be between 0 and 200000")
-        if demo.is_populated():
+        if builder.is_populated():
             if not reset:
                 self.stdout.write("数据库中已有数据，未做任何改动。如需重建演示数据（会清空整个数据库），请使用 --reset。")
                 self.print_accounts()
@@ -33,7 +34,7 @@ class Command(BaseCommand):
             self.stdout.write("清空数据库……")
             call_command("flush", interactive=False, verbosity=0)
         self.stdout.write(f"正在生成演示城市（{appeals} 条诉求，随机种子 {seed}）……")
-        summary = demo.build(appeals=appeals, seed=seed, out=self.stdout.write)
+        summary = builder.build(appeals=appeals, seed=seed, out=self.stdout.write)
         self.stdout.write(
             f"诉求 {summary['appeals']} 条，办理记录 {summary['events']} 条；"
             + "，".join(f"{k} {v}" for k, v in summary["by_status"].items())
@@ -44,12 +45,12 @@ class Command(BaseCommand):
             f"督办 {summary['supervised']}"
         )
         if not no_derived:
-            demo.rebuild_derived(out=self.stdout.write)
+            builder.rebuild_derived(out=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(f"演示城市已生成，用时 {summary['seconds']} 秒。"))
         self.print_accounts()
 
     def print_accounts(self):
         self.stdout.write("")
-        self.stdout.write(f"演示账号（统一密码：{demo.DEMO_PASSWORD}）：")
-        for username, what in demo.PRINTED_ACCOUNTS:
+        self.stdout.write(f"演示账号（统一密码：{DEMO_PASSWORD}）：")
+        for username, what in PRINTED_ACCOUNTS:
             self.stdout.write(f"  {username:<14} {what}")

@@ -1,12 +1,13 @@
-"""Bulk generator: N realistic appeals with their lead assignments, events and KPI facts, for scale tests.
+"""The bulk generator (`gongzhi generate`): N realistic appeals with their lead assignments, events and
+KPI facts, for scale tests.
 
 Every column is generated vectorised with numpy (no per-row Python). On PostgreSQL the rows go in as
 binary COPY payloads assembled from numpy structured arrays (big-endian fields, variable-width slots
 squeezed out with one boolean mask), written by a pool of connections in parallel while the main
 thread builds the next chunk; secondary indexes of the big tables are dropped during the load and
 rebuilt after, in parallel too (the usual bulk-load practice). On SQLite (tests) the same columns are
-inserted with executemany. The KPI facts use the same working-day rule as kpis.WorkdayIndex, and the
-rollups are aggregated from the facts, so the dashboards are exact right after a load.
+inserted with executemany. The KPI facts use the same working-day rule as evaluation.kpis.WorkdayIndex,
+and the rollups are aggregated from the facts, so the dashboards are exact right after a load.
 """
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
+from gongzhi.appeals.models import Category
+from gongzhi.core.models import Department, Grid, Region
 from gongzhi.core.workdays import WorkCalendar
-
-from . import kpis
+from gongzhi.evaluation import kpis, services
+from gongzhi.evaluation.models import AppealFact, KpiRollup
 
 SUBJECTS = [
     ("城乡建设", "CXJS", ["物业管理", "房屋质量", "电梯故障", "违章建筑"]),
@@ -58,9 +61,6 @@ class Org:
 def build_org(subdistricts: int = 20, communities_per: int = 8, departments: int = 40) -> Org:
     """A minimal city (idempotent, codes prefixed BENCH): one district, subdistricts with communities
     and one square grid each, bureaus and subdistrict offices as departments, a two-level category tree."""
-    from gongzhi.appeals.models import Category
-    from gongzhi.core.models import Department, Grid, Region
-
     district, _ = Region.objects.get_or_create(code="BENCH", defaults={"name": "基准区", "level": "district"})
     comms, comm_sub, grids, centres = [], {}, {}, {}
     for s in range(subdistricts):
@@ -116,8 +116,6 @@ class OrgArrays:
 
     @classmethod
     def of(cls, org: Org) -> "OrgArrays":
-        from gongzhi.appeals.models import Category
-
         meta = {c.pk: c for c in Category.objects.filter(pk__in=org.categories)}
         grids = [org.grids[c] for c in org.communities]
         return cls(
@@ -570,8 +568,6 @@ class RollupSums:
 
     def rollups(self) -> list:
         """KpiRollup rows (unsaved) equal to what services.rollup_from_facts makes of the same facts."""
-        from .models import KpiRollup
-
         rows = []
         mask = (1 << self.TENTHS_BITS) - 1
         for kind, units in self.units.items():
@@ -708,9 +704,6 @@ def _sql_task(sql: str):
 
 def generate(n: int, months: int = 6, seed: int = 1, chunk: int = 100_000, workers: int = 2, log=print) -> dict:
     """Write n appeals (with assignments, events, facts) and rebuild the rollups. Returns timings."""
-    from . import services
-    from .models import AppealFact, KpiRollup
-
     org = build_org()
     arrays = OrgArrays.of(org)
     rng = np.random.default_rng(seed)

@@ -14,12 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from shapely.geometry import Point, Polygon
 
-from gongzhi.core import demo as city_demo
 from gongzhi.core.geo import find_grid
 from gongzhi.core.models import Grid
 from gongzhi.core.workdays import WorkCalendar
+from gongzhi.demo.organisation import build_organisation
+from gongzhi.demo.safety import build_demo_incidents
 from gongzhi.safety import analysis
-from gongzhi.safety.demo import build_demo_incidents
 from gongzhi.safety.models import (
     Bulletin, IncidentEvent, Informant, InformantReport, Lead, PoliceIncident, ReportStatus,
 )
@@ -33,7 +33,7 @@ NIGHT = {22, 23, 0, 1, 2, 3, 4, 5}
 def city(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         with transaction.atomic():
-            city_demo.build_organisation(random.Random(7), out=lambda *a: None)
+            build_organisation(random.Random(7), out=lambda *a: None)
             yield build_demo_incidents(days=42, now=NOW)
             transaction.set_rollback(True)
 
