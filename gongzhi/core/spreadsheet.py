@@ -7,8 +7,8 @@ goes through here; pure Python (no Django), so the file-based analysis CLIs use 
   itself stores when someone types a leading apostrophe: shown as typed, never evaluated, even after
   editing), so the cell holds exactly the appellant's text.
 - Control characters: XML 1.0 (and so XLSX, and every XML feed) cannot hold most C0 controls; a single
-  one makes openpyxl raise and an XML parser stop with "invalid token". Writers remove them (and the
-  C1 controls, lone surrogates and the non-characters U+FFFE/U+FFFF); tab, LF and CR are kept.
+  one makes openpyxl raise and an XML parser stop with "invalid token". Writers remove exactly what
+  XML 1.0 forbids (C0 controls but tab, LF and CR; lone surrogates; U+FFFE and U+FFFF).
 - A failed export leaves no partial or empty file: `atomic_write` writes a temporary file in the
   same folder and renames it over the target only when everything was written.
 """
@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import IO, Any
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-CONTROL_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+CONTROL_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
 def strip_control_characters(text: str) -> str:
-    """`text` without the characters XML 1.0 forbids and the other control characters (tab, LF, CR kept)."""
+    """`text` without the characters XML 1.0 forbids (so also fit for XLSX)."""
     return CONTROL_CHARACTERS_RE.sub("", text) if CONTROL_CHARACTERS_RE.search(text) else text
 
 

@@ -17,7 +17,7 @@ MESSAGE = "含有不可见的控制字符"
 
 
 @pytest.mark.parametrize("field", ["title", "content", "location_text", "appellant_name"])
-@pytest.mark.parametrize("bad", ["\u0001\u000b", "\x08", "\x1b[31m", "\x7f", "\x85", "a\rb"])
+@pytest.mark.parametrize("bad", ["\u0001\u000b", "\x1b[31m", "\x7f", "a\rb"])
 def test_the_service_refuses_control_characters_in_every_text_field(org, field, bad):
     data = dict(channel="web", title="路灯不亮", content="东湖社区5栋门前路灯坏了", location_text="东湖社区5栋",
                 appellant_name="张三", appellant_phone="13812345678")
@@ -28,10 +28,12 @@ def test_the_service_refuses_control_characters_in_every_text_field(org, field, 
     assert not Appeal.objects.exists()
 
 
-def test_tabs_and_line_breaks_are_ordinary_text(org):
-    appeal, _ = services.receive(channel="web", title="路灯\t不亮", content="第一行\r\n第二行\n第三行\t完",
+def test_tabs_line_breaks_and_c1_mojibake_are_ordinary_text(org):
+    # U+0080-U+009F: legal in XML and XLSX, and what UTF-8 read as Latin-1 leaves ("Parksâ\x80\x99")
+    content = "第一行\r\n第二行\n第三行\t完 Parksâ\x80\x99 Tree"
+    appeal, _ = services.receive(channel="web", title="路灯\t不亮", content=content,
                                  appellant_phone="13812345678", run_hooks=False)
-    assert appeal.content == "第一行\r\n第二行\n第三行\t完"
+    assert appeal.content == content
 
 
 def test_the_web_form_shows_the_error_next_to_the_field(client, org):
