@@ -1,4 +1,4 @@
-"""Template context: which roles the signed-in person holds, for menus."""
+"""Template context: which roles the signed-in person holds, for menus, and the map tiles' URL."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -6,9 +6,14 @@ from django.conf import settings
 from .scoping import roles_of
 
 
+def tile_url() -> str:
+    """The map tiles' URL template (GONGZHI_TILE_URL), for every page with a map."""
+    return settings.GONGZHI["TILE_URL"]
+
+
 def roles(request):
     user = getattr(request, "user", None)
     held = {r.role for r in roles_of(user)}
     if getattr(user, "is_superuser", False):
         held.add("admin")
-    return {"gz_roles": held, "gz_is_staff": bool(held - {"citizen"}), "gz_tile_url": settings.GONGZHI["TILE_URL"]}
+    return {"gz_roles": held, "gz_is_staff": bool(held - {"citizen"}), "gz_tile_url": tile_url()}

@@ -17,13 +17,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from gongzhi.appeals import services
+from gongzhi.appeals.labels import labelled
 from gongzhi.appeals.models import Appeal, Channel, Status
 from gongzhi.appeals.services import ActionRefused
 from gongzhi.appeals.validation import FieldErrors
 from gongzhi.core import throttle
+from gongzhi.core.context import tile_url
+from gongzhi.core.forms import apply_field_errors
 from gongzhi.core.models import Grid
-from gongzhi.staff.forms import apply_field_errors
-from gongzhi.staff.labels import labelled
 
 from .forms import RateForm, SubmitForm, TrackForm
 
@@ -33,10 +34,6 @@ HOUR = 3600
 WRONG = gettext_lazy("编号或查询码不正确")
 STEPS = [(Status.RECEIVED, gettext_lazy("受理")), (Status.DISPATCHED, gettext_lazy("派单")),
          (Status.HANDLING, gettext_lazy("办理")), (Status.REPLIED, gettext_lazy("答复")), (Status.CLOSED, gettext_lazy("办结"))]
-
-
-def tile_url() -> str:
-    return settings.GONGZHI["TILE_URL"]
 
 
 def _ip(request) -> str:

@@ -8,18 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.appeals.models import Category, Channel, DueState, Status, Urgency
 from gongzhi.core.models import Department, Region
 
-SERVICE_FIELD_ALIASES = {"location": "location_text", "lead": "lead", "channel": None, "source_ref": None}
-
-
-def apply_field_errors(form: forms.Form, errors: dict[str, str]) -> None:
-    """Put a service's FieldErrors next to the matching fields (others go on top of the form)."""
-    for field, message in errors.items():
-        name = SERVICE_FIELD_ALIASES.get(field, field)
-        if name in form.fields:
-            form.add_error(name, message)
-        else:
-            form.add_error(None, message)
-
 
 def category_choices(top_only: bool = False):
     qs = Category.objects.filter(active=True).select_related("parent")

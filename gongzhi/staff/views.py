@@ -21,19 +21,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from gongzhi.appeals import services
+from gongzhi.appeals.labels import labelled
 from gongzhi.appeals.models import (
     OPEN_STATUSES, Appeal, Assignment, Category, Channel, DueState, Satisfaction, Status, Urgency,
 )
 from gongzhi.appeals.services import ActionRefused
 from gongzhi.appeals.validation import FieldErrors, normalise_phone, valid_phone
 from gongzhi.core import audit, pii, scoping
+from gongzhi.core.context import tile_url
+from gongzhi.core.forms import apply_field_errors
 from gongzhi.core.models import Department, Grid, Notification, Region, Role
 from gongzhi.core.scoping import get_visible_or_404
-from gongzhi.portal.views import tile_url
 
 from .access import allowed_actions, handler_departments, has_any, held_roles, staff_required
-from .forms import AppealFilterForm, DeskForm, GridReportForm, apply_field_errors
-from .labels import labelled
+from .forms import AppealFilterForm, DeskForm, GridReportForm
 
 PAGE_SIZE = 30
 BOARD_ROWS = 20
