@@ -79,12 +79,13 @@ def test_a_superuser_sees_everything(org, world):
     assert Appeal.objects.restrict(root).count() == 4
 
 
-def test_a_handler_keeps_seeing_what_their_department_worked_on_after_redispatch(org, world):
+def test_after_a_return_and_redispatch_only_the_new_department_sees_the_appeal(org, world):
+    """A returned assignment (退单) gives no access any more (tests/appeals/test_scope_after_return.py)."""
     east = world["east"]
     services.return_assignment(east.assignments.get(), org.handler_housing, "属于环保部门职责")
     services.dispatch(east, org.dispatcher, org.env)
     assert Appeal.objects.restrict(org.handler_env).filter(pk=east.pk).exists()
-    assert Appeal.objects.restrict(org.handler_housing).filter(pk=east.pk).exists()
+    assert not Appeal.objects.restrict(org.handler_housing).filter(pk=east.pk).exists()
 
 
 def test_a_new_role_takes_effect_for_a_fresh_user_object(org, world):
