@@ -10,6 +10,10 @@ Runs inline, so a query must not scan the year of appeals already stored. Three 
 
 A near-duplicate must also be about the same place: two complaints built from the same template
 about different 小区 are not one issue (see ``places.py``).
+
+One problem posted hundreds of times fills the same buckets: a query looks at the latest
+``probe_cap`` appeals of each bucket, of the person and of the title (the newest repeats are the ones a
+dispatcher merges with), so its cost does not grow with the size of a hot issue.
 """
 from __future__ import annotations
 
@@ -162,11 +166,12 @@ class DuplicateIndex:
     """Incremental index of appeals; ``query`` finds earlier ones an intake should be merged with."""
 
     def __init__(self, window_days: float = 365, threshold: float = 0.5, num_perm: int = 128,
-                 bands: int = 32, seed: int = 20200101):
+                 bands: int = 32, seed: int = 20200101, probe_cap: int = 256):
         if bands <= 0 or num_perm % bands:
             raise ValueError("num_perm must be a multiple of bands")
         self.window = window_days * 86400.0
         self.threshold = threshold
+        self.probe_cap = probe_cap
         self.bands = bands
         self.rows = num_perm // bands
         self.hasher = MinHasher(num_perm, seed)
@@ -238,6 +243,7 @@ class DuplicateIndex:
         return found
 
     def _query(self, appeal, sig, keys, place_set, title, limit=20, include_same_user=True):
+        cap = self.probe_cap
         lsh: set[int] = set()
         for key in keys:
             hit = self._buckets.get(key)
@@ -246,11 +252,12 @@ class DuplicateIndex:
             if isinstance(hit, int):
                 lsh.add(hit)
             else:
-                lsh.update(hit)
+                lsh.update(hit[-cap:])
         user = normalise_user(appeal.user)
-        same_user = self._by_user.get(user, []) if (user and include_same_user) else []
-        same_title = self._by_title.get(title, []) if title else []
-        pool = np.fromiter(lsh | set(same_user) | set(same_title), dtype=np.int64)
+        same_user = self._by_user.get(user, [])[-cap:] if (user and include_same_user) else []
+        same_title = self._by_title.get(title, [])[-cap:] if title else []
+        same_user_set, same_title_set = set(same_user), set(same_title)
+        pool = np.fromiter(lsh | same_user_set | same_title_set, dtype=np.int64)
         if len(pool) == 0:
             return []
         stamp = self._stamp(appeal)
@@ -259,26 +266,35 @@ class DuplicateIndex:
             pool = pool[~(dt > self.window)]
         own = str(appeal.id)
         sims = (self._sigs[pool] == sig).mean(axis=1) if len(pool) else np.zeros(0)
-        same_user_set, same_title_set = set(same_user), set(same_title)
+        # Most similar first (ties in pool order, as a stable sort of the results would leave them):
+        # text duplicates rank before same-person ones, so the search stops at `limit` of them.
+        order = np.argsort(-sims, kind="stable")
         out: list[DuplicateCandidate] = []
-        for idx, sim in zip(pool.tolist(), sims.tolist()):
-            if self._ids[idx] == own:
+        texts = 0
+        for idx, sim in zip(pool[order].tolist(), sims[order].tolist()):
+            near, by_user, by_title = sim >= self.threshold, idx in same_user_set, idx in same_title_set
+            if not (near or by_user or by_title) or self._ids[idx] == own:
                 continue
             shared = shared_places(place_set, self._places[idx])
             places_clash = bool(place_set) and bool(self._places[idx]) and not shared
             why = []
-            if idx in same_user_set:
+            if by_user:
                 why.append("same_user")
-            if sim >= self.threshold and not places_clash:
+            if near and not places_clash:
                 why.append("near_duplicate")
-            if idx in same_title_set and not places_clash:
+            if by_title and not places_clash:
                 why.append("same_title")
             if not why:
                 continue
             t = self._times[idx]
-            out.append(DuplicateCandidate(self._ids[idx], round(float(sim), 3), why,
-                                          datetime.fromtimestamp(t) if t == t else None, sorted(shared)))
-        out.sort(key=lambda c: (not c.is_duplicate_text, -c.similarity))
+            cand = DuplicateCandidate(self._ids[idx], round(float(sim), 3), why,
+                                      datetime.fromtimestamp(t) if t == t else None, sorted(shared))
+            out.append(cand)
+            if cand.is_duplicate_text:
+                texts += 1
+                if texts >= limit:
+                    break
+        out.sort(key=lambda c: not c.is_duplicate_text)
         return out[:limit]
 
     def brute_force_query(self, appeal: Appeal, places: Iterable[str] | None = None) -> list[DuplicateCandidate]:

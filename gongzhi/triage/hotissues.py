@@ -26,8 +26,10 @@ person posting ten times is not ten people; votes count less than either because
 """
 from __future__ import annotations
 
+import heapq
 import math
 import re
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -124,12 +126,21 @@ def group_signals(text: str) -> list[GroupSignal]:
 
 
 # --------------------------------------------------------------------------------------------
+_PLACE_RANK = {"community": 0, "school": 1, "hospital": 1, "company": 2, "road": 3, "street": 3,
+               "township": 4, "district": 5, "city": 6}
+_TITLE_EXACT_UP_TO = 64  # members; above it the title is re-chosen over all members when the issue doubles
+
+
 @dataclass
 class HotIssue:
+    """One issue. Every read a new member triggers (size, people, heat, place, title, terms, the
+    alert counts) costs O(log n) or amortised O(1) in the issue's size n: an intake that joins an
+    issue of 2,000 appeals costs what one that joins an issue of 2 does."""
+
     id: int
     members: list[str] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
-    times: list[datetime] = field(default_factory=list)
+    times: list[datetime] = field(default_factory=list)  # kept sorted: windows are counted by bisection
     users: set[str] = field(default_factory=set)
     support: int = 0
     places: Counter = field(default_factory=Counter)  # place key -> appeals naming it
@@ -137,55 +148,106 @@ class HotIssue:
     centroid: dict = field(default_factory=dict)
     norm2: float = 0.0
     vectors: list[dict] = field(default_factory=list)
+    start: datetime | None = None
+    end: datetime | None = None
+    anonymous: int = 0  # members without a user key: each counts as a person of their own
+    last_join_new_person: bool = True  # whether the latest member added a person to the count
+    # (-count, first mention, key) for every place, in order: the most named places come first
+    _place_order: list = field(default_factory=list, repr=False)
+    _first_seen: dict = field(default_factory=dict, repr=False)  # place key -> order of first mention
+    _indexed_terms: set = field(default_factory=set, repr=False)  # where the index lists this issue
+    _indexed_places: set = field(default_factory=set, repr=False)
+    _title: tuple = field(default=(0, 0, 0), repr=False)  # (size at the last full pass, members checked, best)
+    _terms: tuple = field(default=(0, 0, ()), repr=False)  # (size, k, terms)
 
     @property
     def size(self) -> int:
         return len(self.members)
 
-    start: datetime | None = None
-    end: datetime | None = None
-
     @property
     def distinct_people(self) -> int:
-        # appeals without a user key count as separate people
-        return len(self.users) + sum(1 for u in self._anonymous)
+        return len(self.users) + self.anonymous
 
-    _anonymous: list = field(default_factory=list)
+    # -- places -----------------------------------------------------------------------------
+    def _count_place(self, key: str, kind: str, name: str) -> None:
+        """One more member names this place: its count and its position in the order move together."""
+        first = self._first_seen.setdefault(key, len(self._first_seen))
+        self.place_names.setdefault(key, (kind, name))
+        old = self.places[key]
+        if old:
+            del self._place_order[bisect_left(self._place_order, (-old, first, key))]
+        self.places[key] = old + 1
+        insort(self._place_order, (-(old + 1), first, key))
+
+    def _reorder_places(self) -> None:
+        """After counts changed wholesale (two issues merged)."""
+        self._first_seen = {k: i for i, k in enumerate(self.place_names)}
+        self._place_order = sorted((-c, self._first_seen[k], k) for k, c in self.places.items())
+
+    def _named_at_least(self, need: float):
+        """The places named by at least `need` members, most named first (a prefix of the order)."""
+        for neg, _first, key in self._place_order:
+            if -neg < need:
+                return
+            yield key, -neg
 
     @property
     def place(self) -> str:
         """The place most members name; among equals the more specific (a 小区 before a road before a district)."""
-        if not self.places:
+        if not self._place_order:
             return ""
-        rank = {"community": 0, "school": 1, "hospital": 1, "company": 2, "road": 3, "street": 3,
-                "township": 4, "district": 5, "city": 6}
-        need = max(1, self.size // 3)
-
-        def key(item):
-            k, count = item
-            kind = self.place_names[k][0]
-            return (count < need, -count, rank.get(kind, 6))
-        best = min(self.places.items(), key=key)[0]
+        top = -self._place_order[0][0]
+        tied = [k for k, _ in self._named_at_least(top)]
+        best = min(tied, key=lambda k: _PLACE_RANK.get(self.place_names[k][0], 6))
         return self.place_names[best][1]
-
-    @property
-    def title(self) -> str:
-        """The subject of the member closest to the centroid: a real sentence, not a word list."""
-        if not self.vectors:
-            return ""
-        norm = math.sqrt(self.norm2) or 1.0
-        best = max(range(len(self.vectors)),
-                   key=lambda i: (sum(w * self.centroid.get(t, 0.0) for t, w in self.vectors[i].items()) / norm,
-                                  -i))
-        return self.titles[best]
 
     def core_places(self, kinds) -> set[str]:
         """Places a good share of the members name: what the issue is about, not every aside."""
         need = max(1.0, 0.25 * self.size)
-        return {k for k, c in self.places.items() if c >= need and self.place_names[k][0] in kinds}
+        return {k for k, _ in self._named_at_least(need) if self.place_names[k][0] in kinds}
+
+    # -- subject and terms ------------------------------------------------------------------
+    def _closeness(self, i: int, norm: float) -> float:
+        return sum(w * self.centroid.get(t, 0.0) for t, w in self.vectors[i].items()) / norm
+
+    @property
+    def title(self) -> str:
+        """The subject of the member closest to the centroid: a real sentence, not a word list.
+
+        Exact while the issue is small; above that, new members are compared with the current
+        choice as they come, and all members again whenever the issue has doubled (amortised O(1)
+        a member): the centroid of a large issue moves little with one more appeal."""
+        n = len(self.vectors)
+        if not n:
+            return ""
+        norm = math.sqrt(self.norm2) or 1.0
+        full_at, checked, best = self._title
+        if n <= _TITLE_EXACT_UP_TO or n >= 2 * full_at or best >= n:
+            best = max(range(n), key=lambda i: (self._closeness(i, norm), -i))
+            self._title = (n, n, best)
+        elif checked < n:
+            score = self._closeness(best, norm)
+            for i in range(checked, n):
+                s = self._closeness(i, norm)
+                if s > score:
+                    best, score = i, s
+            self._title = (full_at, n, best)
+        return self.titles[best]
 
     def top_terms(self, k: int = 5) -> list[str]:
-        return [t for t, _ in sorted(self.centroid.items(), key=lambda kv: -kv[1])[:k]]
+        """The centroid's heaviest terms, re-ranked when the issue has grown by a sixteenth since."""
+        size, cached_k, terms = self._terms
+        if cached_k == k and terms and self.size - size < max(1, size // 16):
+            return list(terms)
+        # nlargest keeps equal weights in insertion order, as a stable sort would
+        terms = tuple(t for t, _ in heapq.nlargest(k, self.centroid.items(), key=lambda kv: kv[1]))
+        self._terms = (self.size, k, terms)
+        return list(terms)
+
+    # -- time -------------------------------------------------------------------------------
+    def count_between(self, after: datetime, until: datetime) -> int:
+        """Members with after < time <= until (bisection over the sorted times)."""
+        return bisect_right(self.times, until) - bisect_right(self.times, after)
 
     def heat(self, now: datetime | None = None) -> float:
         now = now or self.end
@@ -193,8 +255,8 @@ class HotIssue:
             return 0.0
         people = self.distinct_people
         recency = math.exp(-max(0.0, (now - self.end).total_seconds()) / 86400 / 90) if self.end else 0.0
-        recent = sum(1 for t in self.times if now - timedelta(days=14) < t <= now)
-        before = sum(1 for t in self.times if now - timedelta(days=28) < t <= now - timedelta(days=14))
+        recent = self.count_between(now - timedelta(days=14), now)
+        before = self.count_between(now - timedelta(days=28), now - timedelta(days=14))
         growth = (recent + 1) / (before + 1)
         base = math.log1p(people) + 0.5 * math.log1p(self.size) + 0.3 * math.log1p(max(0, self.support))
         return 10 * base * (0.5 + 0.5 * recency) * math.sqrt(min(growth, 4.0))
@@ -221,7 +283,7 @@ def alert_checks(issue: HotIssue, thresholds: AlertThresholds | None = None, now
     now = now or issue.end
     alerts: list[Alert] = []
     if now is not None:
-        recent = sum(1 for t in issue.times if now - timedelta(days=th.window_days) < t <= now)
+        recent = issue.count_between(now - timedelta(days=th.window_days), now)
         if recent >= th.growth:
             alerts.append(Alert("growth", f"{th.window_days}天内新增{recent}件诉求（阈值{th.growth}）"))
     if issue.distinct_people >= th.distinct_people:
@@ -358,27 +420,32 @@ class HotIssueIndex:
         issue.members.append(str(appeal.id))
         issue.titles.append(appeal.title or appeal.text[:40])
         if appeal.time is not None:
-            issue.times.append(appeal.time)
+            if not issue.times or appeal.time >= issue.times[-1]:
+                issue.times.append(appeal.time)  # the usual case: appeals come in time order
+            else:
+                insort(issue.times, appeal.time)
             issue.start = appeal.time if issue.start is None else min(issue.start, appeal.time)
             issue.end = appeal.time if issue.end is None else max(issue.end, appeal.time)
         user = normalise_user(appeal.user)
+        issue.last_join_new_person = not user or user not in issue.users
         if user:
             issue.users.add(user)
         else:
-            issue._anonymous.append(appeal.id)
+            issue.anonymous += 1
         issue.support += int(appeal.support or 0)
         for p in {p.key: p for p in places}.values():
-            issue.places[p.key] += 1
-            issue.place_names.setdefault(p.key, (p.kind, p.name))
+            issue._count_place(p.key, p.kind, p.name)
             if p.kind in _SPECIFIC:
                 self._by_place.setdefault(p.key, set()).add(issue.id)
+                issue._indexed_places.add(p.key)
         for t, w in vec.items():
             old = issue.centroid.get(t, 0.0)
             issue.centroid[t] = old + w
             issue.norm2 += (old + w) ** 2 - old * old
         issue.vectors.append(vec)
-        for t, _ in sorted(vec.items(), key=lambda kv: -kv[1])[: self.probe_terms]:
+        for t, _ in heapq.nlargest(self.probe_terms, vec.items(), key=lambda kv: kv[1]):
             self._by_term.setdefault(t, set()).add(issue.id)
+            issue._indexed_terms.add(t)
 
     def rebuild(self, appeals: list[Appeal], places: list[list[Place]] | None = None,
                 tokens: list[list[str]] | None = None) -> list[HotIssue]:
@@ -432,15 +499,17 @@ class HotIssueIndex:
     def _absorb(self, into: HotIssue, issue: HotIssue) -> None:
         into.members += issue.members
         into.titles += issue.titles
-        into.times += issue.times
+        into.times = sorted(into.times + issue.times)
         if into.times:
-            into.start, into.end = min(into.times), max(into.times)
+            into.start, into.end = into.times[0], into.times[-1]
         into.users |= issue.users
-        into._anonymous += issue._anonymous
+        into.anonymous += issue.anonymous
         into.support += issue.support
         into.places.update(issue.places)
         for k, v in issue.place_names.items():
             into.place_names.setdefault(k, v)
+        into._reorder_places()
+        into._title = into._terms = (0, 0, 0)
         for t, w in issue.centroid.items():
             old = into.centroid.get(t, 0.0)
             into.centroid[t] = old + w
@@ -448,11 +517,13 @@ class HotIssueIndex:
         into.vectors += issue.vectors
         for m in issue.members:
             self.issue_of[m] = into.id
-        for index in (self._by_term, self._by_place):
-            for ids in index.values():
-                if issue.id in ids:
-                    ids.discard(issue.id)
-                    ids.add(into.id)
+        for index, keys, into_keys in ((self._by_term, issue._indexed_terms, into._indexed_terms),
+                                       (self._by_place, issue._indexed_places, into._indexed_places)):
+            for key in keys:
+                ids = index[key]
+                ids.discard(issue.id)
+                ids.add(into.id)
+            into_keys |= keys
         del self.issues[issue.id]
 
     # -- reads ------------------------------------------------------------------------------

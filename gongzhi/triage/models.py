@@ -57,6 +57,10 @@ class HotIssue(models.Model):
 
     class Meta:
         ordering = ["-heat"]
+        constraints = [
+            # One active row per issue: intake and the rebuild, in any process, meet on it.
+            models.UniqueConstraint(fields=["key"], condition=Q(state="active"), name="triage_hot_issue_active_key"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -101,10 +101,17 @@ def _tagger():
     return jieba, jieba.posseg.dt.word_tag_tab
 
 
+_SUFFIX_KIND = dict(_SUFFIXES)
+_SUFFIX_LENGTHS = sorted({len(suffix) for suffix in _SUFFIX_KIND}, reverse=True)
+
+
 def _suffix_kind(word: str) -> tuple[str, str] | None:
-    for suffix, kind in _SUFFIXES:
-        if word.endswith(suffix):
-            return suffix, kind
+    """The longest place suffix the word ends in (one dict lookup per suffix length)."""
+    for n in _SUFFIX_LENGTHS:
+        if len(word) >= n:
+            kind = _SUFFIX_KIND.get(word[-n:])
+            if kind is not None:
+                return word[-n:], kind
     return None
 
 

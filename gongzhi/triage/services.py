@@ -12,7 +12,8 @@ import threading
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -40,37 +41,144 @@ def _plain(appeal: Appeal):
     )
 
 
+def _plain_row(pk, title, content, received_at, phone, user_id):
+    from .duplicates import Appeal as PlainAppeal
+
+    return PlainAppeal(id=str(pk), text=f"{title}\n{content}",
+                       time=timezone.localtime(received_at).replace(tzinfo=None),
+                       user=phone or (f"user:{user_id}" if user_id else None), title=title)
+
+
+def _features(plain):
+    """The text analysis an appeal needs for both indexes, done once and outside any lock."""
+    from .hotissues import appeal_tokens
+    from .places import extract_places
+
+    return extract_places(plain.text), appeal_tokens(plain)
+
+
+class _Built:
+    """One pair of indexes over the last year, and which appeals it holds."""
+
+    def __init__(self, duplicates, hot, members: set[str]):
+        self.duplicates, self.hot, self.members = duplicates, hot, members
+
+    def add(self, plain, places, tokens):
+        """File an appeal (intake); returns (duplicate candidates, its hot issue)."""
+        from .places import place_keys
+
+        if plain.id in self.members:  # filed before (a retried intake): look it up, do not count it twice
+            found = [c for c in self.duplicates.query(plain, places=place_keys(places), limit=6) if c.id != plain.id]
+            return found[:5], self.hot.issues.get(self.hot.issue_of.get(plain.id))
+        self.members.add(plain.id)
+        duplicates = self.duplicates.check(plain, places=place_keys(places), limit=5)
+        issue = self.hot.issues.get(self.hot.add(plain, places, tokens))
+        return duplicates, issue
+
+
+def _build(exclude_id: int | None = None) -> _Built:
+    """Read the last year's appeals and index them (no lock held: requests go on meanwhile)."""
+    from .duplicates import DuplicateIndex
+    from .hotissues import HotIssueIndex
+    from .places import place_keys
+
+    since = timezone.now() - dt.timedelta(days=WINDOW_DAYS)
+    rows = (Appeal.objects.filter(received_at__gte=since).exclude(status=Status.MERGED).exclude(pk=exclude_id)
+            .order_by("received_at", "id")
+            .values_list("id", "title", "content", "received_at", "appellant_phone", "appellant_user_id"))
+    plain = [_plain_row(*row) for row in rows.iterator(chunk_size=2000)]
+    features = [_features(p) for p in plain]
+    duplicates, hot = DuplicateIndex(window_days=WINDOW_DAYS), HotIssueIndex()
+    for p, (places, _tokens) in zip(plain, features):
+        duplicates.add(p, places=place_keys(places))
+    hot.rebuild(plain, [f[0] for f in features], [f[1] for f in features])
+    return _Built(duplicates, hot, {p.id for p in plain})
+
+
 class _Indexes:
-    """The duplicate and hot-issue indexes of this process, built lazily from the last year."""
+    """The duplicate and hot-issue indexes of this process over the last year.
+
+    `gongzhi serve` and `gongzhi worker` build them before they take work (`warm`); elsewhere the
+    first intake builds them. A build never holds the lock requests use: a rebuild makes a new pair
+    beside the one in use, replays what intake filed meanwhile and swaps it in, so a request waits
+    for a build only when this process has no index at all yet (and then only one build runs).
+    """
 
     def __init__(self):
-        self.lock = threading.RLock()
-        self.duplicates = None
-        self.hot = None
+        self.lock = threading.RLock()  # held for index reads and writes only: no database work inside
+        self._build_lock = threading.Lock()  # one build at a time
+        self.current: _Built | None = None
+        self._filed_meanwhile: list | None = None  # (plain, places, tokens) filed while a build runs
         self.classifier = None
         self.classifier_version = None
 
+    @property
+    def duplicates(self):
+        return self.current.duplicates if self.current else None
+
+    @property
+    def hot(self):
+        return self.current.hot if self.current else None
+
     def reset(self):
         with self.lock:
-            self.duplicates = self.hot = self.classifier = self.classifier_version = None
+            self.current = None
+            self.classifier = self.classifier_version = None
 
-    def ensure(self, exclude_id: int | None = None):
-        """Load the last year once; `exclude_id` (the appeal being received) is added by the caller."""
-        from .duplicates import DuplicateIndex
-        from .hotissues import HotIssueIndex
+    def ensure(self, exclude_id: int | None = None) -> _Built:
+        """The indexes, built first if this process has none; `exclude_id` (the appeal being
+        received) is left out, as its caller files it."""
+        current = self.current
+        if current is not None:
+            return current
+        with self._build_lock:
+            if self.current is None:
+                self._swap_in(self._build_beside(exclude_id))
+            return self.current
 
+    def rebuild(self) -> _Built:
+        """A fresh build from the database, swapped in for the one in use."""
+        with self._build_lock:
+            self._swap_in(self._build_beside(None))
+            return self.current
+
+    def _build_beside(self, exclude_id):
         with self.lock:
-            if self.duplicates is not None:
-                return
-            since = timezone.now() - dt.timedelta(days=WINDOW_DAYS)
-            rows = list(Appeal.objects.filter(received_at__gte=since).exclude(status=Status.MERGED)
-                        .exclude(pk=exclude_id).order_by("received_at", "id").only("id", "title", "content", "received_at",
-                                                              "appellant_phone", "appellant_user_id"))
-            self.duplicates, self.hot = DuplicateIndex(window_days=WINDOW_DAYS), HotIssueIndex()
-            plain = [_plain(a) for a in rows]
-            for p in plain:
-                self.duplicates.add(p)
-            self.hot.rebuild(plain)
+            self._filed_meanwhile = []
+        try:
+            return _build(exclude_id)
+        except BaseException:
+            with self.lock:
+                self._filed_meanwhile = None
+            raise
+
+    def _swap_in(self, built: _Built) -> None:
+        with self.lock:
+            for plain, places, tokens in self._filed_meanwhile or ():
+                if plain.id not in built.members:
+                    built.add(plain, places, tokens)
+            self._filed_meanwhile = None
+            self.current = built
+
+    def file(self, plain, places, tokens):
+        """Intake: duplicates of the appeal and the hot issue it joined (it is added to both)."""
+        built = self.ensure(exclude_id=int(plain.id))
+        with self.lock:
+            if self._filed_meanwhile is not None:
+                self._filed_meanwhile.append((plain, places, tokens))
+            built = self.current or built
+            duplicates, issue = built.add(plain, places, tokens)
+            # what the database row needs, read while no other intake changes the issue
+            seen = _IssueView(issue, plain) if issue is not None else None
+        return duplicates, seen
+
+    def query(self, plain, places):
+        from .places import place_keys
+
+        built = self.ensure()
+        with self.lock:
+            return [c for c in built.duplicates.query(plain, places=place_keys(places), limit=6)
+                    if c.id != plain.id][:5]
 
     def model(self):
         from .classifier import TextClassifier
@@ -79,12 +187,51 @@ class _Indexes:
         with self.lock:
             if active is None:
                 self.classifier = self.classifier_version = None
-            elif active.version != self.classifier_version:
-                self.classifier, self.classifier_version = TextClassifier.load(active.path), active.version
-            return self.classifier
+                return None
+            if active.version == self.classifier_version:
+                return self.classifier
+        loaded = TextClassifier.load(active.path)  # outside the lock: requests keep the model they have
+        with self.lock:
+            self.classifier, self.classifier_version = loaded, active.version
+            return loaded
+
+
+class _IssueView:
+    """A hot issue as it stood right after an appeal joined it (the index changes on): what its
+    database row needs, every figure O(1) or O(log n) in the issue's size."""
+
+    def __init__(self, issue, plain):
+        from .hotissues import alert_checks
+
+        self._issue = issue
+        self.key = int(issue.members[0])
+        self.size = issue.size
+        self.title = issue.title
+        self.place = issue.place
+        self.start, self.end = issue.start, issue.end
+        self.distinct_people = issue.distinct_people
+        self.new_person = issue.last_join_new_person
+        self.heat = round(issue.heat(), 3)
+        self.terms = issue.top_terms(8)
+        self.alert_reasons = [a.message for a in alert_checks(issue, now=plain.time) if a.kind != "group_signal"]
+
+    def all_members(self) -> list[int]:
+        """Every member's id: O(size), read only when the issue's row is first written."""
+        with INDEXES.lock:
+            return [int(m) for m in self._issue.members]
 
 
 INDEXES = _Indexes()
+
+
+def warm() -> None:
+    """Build this process's indexes and load the active classifier before it takes work, so no
+    request waits for them (`gongzhi serve` and `gongzhi worker` call this before they start)."""
+    from .hotissues import _jieba
+
+    _jieba()
+    INDEXES.ensure()
+    INDEXES.model()
 
 
 def suggestions_for(appeal: Appeal) -> list[dict]:
@@ -109,16 +256,35 @@ def suggestions_for(appeal: Appeal) -> list[dict]:
 
 
 def on_intake(appeal: Appeal) -> None:
-    """Classify, find duplicates, score risk, update hot issues; dispatch when confident enough."""
-    _analyse(appeal, fresh=True)
+    """Classify, find duplicates, score risk, update hot issues; dispatch when confident enough.
+
+    When the analysis fails the appeal is marked (triage.failed): staff see "智能分析失败" on its page
+    and in the queue, and `gongzhi triage backlog` analyses it again."""
+    try:
+        with transaction.atomic():
+            _analyse(appeal, fresh=True)
+    except Exception as exc:
+        log.exception("triage of appeal %s failed", appeal.pk)
+        _mark_failed(appeal, exc)
+
+
+def _mark_failed(appeal: Appeal, exc: Exception) -> None:
+    try:
+        with transaction.atomic():
+            appeal_services.record_triage(appeal, {"failed": {"at": timezone.now().isoformat(timespec="seconds"),
+                                                              "error": type(exc).__name__}})
+    except Exception:  # the database itself is failing: the log line above is all there is
+        log.exception("could not mark appeal %s as not triaged", appeal.pk)
 
 
 def triage_backlog() -> int:
     """Analyse appeals waiting for dispatch that never went through intake triage (imports, the
-    demo's history): suggestions, duplicates and risk for the dispatcher; nothing is dispatched."""
+    demo's history) or whose triage failed: suggestions, duplicates and risk for the dispatcher;
+    nothing is dispatched."""
     count = 0
     for appeal in Appeal.objects.filter(status=Status.RECEIVED).order_by("received_at"):
-        if not (appeal.triage or {}).get("risk"):
+        triage = appeal.triage or {}
+        if not triage.get("risk") or triage.get("failed"):
             _analyse(appeal, fresh=False)
             count += 1
     return count
@@ -131,20 +297,19 @@ def prepare_demo() -> None:
 
 
 def _analyse(appeal: Appeal, *, fresh: bool) -> None:
-    from .hotissues import alert_checks, group_signals
+    from .hotissues import group_signals
     from .risk import score_risk
 
-    INDEXES.ensure(exclude_id=appeal.pk if fresh else None)
     plain = _plain(appeal)
+    places, tokens = _features(plain)
     issue = None
-    with INDEXES.lock:
-        if fresh:
-            duplicates = INDEXES.duplicates.check(plain, limit=5)
-            issue = INDEXES.hot.issues.get(INDEXES.hot.add(plain))
-        else:
-            duplicates = [c for c in INDEXES.duplicates.query(plain, limit=6) if c.id != plain.id][:5]
+    if fresh:
+        duplicates, issue = INDEXES.file(plain, places, tokens)
+    else:
+        duplicates = INDEXES.query(plain, places)
     dup_rows = []
-    known = {str(a.pk): a for a in Appeal.objects.filter(pk__in=[int(c.id) for c in duplicates]).exclude(status=Status.MERGED)}
+    known = {str(a.pk): a for a in Appeal.objects.filter(pk__in=[int(c.id) for c in duplicates])
+             .exclude(status=Status.MERGED).only("id", "tracking_number", "title", "status", "received_at")}
     for cand in duplicates:
         other = known.get(cand.id)
         if other is not None and (fresh or other.received_at <= appeal.received_at):
@@ -153,21 +318,17 @@ def _analyse(appeal: Appeal, *, fresh: bool) -> None:
                              "status": other.status})
     suggestions = suggestions_for(appeal)
     repeat_contacts = sum(1 for c in duplicates if "same_user" in c.reasons)
-    risk = score_risk(f"{appeal.title}\n{appeal.content}", repeat_contacts=repeat_contacts)
-    found = {"suggestions": suggestions, "duplicates": dup_rows, "risk": {"score": risk.score, "reasons": risk.reasons}}
+    text = f"{appeal.title}\n{appeal.content}"
+    risk = score_risk(text, repeat_contacts=repeat_contacts)
+    found = {"suggestions": suggestions, "duplicates": dup_rows, "risk": {"score": risk.score, "reasons": risk.reasons},
+             "failed": None}
     if issue is not None:
-        found["hot_issue"] = int(issue.members[0])
+        found["hot_issue"] = issue.key
     appeal = appeal_services.record_triage(
         appeal, found, risk_score=risk.score, urgency=risk.urgency,
         note=f"风险评分{risk.score}：{'；'.join(risk.reasons[:3])}" if risk.score >= HIGH_RISK else "",
     )
-    if issue is not None:
-        hot = _persist_issue(issue, appeal)
-        reasons = [a.message for a in alert_checks(issue, now=plain.time) if a.kind != "group_signal"]
-        if reasons and hot.size >= 3:
-            raise_alert(Alert.Kind.HOT_ISSUE, f"热点升温：{hot.title}", reasons, hot_issue=hot, region=hot.region,
-                        level=Alert.Level.ORANGE if hot.distinct_people >= 10 else Alert.Level.YELLOW)
-    signals = group_signals(f"{appeal.title}\n{appeal.content}")
+    signals = group_signals(text)
     if signals:
         raise_alert(Alert.Kind.GROUP_SIGNAL, f"群体性风险信号：{appeal.title}",
                     [f"{s.label}（“{s.text}”）" for s in signals], appeal=appeal, region=appeal.region,
@@ -177,6 +338,13 @@ def _analyse(appeal: Appeal, *, fresh: bool) -> None:
                     region=appeal.region, level=Alert.Level.ORANGE)
     if fresh:
         _maybe_auto_dispatch(appeal, suggestions)
+    if issue is not None:
+        # Last: the issue's row stays locked until this transaction ends, and many intakes join one issue.
+        hot = _persist_issue(issue, appeal)
+        if issue.alert_reasons and hot.size >= 3:
+            raise_alert(Alert.Kind.HOT_ISSUE, f"热点升温：{hot.title}", issue.alert_reasons, hot_issue=hot,
+                        region=hot.region,
+                        level=Alert.Level.ORANGE if hot.distinct_people >= 10 else Alert.Level.YELLOW)
 
 
 def _maybe_auto_dispatch(appeal: Appeal, suggestions: list[dict]) -> None:
@@ -193,18 +361,55 @@ def _maybe_auto_dispatch(appeal: Appeal, suggestions: list[dict]) -> None:
                              automatic=True)
 
 
-def _persist_issue(issue, appeal: Appeal) -> HotIssue:
-    aware = lambda t: timezone.make_aware(t) if t is not None and timezone.is_naive(t) else t  # noqa: E731
-    hot, _ = HotIssue.objects.update_or_create(
-        key=int(issue.members[0]), state=HotIssue.State.ACTIVE,
-        defaults=dict(title=issue.title[:200] or appeal.title[:200], place=issue.place[:100],
-                      start=aware(issue.start), end=aware(issue.end), size=issue.size,
-                      distinct_people=issue.distinct_people, heat=round(issue.heat(), 3),
-                      terms=issue.top_terms(8), region=appeal.region or None),
-    )
-    ids = [int(m) for m in issue.members]
-    hot.appeals.add(*Appeal.objects.filter(pk__in=ids))
-    return hot
+def _aware(t):
+    return timezone.make_aware(t) if t is not None and timezone.is_naive(t) else t
+
+
+def _issue_fields(issue, region_id) -> dict:
+    return dict(title=issue.title[:200], place=issue.place[:100], start=_aware(issue.start), end=_aware(issue.end),
+                heat=issue.heat, terms=issue.terms, region_id=region_id)
+
+
+def _persist_issue(issue: _IssueView, appeal: Appeal) -> HotIssue:
+    """The appeal joins its hot issue's row: O(1) in the issue's size (the counts move by F()
+    expressions, one membership row is inserted). The row is written whole only when the issue
+    first reaches the database; the unique active key makes a concurrent second writer join the
+    first one's row instead of creating another."""
+    fields = _issue_fields(issue, appeal.region_id)
+    if not fields["title"]:
+        fields["title"] = appeal.title[:200]
+    through = HotIssue.appeals.through
+    for _attempt in range(3):
+        again = through.objects.filter(hotissue__key=issue.key, hotissue__state=HotIssue.State.ACTIVE,
+                                       appeal_id=appeal.pk).exists()  # a retried intake counts once
+        updated = HotIssue.objects.filter(key=issue.key, state=HotIssue.State.ACTIVE).update(
+            size=F("size") + int(not again), distinct_people=F("distinct_people") + int(issue.new_person and not again),
+            updated_at=timezone.now(), **fields)
+        if updated:
+            hot = HotIssue.objects.get(key=issue.key, state=HotIssue.State.ACTIVE)
+            through.objects.bulk_create([through(hotissue_id=hot.pk, appeal_id=appeal.pk)], ignore_conflicts=True)
+            return hot
+        try:
+            with transaction.atomic():
+                hot = HotIssue.objects.create(key=issue.key, size=0, distinct_people=issue.distinct_people, **fields)
+        except IntegrityError:
+            continue  # another connection created it in the meantime: join that row
+        members = _settled(issue.all_members(), appeal.pk)
+        through.objects.bulk_create([through(hotissue_id=hot.pk, appeal_id=m) for m in members], ignore_conflicts=True)
+        HotIssue.objects.filter(pk=hot.pk).update(size=len(members))
+        hot.size = len(members)
+        return hot
+    raise RuntimeError(f"hot issue {issue.key} could be neither updated nor created")
+
+
+def _settled(ids: list[int], own: int | None = None) -> list[int]:
+    """The appeals among `ids` that exist and that no other transaction holds locked: a member in
+    the middle of its own intake joins the row itself when it gets there (waiting for it here
+    could deadlock with it)."""
+    others = [i for i in ids if i != own]
+    found = list(Appeal.objects.filter(pk__in=others).select_for_update(skip_locked=True, no_key=True)
+                 .values_list("pk", flat=True)) if others else []
+    return ([own] if own is not None and own in ids else []) + found
 
 
 def raise_alert(kind, title, reasons, *, appeal=None, hot_issue=None, region=None, level=Alert.Level.YELLOW) -> Alert | None:
@@ -286,20 +491,40 @@ def register_model(model, source: str, size: int, activate: bool = True) -> Clas
 
 
 def rebuild_hot_issues() -> int:
-    """Full rebuild: recluster the last year and replace the active hot issues."""
-    INDEXES.reset()
-    INDEXES.ensure()
+    """Full rebuild: recluster the last year and replace the active hot issues.
+
+    The clustering runs first, beside the indexes intake is using; the replacement is one short
+    transaction that holds the table against concurrent writers (PostgreSQL: SHARE ROW EXCLUSIVE,
+    SQLite: its one writer), so intake sees the old set or the new one, never a mix, and never two
+    active rows for one issue. Intake meanwhile waits only for that transaction."""
+    built = INDEXES.rebuild()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {HotIssue._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        with INDEXES.lock:  # what intake in this process filed up to now is in; later intake waits for the table
+            ranked = [(_IssueView(issue, _last_member(issue)), [int(m) for m in issue.members])
+                      for issue in built.hot.ranked(min_size=2)]
         HotIssue.objects.filter(state=HotIssue.State.ACTIVE, alerts__isnull=True).delete()
         HotIssue.objects.filter(state=HotIssue.State.ACTIVE).update(state=HotIssue.State.CLOSED)
-        count = 0
-        regions = dict(Appeal.objects.filter(received_at__gte=timezone.now() - dt.timedelta(days=WINDOW_DAYS))
-                       .values_list("id", "region_id"))
-        for issue in INDEXES.hot.ranked(min_size=2):
-            anchor = Appeal(region_id=regions.get(int(issue.members[-1])))
-            _persist_issue(issue, anchor)
-            count += 1
-    return count
+        since = timezone.now() - dt.timedelta(days=WINDOW_DAYS)
+        regions = dict(Appeal.objects.filter(received_at__gte=since).values_list("id", "region_id"))
+        settled = set(_settled([m for _, members in ranked for m in members]))
+        rows = [HotIssue(key=view.key, distinct_people=view.distinct_people, size=sum(m in settled for m in members),
+                         **_issue_fields(view, regions.get(members[-1])))
+                for view, members in ranked]
+        HotIssue.objects.bulk_create(rows, batch_size=500)
+        through = HotIssue.appeals.through
+        through.objects.bulk_create([through(hotissue_id=row.pk, appeal_id=m)
+                                     for row, (_, members) in zip(rows, ranked) for m in members if m in settled],
+                                    batch_size=5000)
+    return len(rows)
+
+
+def _last_member(issue):
+    from .duplicates import Appeal as PlainAppeal
+
+    return PlainAppeal(id=issue.members[-1], text="", time=issue.end)
 
 
 def score_reply(appeal: Appeal, reply) -> None:
