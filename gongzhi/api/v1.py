@@ -9,23 +9,29 @@ import base64
 import datetime as dt
 import hashlib
 import json
-from typing import Annotated, Literal, Optional, Union
+import re
+from typing import Annotated, Literal, Optional, TypeVar, Union
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from ninja import Field, Header, NinjaAPI, Path, Query, Router, Schema
 from ninja import Status as Answer
 from ninja.responses import NinjaJSONEncoder
 from ninja.errors import ValidationError
 from ninja.security import HttpBearer
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 from gongzhi.appeals import services
 from gongzhi.appeals.models import Appeal, Assignment, Category, ExtensionRequest
+from gongzhi.appeals import validation as limits
 from gongzhi.appeals.validation import FieldErrors
 from gongzhi.core import outbound, pii, scoping
+from gongzhi.core import geo
 from gongzhi.core.models import Department, Grid, Region, Role
 
 from . import security, webhooks
@@ -42,15 +48,136 @@ def _no_nul(value: str) -> str:
     return value
 
 
-def _sane_datetime(value: dt.datetime) -> dt.datetime:
-    if not 1900 <= value.year <= 2200:
-        raise ValueError("date out of range")
-    return value
+def _integral(value):
+    # JSON has one number type: 5.0 is the integer 5 (JSON Schema agrees); a strict body takes it as such.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
-When = Annotated[dt.datetime, AfterValidator(_sane_datetime)]
-PK = Annotated[int, Field(ge=1, le=MAX_ID)]
+PK = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_integral)]
+
+
+# ---------------------------------------------------------------- request types
+# The schema says what the server enforces. Pydantic enforces types, lengths and ranges itself; a rule
+# the services enforce (with their own, translated message) is published next to it, built from the
+# services' own constants (appeals.validation, core.geo), so schema and server cannot drift apart.
+
+class _Publish:
+    """Adds keywords to a type's JSON schema (the OpenAPI document) without pydantic checking them."""
+
+    def __init__(self, **keywords):
+        self.keywords = keywords
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        schema = handler(core_schema)
+        schema.update(self.keywords)
+        return schema
+
+
+def _char_class(chars: str, negate: bool = False) -> str:
+    """A regex character class written with \\uXXXX escapes, which ECMA 262 (what OpenAPI means),
+    Rust regex (pydantic-core) and Python's re all read alike."""
+    codes, ranges = sorted({ord(c) for c in chars}), []
+    for code in codes:
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    body = "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+    return f"[{'^' if negate else ''}{body}]"
+
+
+# What str.strip() trims: the services count a text's characters after trimming it.
+TRIMMED = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+FORBIDDEN = "\x00"  # PostgreSQL cannot store NUL
+# The control characters intake refuses (validation.CONTROL_CHARACTER_RE), and whether a CR is fine
+# as part of a CRLF line break.
+CONTROLS = "".join(chr(c) for c in range(0x10000) if limits.CONTROL_CHARACTER_RE.fullmatch(chr(c)))
+CRLF_ALLOWED = "\r" in CONTROLS and not limits.CONTROL_CHARACTER_RE.search("\r\n")
+
+
+def text_pattern(min_length: int, intake: bool = False) -> str:
+    """Matches a string that keeps `min_length` characters once trimmed, with no NUL, and for an
+    appeal's own fields (`intake`) none of the control characters services.receive refuses."""
+    forbidden = FORBIDDEN + (CONTROLS if intake else "")
+    any_ = _char_class(forbidden, negate=True)
+    if intake and CRLF_ALLOWED:
+        any_ = f"(?:{any_}|\\u000d\\u000a)"
+        if min_length > 1:  # counting characters across a two-character unit is beyond one regex
+            raise ValueError("an intake text can require at most one character")
+    if min_length <= 0:
+        return f"^{any_}*$"
+    ink = _char_class(forbidden + TRIMMED, negate=True)
+    middle = "" if min_length == 1 else f"{any_}{{{min_length - 2},}}{ink}"
+    return f"^{any_}*{ink}{middle}{any_}*$"
+
+
+def text(max_length: int, min_length: int = 0, *, intake: bool = False, short=None):
+    """A text field: at most `max_length` characters as sent, no NUL; at least `min_length` once trimmed
+    (else the `short` message, the service's own); with `intake`, none of the control characters
+    services.receive refuses (with its message). Checked here, before the operation looks at anything
+    else, and published as one pattern (text_pattern), which tests/api/test_request_schemas.py holds
+    to the same rule."""
+    assert short is not None or min_length == 0
+
+    def check(value: str, info) -> str:
+        _no_nul(value)
+        if len(value.strip()) < min_length:
+            raise PydanticCustomError("value_error", str(short))
+        if intake:
+            for message in limits.control_character_errors(**{info.field_name or "text": value}).values():
+                raise PydanticCustomError("value_error", message)
+        return value
+
+    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(check),
+                     _Publish(pattern=text_pattern(min_length, intake))]
+
+
+# The spellings of a phone number the API takes: 11-digit mobiles and landlines with their area code,
+# optionally with +86 and single spaces (or a hyphen after the area code). Every one of them passes
+# the services' check (validation.valid_phone); the web form also takes looser spellings.
+PHONE_PATTERN = r"^(|(\+86 ?)?(1[3-9][0-9]( ?[0-9]{4}){2}|0[0-9]{2,3}[- ]?[0-9]{7,8}))$"
+_PHONE = re.compile(PHONE_PATTERN)
+
+
+def _phone(value: str) -> str:
+    if not _PHONE.fullmatch(value):
+        raise PydanticCustomError("value_error", gettext("电话号码格式不正确"))
+    return value
+
+
+Phone = Annotated[str, StringConstraints(max_length=32), AfterValidator(_phone), _Publish(pattern=PHONE_PATTERN)]
+
+# A date in a query: an RFC 3339 date-time with its offset, in the years 1900-2199. Pydantic alone would
+# also take a bare number (seconds since 1970), a date or a time without its offset.
+WHEN_PATTERN = (r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+                r"(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")
+_WHEN = re.compile(WHEN_PATTERN)
+
+
+def _rfc3339(value):
+    if not isinstance(value, str) or not _WHEN.fullmatch(value):
+        raise PydanticCustomError("datetime_format", "an RFC 3339 date-time with its offset, "
+                                                     "like 2024-05-01T08:00:00+08:00, in 1900-2199")
+    return value
+
+
+When = Annotated[dt.datetime, BeforeValidator(_rfc3339), _Publish(pattern=WHEN_PATTERN)]
+
+MONTH_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
+
+T = TypeVar("T")
+# An optional query parameter or header: absent or a value. A query string has no null, so the
+# schema must not offer one (schemathesis would send `month=` for it).
+Omittable = Union[T, SkipJsonSchema[None]]
+
+
+class In(BaseModel):
+    """A request body: a JSON object whose values have exactly their declared JSON types. Anything
+    else (an array, a number, "5" for 5, "true" for true) is a 422 naming the field; pydantic's
+    lax mode, or ninja's Schema, which reads attributes off any value, would take it."""
+
+    model_config = ConfigDict(strict=True)
 
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -114,11 +241,19 @@ def _field_errors(request, exc):
     return api.create_response(request, {"detail": detail}, status=422)
 
 
+def _error_item(e: dict) -> dict:
+    loc = [str(p) if not isinstance(p, int) else p for p in e.get("loc", [])]
+    if loc[:2] == ["body", "payload"]:
+        del loc[1]  # every body parameter is called `payload` here: the client knows it as the body
+    msg, kind = str(e.get("msg", "invalid")), str(e.get("type", "value_error"))
+    if kind == "model_type":
+        msg = "must be a JSON object"
+    return {"loc": loc, "msg": msg, "type": kind}
+
+
 @api.exception_handler(ValidationError)
 def _validation(request, exc):
-    detail = [{"loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", [])],
-               "msg": str(e.get("msg", "invalid")), "type": str(e.get("type", "value_error"))} for e in exc.errors]
-    return api.create_response(request, {"detail": detail}, status=422)
+    return api.create_response(request, {"detail": [_error_item(e) for e in exc.errors]}, status=422)
 
 
 @api.exception_handler(security.RateLimited)
@@ -238,17 +373,27 @@ class EventOut(Schema):
     created_at: dt.datetime
 
 
-class AppealIn(Schema):
-    title: Text = Field(min_length=1, max_length=200)
-    content: Text = Field(min_length=1, max_length=10000)
-    category: Optional[Text] = Field(None, max_length=32, description="category code")
+# lat and lon come together or not at all, and not as the placeholder point (services.receive).
+_COORDINATES_RULE = {"anyOf": [
+    {"properties": {"lat": {"type": "null"}, "lon": {"type": "null"}}},
+    {"required": ["lat", "lon"], "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}},
+     "not": {"properties": {"lat": {"const": geo.PLACEHOLDER[0]}, "lon": {"const": geo.PLACEHOLDER[1]}}}},
+]}
+
+
+class AppealIn(In):
+    model_config = ConfigDict(json_schema_extra=_COORDINATES_RULE)
+
+    title: text(limits.TITLE_MAX, 1, intake=True, short=gettext_lazy("请填写标题"))
+    content: text(limits.CONTENT_MAX, 1, intake=True, short=gettext_lazy("请填写诉求内容"))
+    category: Optional[text(32)] = Field(None, description="category code")
     urgency: UrgencyName = "normal"
-    location_text: Text = Field("", max_length=300)
-    lat: Optional[float] = Field(None, ge=-90, le=90)
-    lon: Optional[float] = Field(None, ge=-180, le=180)
+    location_text: text(limits.LOCATION_MAX, intake=True) = ""
+    lat: Optional[float] = Field(None, ge=geo.LAT_MIN, le=geo.LAT_MAX, description="WGS84, with lon")
+    lon: Optional[float] = Field(None, ge=geo.LON_MIN, le=geo.LON_MAX, description="WGS84, with lat")
     anonymous: bool = False
-    appellant_name: Text = Field("", max_length=64)
-    appellant_phone: Text = Field("", max_length=32)
+    appellant_name: text(limits.NAME_MAX, intake=True) = ""
+    appellant_phone: Phone = ""
 
 
 def appeal_out(a: Appeal) -> dict:
@@ -296,19 +441,20 @@ ORDERINGS = Literal["-received_at", "received_at", "-updated_at", "updated_at", 
 
 
 class AppealFilters(Schema):
-    status: Optional[StatusName] = None
-    category: Optional[Text] = Field(None, max_length=32, description="category code (includes its children)")
-    department: Optional[PK] = Field(None, description="lead department id")
-    region: Optional[PK] = Field(None, description="region id (includes everything below it)")
-    channel: Optional[Text] = Field(None, max_length=16)
-    supervised: Optional[bool] = None
-    due_state: Optional[Literal["on_track", "due_soon", "overdue"]] = None
-    received_after: Optional[When] = None
-    received_before: Optional[When] = None
-    q: Optional[Text] = Field(None, max_length=100, description="words in the title")
+    status: Omittable[StatusName] = None
+    category: Omittable[text(32)] = Field(None, description="category code (includes its children)")
+    department: Omittable[PK] = Field(None, description="lead department id")
+    region: Omittable[PK] = Field(None, description="region id (includes everything below it)")
+    channel: Omittable[text(16)] = None
+    supervised: Omittable[bool] = None
+    due_state: Omittable[Literal["on_track", "due_soon", "overdue"]] = None
+    received_after: Omittable[When] = None
+    received_before: Omittable[When] = None
+    q: Omittable[text(100)] = Field(None, description="words in the title")
     ordering: ORDERINGS = "-received_at"
     limit: int = Field(50, ge=1, le=200)
-    cursor: Optional[Text] = Field(None, max_length=200)
+    cursor: Omittable[Annotated[str, StringConstraints(max_length=200, pattern=r"^[A-Za-z0-9_-]+$")]] = Field(
+        None, description="the `next_cursor` of the page before")
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -333,7 +479,7 @@ def _decode_cursor(cursor: str, field: str):
                 raise ValueError
         return value, pk
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
-        raise FieldErrors({"cursor": "invalid cursor"}) from None
+        raise ValidationError([{"loc": ("query", "cursor"), "msg": "invalid cursor", "type": "value_error"}]) from None
 
 
 @appeals.get("/appeals", response={200: AppealPage, **_errors()}, summary="List appeals in your scope")
@@ -398,9 +544,9 @@ def _request_hash(payload: dict) -> str:
               description="Send an `Idempotency-Key` header to make retries safe: a retry with the same key and "
                           "body returns the first answer and creates nothing; the same key with another body is 409.")
 def create_appeal(request, payload: AppealIn,
-                  idempotency_key: Optional[Text] = Header(None, alias="Idempotency-Key", max_length=255)):
+                  idempotency_key: Omittable[text(255)] = Header(None, alias="Idempotency-Key")):
     user = _user(request)
-    data = payload.dict()
+    data = payload.model_dump()
     key = (idempotency_key or "").strip()
     if key:
         with transaction.atomic():
@@ -457,52 +603,60 @@ def _receive(user, data: dict) -> dict:
 
 # ---------------------------------------------------------------- lifecycle actions
 
-class ReasonIn(Schema):
-    reason: Text = Field(min_length=1, max_length=300)
+Reason = text(limits.REASON_MAX, limits.REASON_MIN, short=gettext_lazy("请填写理由"))
 
 
-class NoteIn(Schema):
-    note: Text = Field(min_length=1, max_length=2000)
+class ReasonIn(In):
+    reason: Reason
 
 
-class OptionalNoteIn(Schema):
-    note: Text = Field("", max_length=300)
+class NoteIn(In):
+    note: text(limits.NOTE_MAX, limits.REASON_MIN, short=gettext_lazy("请填写理由"))
 
 
-class RecategorizeIn(Schema):
-    category: Text = Field(min_length=1, max_length=32)
+class SuperviseIn(In):
+    note: Reason
+
+
+class OptionalNoteIn(In):
+    note: text(limits.REASON_MAX) = ""
+
+
+class RecategorizeIn(In):
+    category: text(32, 1, short=gettext_lazy("请选择分类")) = Field(description="category code")
     urgency: Optional[UrgencyName] = None
 
 
-class DispatchIn(Schema):
+class DispatchIn(In):
     lead_department: PK
     assisting_departments: list[PK] = Field(default_factory=list, max_length=20)
-    category: Optional[Text] = Field(None, max_length=32)
-    instructions: Text = Field("", max_length=300)
+    category: Optional[text(32)] = Field(None, description="category code; empty or null keeps the one it has")
+    instructions: text(limits.REASON_MAX) = ""
 
 
-class AssignmentPick(Schema):
+class AssignmentPick(In):
     assignment: Optional[PK] = Field(None, description="the assignment id; default: your department's one")
 
 
 class ReturnIn(AssignmentPick):
-    reason: Text = Field(min_length=1, max_length=300)
+    reason: Reason
 
 
-class ReplyIn(Schema):
-    text: Text = Field(min_length=1, max_length=5000)
+class ReplyIn(In):
+    text: text(limits.REPLY_MAX, limits.REPLY_MIN, short=gettext_lazy("答复内容过短，请说明核查情况、处理措施和结果"))
     resolved: bool = True
 
 
-class FollowUpIn(Schema):
+class FollowUpIn(In):
     satisfaction: Literal["satisfied", "basic", "dissatisfied"]
-    comment: Text = Field("", max_length=500)
+    comment: text(limits.COMMENT_MAX) = ""
     resolved: Optional[bool] = None
 
 
-class ExtensionIn(Schema):
-    days: int = Field(ge=1, le=30)
-    reason: Text = Field(min_length=1, max_length=300)
+class ExtensionIn(In):
+    days: Annotated[int, Field(ge=limits.EXTENSION_DAYS_MIN, le=limits.EXTENSION_DAYS_MAX),
+                    BeforeValidator(_integral)] = Field(description="working days")
+    reason: Reason
 
 
 class ExtensionOut(Schema):
@@ -514,17 +668,17 @@ class ExtensionOut(Schema):
     decided_at: Optional[dt.datetime]
 
 
-class DecisionIn(Schema):
+class DecisionIn(In):
     approve: bool
-    note: Text = Field("", max_length=300)
+    note: text(limits.REASON_MAX) = ""
 
 
-class MergeIn(Schema):
+class MergeIn(In):
     into: PK = Field(description="id of the appeal this one repeats")
-    reason: Text = Field("重复诉求", max_length=300)
+    reason: text(limits.REASON_MAX) = "重复诉求"
 
 
-class RevealIn(Schema):
+class RevealIn(In):
     field: Literal["appellant_name", "appellant_phone", "appellant_id_number"]
 
 
@@ -646,7 +800,7 @@ def urge(request, appeal_id: Id, payload: OptionalNoteIn):
 
 
 @appeals.post("/appeals/{appeal_id}/supervise", response=ACTION_RESPONSES, summary="督办")
-def supervise(request, appeal_id: Id, payload: NoteIn):
+def supervise(request, appeal_id: Id, payload: SuperviseIn):
     appeal = _visible(request, appeal_id)
     return _done(services.supervise(appeal, _user(request), payload.note))
 
@@ -786,7 +940,8 @@ class RankingOut(Schema):
          summary="KPI ranking of departments, subdistricts or communities for a period")
 def kpi_ranking(request, kind: Literal["department", "subdistrict", "community"] = "department",
                 period: Literal["month", "quarter", "year"] = "month",
-                month: Optional[Text] = Query(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM in the period")):
+                month: Omittable[Annotated[str, StringConstraints(pattern=MONTH_PATTERN)]] = Query(
+                    None, description="YYYY-MM, a month in the period; default: this month")):
     _require_staff(request)
     from gongzhi.evaluation import services as evaluation
 
@@ -805,10 +960,10 @@ def kpi_ranking(request, kind: Literal["department", "subdistrict", "community"]
 hooks = Router(tags=["webhooks"])
 
 
-class WebhookIn(Schema):
-    url: Text = Field(max_length=500, pattern=r"^https?://[^\s/$.?#][^\s]*$")
-    secret: Text = Field(min_length=16, max_length=128, description="shared secret for the HMAC-SHA256 signature")
-    events: list[Text] = Field(default_factory=list, max_length=50,
+class WebhookIn(In):
+    url: Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s/$.?#\u0000][^\s\u0000]*$")]
+    secret: text(128) = Field(min_length=16, description="shared secret for the HMAC-SHA256 signature")
+    events: list[text(32)] = Field(default_factory=list, max_length=50,
                               description="event kinds to send (received, dispatched, replied, closed, ...); empty = all")
 
 
