@@ -287,6 +287,10 @@ StatusName = Literal["received", "dispatched", "handling", "replied", "closed", 
 UrgencyName = Literal["normal", "urgent", "critical"]
 
 
+_MASKED_TEXT = ("phone and ID numbers in it are masked (138****5678) unless you are the appellant; "
+                "the reveal action shows the field in full (audited)")
+
+
 class AssignmentOut(Schema):
     id: int
     department_id: int
@@ -303,7 +307,7 @@ class AssignmentOut(Schema):
 class ReplyOut(Schema):
     id: int
     department_id: Optional[int]
-    text: str
+    text: str = Field(description="phone and ID numbers in it are masked unless you are the appellant")
     resolved: bool
     created_at: dt.datetime
 
@@ -312,14 +316,14 @@ class AppealOut(Schema):
     id: int
     tracking_number: str
     channel: str
-    title: str
-    content: str
+    title: str = Field(description=_MASKED_TEXT)
+    content: str = Field(description=_MASKED_TEXT)
     category: Optional[str] = Field(None, description="category code")
     urgency: str
     status: str
     open311_status: Literal["open", "closed"]
     due_state: str
-    location_text: str
+    location_text: str = Field(description=_MASKED_TEXT)
     lat: Optional[float]
     lon: Optional[float]
     region_id: Optional[int]
@@ -368,7 +372,7 @@ class EventOut(Schema):
     department_id: Optional[int]
     from_status: str
     to_status: str
-    note: str
+    note: str = Field(description="phone and ID numbers in it are masked unless you are the appellant")
     public: bool
     created_at: dt.datetime
 
@@ -396,12 +400,17 @@ class AppealIn(In):
     appellant_phone: Phone = ""
 
 
-def appeal_out(a: Appeal) -> dict:
+def appeal_out(a: Appeal, user=None) -> dict:
+    """An appeal as `user` may read it: personal fields masked, and phone and ID numbers in the free
+    text masked unless the user is its appellant (services.shown_text; the reveal action shows them)."""
+    def text(value: str) -> str:
+        return services.shown_text(a, user, value)
+
     return {
-        "id": a.pk, "tracking_number": a.tracking_number, "channel": a.channel, "title": a.title,
-        "content": a.content, "category": a.category.code if a.category_id else None, "urgency": a.urgency,
+        "id": a.pk, "tracking_number": a.tracking_number, "channel": a.channel, "title": text(a.title),
+        "content": text(a.content), "category": a.category.code if a.category_id else None, "urgency": a.urgency,
         "status": a.status, "open311_status": "open" if a.is_open else "closed", "due_state": a.due_state,
-        "location_text": a.location_text, "lat": a.lat, "lon": a.lon, "region_id": a.region_id,
+        "location_text": text(a.location_text), "lat": a.lat, "lon": a.lon, "region_id": a.region_id,
         "grid_id": a.grid_id, "lead_department_id": a.lead_department_id, "received_at": a.received_at,
         "ack_due_at": a.ack_due_at, "due_at": a.due_at, "dispatched_at": a.dispatched_at,
         "acknowledged_at": a.acknowledged_at, "replied_at": a.replied_at, "closed_at": a.closed_at,
@@ -413,15 +422,16 @@ def appeal_out(a: Appeal) -> dict:
     }
 
 
-def appeal_detail(a: Appeal) -> dict:
-    out = appeal_out(a)
+def appeal_detail(a: Appeal, user=None) -> dict:
+    out = appeal_out(a, user)
     out["assignments"] = [
         {"id": s.pk, "department_id": s.department_id, "department": s.department.name, "role": s.role,
          "state": s.state, "dispatched_at": s.dispatched_at, "ack_due_at": s.ack_due_at, "due_at": s.due_at,
          "acknowledged_at": s.acknowledged_at, "finished_at": s.finished_at}
         for s in a.assignments.select_related("department")
     ]
-    out["replies"] = [{"id": r.pk, "department_id": r.department_id, "text": r.text, "resolved": r.resolved,
+    out["replies"] = [{"id": r.pk, "department_id": r.department_id, "text": services.shown_text(a, user, r.text),
+                       "resolved": r.resolved,
                        "created_at": r.created_at} for r in a.replies.all()]
     return out
 
@@ -519,20 +529,22 @@ def list_appeals(request, filters: Query[AppealFilters]):
     more = len(rows) > f.limit
     rows = rows[: f.limit]
     next_cursor = _encode_cursor(getattr(rows[-1], field), rows[-1].pk) if more and rows else None
-    return Answer(200, {"items": [appeal_out(a) for a in rows], "next_cursor": next_cursor})
+    user = _user(request)
+    return Answer(200, {"items": [appeal_out(a, user) for a in rows], "next_cursor": next_cursor})
 
 
 @appeals.get("/appeals/{appeal_id}", response={200: AppealDetail, **_errors(404)}, summary="One appeal")
 def get_appeal(request, appeal_id: Id):
-    return Answer(200, appeal_detail(_visible(request, appeal_id)))
+    return Answer(200, appeal_detail(_visible(request, appeal_id), _user(request)))
 
 
 @appeals.get("/appeals/{appeal_id}/events", response={200: list[EventOut], **_errors(404)},
              summary="The appeal's history")
 def appeal_events(request, appeal_id: Id):
-    appeal = _visible(request, appeal_id)
+    appeal, user = _visible(request, appeal_id), _user(request)
     return Answer(200, [{"id": e.pk, "kind": e.kind, "actor": e.actor_label, "department_id": e.department_id,
-                         "from_status": e.from_status, "to_status": e.to_status, "note": e.note, "public": e.public,
+                         "from_status": e.from_status, "to_status": e.to_status,
+                         "note": services.shown_text(appeal, user, e.note), "public": e.public,
                          "created_at": e.created_at} for e in appeal.events.all()])
 
 
@@ -598,7 +610,7 @@ def _receive(user, data: dict) -> dict:
         appellant_phone=data["appellant_phone"], appellant_user=user if citizen_only else None,
     )
     appeal = Appeal.objects.select_related("category").get(pk=appeal.pk)
-    return {**appeal_out(appeal), "access_code": code}
+    return {**appeal_out(appeal, user), "access_code": code}
 
 
 # ---------------------------------------------------------------- lifecycle actions
@@ -679,7 +691,8 @@ class MergeIn(In):
 
 
 class RevealIn(In):
-    field: Literal["appellant_name", "appellant_phone", "appellant_id_number"]
+    field: Literal["appellant_name", "appellant_phone", "appellant_id_number", "title", "content", "location_text"] = (
+        Field(description="a personal field, or a free-text one whose phone and ID numbers are masked elsewhere"))
 
 
 class RevealOut(Schema):
@@ -690,8 +703,8 @@ class RevealOut(Schema):
 ACTION_RESPONSES = {200: AppealDetail, **_errors(400, 404, 409)}
 
 
-def _done(appeal: Appeal):
-    return Answer(200, appeal_detail(Appeal.objects.select_related("category").get(pk=appeal.pk)))
+def _done(request, appeal: Appeal):
+    return Answer(200, appeal_detail(Appeal.objects.select_related("category").get(pk=appeal.pk), _user(request)))
 
 
 def _department(pk: int, field: str) -> Department:
@@ -727,7 +740,7 @@ def _assignment(request, appeal: Appeal, pk: int | None, states) -> Assignment:
 @appeals.post("/appeals/{appeal_id}/recategorize", response=ACTION_RESPONSES, summary="Change the category (待派单 only)")
 def recategorize(request, appeal_id: Id, payload: RecategorizeIn):
     appeal = _visible(request, appeal_id)
-    return _done(services.recategorize(appeal, _user(request), _category(payload.category), payload.urgency))
+    return _done(request, services.recategorize(appeal, _user(request), _category(payload.category), payload.urgency))
 
 
 @appeals.post("/appeals/{appeal_id}/dispatch", response=ACTION_RESPONSES, summary="派单: give it to departments")
@@ -736,7 +749,7 @@ def dispatch(request, appeal_id: Id, payload: DispatchIn):
     lead = _department(payload.lead_department, "lead_department")
     assisting = [_department(pk, "assisting_departments") for pk in payload.assisting_departments]
     category = _category(payload.category) if payload.category else None
-    return _done(services.dispatch(appeal, _user(request), lead, assisting, category=category,
+    return _done(request, services.dispatch(appeal, _user(request), lead, assisting, category=category,
                                    instructions=payload.instructions))
 
 
@@ -745,7 +758,7 @@ def acknowledge(request, appeal_id: Id, payload: AssignmentPick):
     appeal = _visible(request, appeal_id)
     assignment = _assignment(request, appeal, payload.assignment, [Assignment.State.PENDING])
     services.acknowledge(assignment, _user(request))
-    return _done(appeal)
+    return _done(request, appeal)
 
 
 @appeals.post("/appeals/{appeal_id}/return", response=ACTION_RESPONSES, summary="退单: send a wrong dispatch back")
@@ -754,21 +767,21 @@ def return_assignment(request, appeal_id: Id, payload: ReturnIn):
     assignment = _assignment(request, appeal, payload.assignment,
                              [Assignment.State.PENDING, Assignment.State.ACKNOWLEDGED])
     services.return_assignment(assignment, _user(request), payload.reason)
-    return _done(appeal)
+    return _done(request, appeal)
 
 
 @appeals.post("/appeals/{appeal_id}/notes", response=ACTION_RESPONSES, summary="办理: add a progress note")
 def add_note(request, appeal_id: Id, payload: NoteIn):
     appeal = _visible(request, appeal_id)
     services.add_note(appeal, _user(request), payload.note)
-    return _done(appeal)
+    return _done(request, appeal)
 
 
 @appeals.post("/appeals/{appeal_id}/reply", response=ACTION_RESPONSES, summary="答复: the official answer")
 def reply(request, appeal_id: Id, payload: ReplyIn):
     appeal = _visible(request, appeal_id)
     services.reply(appeal, _user(request), payload.text, resolved=payload.resolved)
-    return _done(appeal)
+    return _done(request, appeal)
 
 
 @appeals.post("/appeals/{appeal_id}/follow-up", response=ACTION_RESPONSES, summary="回访: record the rating")
@@ -778,31 +791,31 @@ def follow_up(request, appeal_id: Id, payload: FollowUpIn):
     own = appeal.appellant_user_id == user.pk and not scoping.is_staff_member(user)
     services.follow_up(appeal, payload.satisfaction, actor=None if own else user, via="api",
                        comment=payload.comment, resolved=payload.resolved)
-    return _done(appeal)
+    return _done(request, appeal)
 
 
 @appeals.post("/appeals/{appeal_id}/close", response=ACTION_RESPONSES, summary="办结 without rating, or 不予受理")
 def close(request, appeal_id: Id, payload: ReasonIn):
     appeal = _visible(request, appeal_id)
-    return _done(services.close(appeal, _user(request), payload.reason))
+    return _done(request, services.close(appeal, _user(request), payload.reason))
 
 
 @appeals.post("/appeals/{appeal_id}/reopen", response=ACTION_RESPONSES, summary="重办")
 def reopen(request, appeal_id: Id, payload: ReasonIn):
     appeal = _visible(request, appeal_id)
-    return _done(services.reopen(appeal, _user(request), payload.reason))
+    return _done(request, services.reopen(appeal, _user(request), payload.reason))
 
 
 @appeals.post("/appeals/{appeal_id}/urge", response=ACTION_RESPONSES, summary="催办")
 def urge(request, appeal_id: Id, payload: OptionalNoteIn):
     appeal = _visible(request, appeal_id)
-    return _done(services.urge(appeal, _user(request), payload.note))
+    return _done(request, services.urge(appeal, _user(request), payload.note))
 
 
 @appeals.post("/appeals/{appeal_id}/supervise", response=ACTION_RESPONSES, summary="督办")
 def supervise(request, appeal_id: Id, payload: SuperviseIn):
     appeal = _visible(request, appeal_id)
-    return _done(services.supervise(appeal, _user(request), payload.note))
+    return _done(request, services.supervise(appeal, _user(request), payload.note))
 
 
 @appeals.post("/appeals/{appeal_id}/merge", response=ACTION_RESPONSES, summary="并单 into the appeal it repeats")
@@ -810,7 +823,7 @@ def merge(request, appeal_id: Id, payload: MergeIn):
     appeal = _visible(request, appeal_id)
     into = _visible(request, payload.into)
     services.merge(appeal, into, _user(request), payload.reason)
-    return _done(appeal)
+    return _done(request, appeal)
 
 
 @appeals.post("/appeals/{appeal_id}/extensions", response={201: ExtensionOut, **_errors(400, 404, 409)},

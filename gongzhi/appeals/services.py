@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from gongzhi.core import audit, scoping
+from gongzhi.core import audit, pii, scoping
 from gongzhi.core.geo import find_grid, valid_coordinates
 from gongzhi.core.models import Department, Notification, Role
 from gongzhi.core.workdays import WorkCalendar
@@ -692,7 +692,25 @@ def auto_close_unrated(now: dt.datetime | None = None) -> int:
 # ---------------------------------------------------------------- personal data
 
 PII_FIELDS = {"appellant_phone": "联系电话", "appellant_id_number": "身份证号", "appellant_name": "诉求人"}
+# Free text the appellant wrote: phone and ID numbers in it are masked for staff (pii.mask_text) and
+# shown in full through reveal(), like the personal fields.
+TEXT_FIELDS = {"title": "标题", "content": "内容", "location_text": "地点"}
+REVEALABLE_FIELDS = {**PII_FIELDS, **TEXT_FIELDS}
 PII_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR, Role.ADMIN)
+
+
+def may_see_full_text(appeal: Appeal, user) -> bool:
+    """The one rule for an appeal's free text (title, content, place, notes, replies): does `user`
+    read it as written, without revealing it? Only the appellant, who wrote it. Every staff role
+    reads phone and ID numbers in it masked; the roles that may_reveal() see a field in full through
+    reveal(), which is audited."""
+    return bool(user is not None and getattr(user, "is_authenticated", False)
+                and appeal.appellant_user_id is not None and appeal.appellant_user_id == user.pk)
+
+
+def shown_text(appeal: Appeal, user, text: str | None) -> str:
+    """Free text of `appeal` as `user` may read it now (see may_see_full_text)."""
+    return (text or "") if may_see_full_text(appeal, user) else pii.mask_text(text)
 
 
 def may_reveal(appeal: Appeal, user) -> bool:
@@ -711,8 +729,9 @@ def may_reveal(appeal: Appeal, user) -> bool:
 
 
 def reveal(appeal: Appeal, user, field: str, request=None) -> str:
-    """Show one personal field in full, and write that to the audit log."""
-    if field not in PII_FIELDS:
+    """Show one personal field, or one free-text field with the numbers in it, in full, and write
+    that to the audit log."""
+    if field not in REVEALABLE_FIELDS:
         raise FieldErrors({"field": _("未知字段")})
     if not may_reveal(appeal, user):
         raise ActionRefused(_("您的角色无权查看该诉求人的个人信息"))

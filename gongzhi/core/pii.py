@@ -7,8 +7,9 @@ import re
 # A number may also follow an escape in the repr() of a string, as tracebacks and reprs in log lines
 # show it ('第一行\n110101…', '\x0113812345678'): such an escape counts as a boundary too.
 _AFTER_ESCAPE = r"(?<=\\[nrt])|(?<=\\x[0-9a-fA-F]{2})|(?<=\\u[0-9a-fA-F]{4})"
-PHONE_RE = re.compile(rf"(?:(?<!\d)|{_AFTER_ESCAPE})(1[3-9]\d)(\d{{4}})(\d{{4}})(?!\d)")
-LANDLINE_RE = re.compile(rf"(?:(?<!\d)|{_AFTER_ESCAPE})(0\d{{2,3}})(-?)(\d{{7,8}})(?!\d)")
+# Mobiles as people write them: 13812345678, 138 1234 5678, 138-1234-5678, +8613812345678.
+PHONE_RE = re.compile(rf"(?:(?<!\d)|(?<=\+86)|{_AFTER_ESCAPE})(1[3-9]\d)[ -]?(\d{{4}})[ -]?(\d{{4}})(?!\d)")
+LANDLINE_RE = re.compile(rf"(?:(?<!\d)|{_AFTER_ESCAPE})(0\d{{2,3}})([- ]?)(\d{{7,8}})(?!\d)")
 ID_NUMBER_RE = re.compile(rf"(?:(?<![0-9A-Za-z])|{_AFTER_ESCAPE})(\d{{6}})(\d{{8}})(\d{{3}}[\dXx])(?![0-9A-Za-z])")
 PLATE_RE = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]")
 

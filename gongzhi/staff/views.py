@@ -232,6 +232,12 @@ def _detail_context(request, appeal: Appeal, **extra) -> dict:
         personal.append({"field": field, "label": label, "empty": not value,
                          "masked": revealed.get(field) or mask(value), "revealable": revealable and bool(value)
                          and field not in revealed})
+    # Title, content and place: numbers in them masked (services.shown_text), revealable like the fields.
+    text = {}
+    for field in services.TEXT_FIELDS:
+        value = getattr(appeal, field)
+        shown = revealed[field] if field in revealed else services.shown_text(appeal, user, value)
+        text[field] = {"field": field, "shown": shown, "revealable": revealable and shown != value}
     ctx = {
         "appeal": appeal,
         "assignments": assignments,
@@ -243,6 +249,7 @@ def _detail_context(request, appeal: Appeal, **extra) -> dict:
         "ack_assignments": allowed["ack"],
         "return_assignments": allowed["return"],
         "personal": personal,
+        "text": text,
         "triage": triage_view(appeal, user) if "dispatch" in allowed["names"] or "merge" in allowed["names"] else None,
         "departments": Department.objects.filter(active=True),
         "categories": Category.objects.filter(active=True).select_related("parent"),
@@ -529,7 +536,7 @@ def appeal_export(request):
 
     for a in qs[:EXPORT_MAX_ROWS].iterator(chunk_size=2000):
         ws.append(spreadsheet.xlsx_row(ws, [  # formula-like titles stay text; stored control characters go
-            a.tracking_number, local(a.received_at), a.get_channel_display(), a.title,
+            a.tracking_number, local(a.received_at), a.get_channel_display(), pii.mask_text(a.title),
             str(a.category) if a.category_id else "", a.get_urgency_display(), a.get_status_display(),
             a.get_due_state_display(), a.lead_department.name if a.lead_department_id else "",
             a.region.name if a.region_id else "",

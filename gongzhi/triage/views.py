@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.appeals.models import Appeal
 from gongzhi.appeals.services import ActionRefused, FieldErrors
-from gongzhi.core import scoping
+from gongzhi.core import pii, scoping
 
 from . import services
 from .models import Alert, ClassifierVersion, HotIssue
@@ -40,7 +40,7 @@ def hot_board(request):
                             "size": issue.size, "heat": round(issue.heat, 1)})
         if rank <= 5:
             days = Counter(timezone.localtime(t).date().isoformat() for t in members.values_list("received_at", flat=True))
-            series.append({"name": f"#{rank} {issue.title[:12]}", "points": sorted(days.items())})
+            series.append({"name": f"#{rank} {pii.mask_text(issue.title)[:12]}", "points": sorted(days.items())})
     alerts = Alert.objects.restrict(request.user).filter(state=Alert.State.OPEN)[:20]
     return render(request, "triage/hot_board.html", {
         "issues": issues, "alerts": alerts, "chart": {"markers": markers, "series": series},
@@ -55,7 +55,7 @@ def hot_issue_detail(request, pk: int):
     days = Counter(timezone.localtime(a.received_at).date().isoformat() for a in appeals)
     return render(request, "triage/hot_issue.html", {
         "issue": issue, "appeals": appeals, "alerts": issue.alerts.all(),
-        "chart": {"series": [{"name": issue.title[:16], "points": sorted(days.items())}],
+        "chart": {"series": [{"name": pii.mask_text(issue.title)[:16], "points": sorted(days.items())}],
                   "markers": [{"rank": i + 1, "id": a.pk, "title": a.title, "lat": a.lat, "lon": a.lon, "size": 1, "heat": 0}
                               for i, a in enumerate(appeals) if a.lat is not None]},
     })
