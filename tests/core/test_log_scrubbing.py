@@ -41,6 +41,10 @@ SCRIPT = textwrap.dedent(r'''
     urls = types.ModuleType("piilog_urls")
     urls.urlpatterns = [path("export/", failing_export)]
 
+    # The task worker (gongzhi worker runs db_worker) sets its loggers up as it starts.
+    from django_tasks_db.management.commands.db_worker import Command as DbWorker
+    DbWorker().configure_logging(verbosity=1)
+
     # Which handlers carry the scrubbing filter, on every logger that exists now.
     loggers = [logging.getLogger()] + [l for l in logging.Logger.manager.loggerDict.values()
                                        if isinstance(l, logging.Logger)]
