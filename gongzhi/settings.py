@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "gongzhi.core",
     "gongzhi.appeals",
     "gongzhi.triage",
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gongzhi.core.middleware.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gongzhi.urls"
@@ -168,6 +170,21 @@ def _cache(spec: str) -> dict:
 
 CACHES = {"default": _cache(env("CACHE").strip())}
 
+# Sign-in locks (gongzhi/core/login_lock.py): django-axes locks a (user name, address) pair after
+# LOGIN_FAILURES_BEFORE_LOCK failures for 15 minutes from the last one; the account alone is never
+# locked. The counts live in the cache when it is shared by every process (redis, db), otherwise in
+# the database.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = ("axes.handlers.database.AxesDatabaseHandler"
+                if CACHES["default"]["BACKEND"].endswith("LocMemCache") else "axes.handlers.cache.AxesCacheHandler")
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = "gongzhi.core.login_lock.failure_limit"
+AXES_COOLOFF_TIME = "gongzhi.core.login_lock.cooloff"
+AXES_USERNAME_CALLABLE = "gongzhi.core.login_lock.username"
+AXES_LOCKOUT_CALLABLE = "gongzhi.core.login_lock.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit log (core.AuditEntry)
+
 # Outgoing e-mail (the daily safety bulletin). Without a host, development prints mail to the console;
 # production then uses the local MTA on localhost:25, Django's default.
 EMAIL_HOST = env("EMAIL_HOST", "")
@@ -196,6 +213,8 @@ GONGZHI = {
     "FOLLOW_UP_DAYS": int(env("FOLLOW_UP_DAYS", "5")),
     "NO_RATING_COUNTS_AS": env("NO_RATING_COUNTS_AS", "satisfied"),
     "TRACK_LOOKUPS_PER_HOUR": int(env("TRACK_LOOKUPS_PER_HOUR", "30")),
+    # Wrong access codes for one tracking number (from any addresses) in any hour before it pauses.
+    "TRACK_FAILURES_PER_NUMBER": int(env("TRACK_FAILURES_PER_NUMBER", "10")),
     "LOGIN_FAILURES_BEFORE_LOCK": int(env("LOGIN_FAILURES_BEFORE_LOCK", "5")),
     "ATTACHMENT_MAX_BYTES": int(env("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
     "TRACKING_PREFIX": env("TRACKING_PREFIX", "GZ"),

@@ -1,6 +1,8 @@
-"""Sign-in with throttling: repeated failures from one name or address lock it out for a while."""
+"""Sign-in with locks: repeated failures lock a (user name, address) pair, and an address that fails
+for many names, for a while (core.login_lock, django-axes)."""
 from __future__ import annotations
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -9,9 +11,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import scoping, throttle
-
-WINDOW = 15 * 60
+from . import login_lock, scoping, throttle
+from .audit import client_ip
 
 
 class LoginView(auth_views.LoginView):
@@ -19,20 +20,25 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        limit = settings.GONGZHI["LOGIN_FAILURES_BEFORE_LOCK"]
-        name = request.POST.get("username", "")[:150].lower()
-        keys = [f"login:user:{name}", f"login:ip:{request.META.get('REMOTE_ADDR', '')}"]
-        if any(throttle.count(k, WINDOW) >= limit * (1 if "user" in k else 4) for k in keys):
-            form = self.get_form()
-            form.add_error(None, _("登录失败次数过多，请15分钟后再试"))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+        source = throttle.take(f"login-source:{client_ip(request) or ''}", login_lock.source_limit(),
+                               login_lock.WINDOW)
+        if not source.allowed:
+            return login_lock.locked_page(request, source.retry_after)
+        if not AxesProxyHandler.is_allowed(request, {"username": request.POST.get("username", "")}):
+            source.release()  # refused unchecked: not a guess
+            return login_lock.locked_page(request)
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
-            throttle.reset(keys[0], WINDOW)
-        else:
-            for k in keys:
-                throttle.hit(k, 10**6, WINDOW)
+            source.release()  # the source limit counts failures only
         return response
+
+    def form_invalid(self, form):
+        if getattr(self.request, "axes_locked_out", False):
+            # This failure was the last one allowed: the password was checked and wrong, and the
+            # next attempt is locked. Say both now (answered here, so AxesMiddleware leaves it).
+            self.request.axes_locked_out = False
+            form.add_error(None, login_lock.message())
+        return super().form_invalid(form)
 
 
 @require_POST

@@ -21,7 +21,7 @@ from gongzhi.appeals.labels import labelled
 from gongzhi.appeals.models import Appeal, Channel, Status
 from gongzhi.appeals.services import ActionRefused
 from gongzhi.appeals.validation import FieldErrors
-from gongzhi.core import throttle
+from gongzhi.core import audit, throttle
 from gongzhi.core.context import tile_url
 from gongzhi.core.forms import apply_field_errors
 from gongzhi.core.models import Grid
@@ -127,15 +127,38 @@ def track(request):
             return _too_many(request, "portal/track.html", ctx, retry)
         if form.is_valid():
             number = form.cleaned_data["tracking_number"].strip().upper()
+            # Guesses at one number from many addresses: a limit per number as well, counted
+            # before the code is checked (concurrent guesses cannot slip under it) and taken back
+            # when the code is right. Unknown numbers count alike, so a pause tells nothing.
+            failures = settings.GONGZHI["TRACK_FAILURES_PER_NUMBER"]
+            attempt = throttle.take(f"portal:track-number:{number}", failures, HOUR)
+            if not attempt.allowed:
+                form.add_error(None, _paused_message())
+                response = render(request, "portal/track.html", ctx, status=429)
+                response["Retry-After"] = str(attempt.retry_after)
+                return response
             appeal = Appeal.objects.filter(tracking_number=number).first()
             code = form.cleaned_data["access_code"].strip()
             if appeal is not None and services.check_access_code(appeal, code):
+                attempt.release()
                 _remember(request, appeal)
                 return redirect("portal:track_detail", tracking_number=appeal.tracking_number)
             if appeal is None:
                 services.hash_access_code(code)  # same work either way: no timing hint of existence
+            if attempt.count >= failures:  # this wrong code was the last one allowed: the lock trips
+                audit.record(None, "track_locked", appeal if appeal is not None else ("appeals.appeal", ""),
+                             request=request, tracking_number=number, failures=attempt.count, window_seconds=HOUR)
+                form.add_error(None, WRONG)
+                form.add_error(None, _paused_message())
+                return render(request, "portal/track.html", ctx)
             form.add_error(None, WRONG)
     return render(request, "portal/track.html", ctx)
+
+
+def _paused_message() -> str:
+    contact = settings.GONGZHI["OPEN311_CONTACT"]  # the contact this installation publishes
+    hotline = _("12345 政务服务便民热线") if contact == "12345 政务服务便民热线" else contact
+    return _("该编号的查询码错误次数过多，查询已暂停。请一小时后再试，或拨打%(hotline)s咨询。") % {"hotline": hotline}
 
 
 def _detail_context(appeal: Appeal, rate_form=None, error: str = "") -> dict:
