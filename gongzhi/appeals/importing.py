@@ -51,7 +51,7 @@ from gongzhi.core import spreadsheet
 from gongzhi.core.models import Department, Grid
 
 from .models import Appeal, AppealEvent, Assignment, Category, Channel, Status
-from .validation import CONTROL_CHARACTER_RE, control_character
+from .validation import control_character, has_control_character
 
 OPEN = "open"
 CLOSED = Status.CLOSED.value
@@ -585,7 +585,7 @@ class Converter:
         if not ref:
             issues.append(Issue(line, "", "error", "id", "no id: the row cannot be matched on a re-run"))
             return None
-        if CONTROL_CHARACTER_RE.search(text):  # refused as on every intake channel (validation.py)
+        if has_control_character(text):  # refused as on every intake channel (validation.py)
             issues.append(self._control_character_issue(line, ref, values))
             return None
         created_raw = self.created(values)
