@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -47,9 +50,31 @@ def pending(periodic_task) -> bool:
     return DBTaskResult.objects.ready().filter(task_path=periodic_task.module_path).exists()
 
 
+def slot_of(now: dt.datetime, every: int) -> dt.datetime:
+    """The start of the interval `now` falls in, counted from the epoch (the same for every scheduler)."""
+    start = int(now.timestamp()) // every * every
+    return dt.datetime.fromtimestamp(start, tz=dt.timezone.utc)
+
+
+def claim(periodic_task, slot: dt.datetime) -> bool:
+    """Claim this task's run for the slot: True for exactly one scheduler, whatever runs at once."""
+    from .models import PeriodicRun
+
+    try:
+        with transaction.atomic():
+            PeriodicRun.objects.create(task=periodic_task.module_path, slot=slot,
+                                       claimed_by=f"{socket.gethostname()}:{os.getpid()}"[:100])
+    except IntegrityError:
+        return False
+    return True
+
+
 def enqueue_due(last_run: dict, now: dt.datetime | None = None, periodic: dict | None = None) -> list[str]:
     """Enqueue every periodic task whose interval has passed since `last_run` (updated in place).
-    A task already waiting in the queue is not enqueued twice. Returns the names enqueued."""
+    A task already waiting in the queue is not enqueued twice, and each run is claimed in the
+    database for its time slot first (PeriodicRun): of several schedulers (two workers, or a
+    worker whose server was killed and one started after it) one queues it. Returns the names
+    enqueued."""
     now = now or timezone.now()
     enqueued = []
     for periodic_task, every in (periodic or PERIODIC).items():
@@ -59,6 +84,9 @@ def enqueue_due(last_run: dict, now: dt.datetime | None = None, periodic: dict |
         last_run[periodic_task.name] = now
         if pending(periodic_task):
             continue
-        periodic_task.enqueue()
+        with transaction.atomic():  # the claim and the queued run stand or fall together
+            if not claim(periodic_task, slot_of(now, every)):
+                continue
+            periodic_task.enqueue()
         enqueued.append(periodic_task.name)
     return enqueued

@@ -16,6 +16,10 @@ class TriageConfig(AppConfig):
         if services.score_reply not in appeal_services.REPLY_HOOKS:
             appeal_services.REPLY_HOOKS.append(services.score_reply)
 
+        from gongzhi.core import warmup
+
+        warmup.register(services.warm)
+
         from gongzhi.appeals.tasks import PERIODIC
 
         from . import tasks

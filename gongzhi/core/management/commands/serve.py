@@ -1,13 +1,59 @@
-"""`gongzhi serve`: the production-grade WSGI server (waitress) plus the background task worker."""
+"""`gongzhi serve`: the production-grade WSGI server (waitress) plus the background task worker.
+
+Start-up order: migrate, reserve the port (a busy port fails at once), start the worker, warm up
+(the apps' in-process indexes and models, see gongzhi.core.warmup), and only then listen: no
+request waits for a warm-up. The worker dies with this process, even on kill -9: it is started
+with the kernel's parent-death signal (Linux) and watches this process's id as well.
+"""
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import subprocess
 import sys
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int):
+    """preexec_fn for the worker: SIGTERM it when this process dies (Linux), however it dies."""
+    def preexec():
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            try:
+                ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+            except (OSError, AttributeError):
+                pass  # no prctl: the worker's own watchdog (--parent-pid) still ends it
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+    return preexec
+
+
+def _reserve(host: str, port: int) -> socket.socket:
+    """Bind the address without listening yet: the port is ours, connections are refused (not
+    queued) until the warm-up is done."""
+    try:
+        family, socktype, proto, _name, address = socket.getaddrinfo(
+            host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, socktype, proto)
+    except OSError as exc:
+        raise CommandError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise CommandError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
 
 
 class Command(BaseCommand):
@@ -27,6 +73,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         from waitress import create_server
 
+        from gongzhi.core import warmup
         from gongzhi.wsgi import application
 
         if not opts["no_migrate"]:
@@ -39,27 +86,29 @@ class Command(BaseCommand):
             proxy = {"trusted_proxy": opts["trusted_proxy"], "trusted_proxy_count": 1,
                      "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
                      "clear_untrusted_proxy_headers": True}
-        try:
-            server = create_server(application, host=opts["host"], port=opts["port"], threads=opts["threads"],
-                                   ident="gongzhi", **proxy)
-        except OSError as exc:
-            raise CommandError(f"cannot serve on {opts['host']}:{opts['port']}: {exc.strerror}") from None
+        sock = _reserve(opts["host"], opts["port"])
         worker = None
         if not opts["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "-m", "gongzhi", "worker"])
-        url = f"http://{opts['host']}:{opts['port']}/"
-        self.stdout.write(self.style.SUCCESS(f"Gongzhi is serving {url} (Ctrl+C to stop)"))
-        self.stdout.flush()
-
-        def stop(*_):
-            raise KeyboardInterrupt
-
-        signal.signal(signal.SIGTERM, stop)
+            worker = subprocess.Popen([sys.executable, "-m", "gongzhi", "worker", "--parent-pid", str(os.getpid())],
+                                      preexec_fn=_die_with_parent(os.getpid()))
         try:
-            server.run()
-        except KeyboardInterrupt:
-            pass
+            seconds = warmup.run()
+            connections.close_all()  # the request threads open their own
+            server = create_server(application, sockets=[sock], threads=opts["threads"], ident="gongzhi", **proxy)
+            url = f"http://{opts['host']}:{opts['port']}/"
+            self.stdout.write(self.style.SUCCESS(f"Gongzhi is serving {url} (Ctrl+C to stop; warmed up in {seconds:.1f} s)"))
+            self.stdout.flush()
+
+            def stop(*_):
+                raise KeyboardInterrupt
+
+            signal.signal(signal.SIGTERM, stop)
+            try:
+                server.run()
+            except KeyboardInterrupt:
+                pass
         finally:
+            sock.close()
             if worker is not None:
                 worker.terminate()
                 try:

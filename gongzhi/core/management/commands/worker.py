@@ -2,13 +2,19 @@
 
 It runs django_tasks_db's `db_worker` (which executes whatever is queued) and, in a small daemon
 thread, enqueues the periodic tasks of gongzhi.appeals.tasks.PERIODIC on their intervals (deadline
-sweep every 5 minutes, unrated auto-close hourly). Several workers may run: a periodic task already
-waiting in the queue is not enqueued again. With `--no-schedule` it is a plain db_worker (use that
-for extra workers, or when cron runs `gongzhi sweep` instead).
+sweep every 5 minutes, unrated auto-close hourly). Several workers may run: each run of a periodic
+task is claimed in the database for its time slot first, so two schedulers never run it twice. With
+`--no-schedule` it is a plain db_worker (use that for extra workers, or when cron runs `gongzhi
+sweep` instead).
+
+Started by `gongzhi serve`, it gets `--parent-pid`: when that process is gone (even after kill -9,
+which the kernel's parent-death signal usually reports first) the worker stops.
 """
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 
 from django.core.management import call_command
@@ -33,6 +39,29 @@ def schedule_loop(stop: threading.Event, tick: float) -> None:
         stop.wait(tick)
 
 
+def watch_parent(parent: int, stop: threading.Event, every: float = 1.0) -> None:
+    """Stop this worker when its parent process has died (the fallback to PR_SET_PDEATHSIG): a
+    graceful SIGTERM first (a running task finishes), a second one after a grace period."""
+    while not stop.wait(every):
+        if os.getppid() != parent:
+            log.warning("parent process %s is gone: stopping the worker", parent)
+            os.kill(os.getpid(), signal.SIGTERM)
+            if not stop.wait(60):
+                os.kill(os.getpid(), signal.SIGTERM)  # the task did not finish: end it
+            return
+
+
+def warm_in_background() -> None:
+    from gongzhi.core import warmup
+
+    def run():
+        try:
+            warmup.run()
+        finally:
+            close_old_connections()
+    threading.Thread(target=run, name="gongzhi-warmup", daemon=True).start()
+
+
 class Command(BaseCommand):
     help = "Run background tasks (django_tasks_db worker) and enqueue the periodic deadline sweeps"
 
@@ -42,9 +71,19 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="run what is queued (after one schedule pass) and exit")
         parser.add_argument("--max-tasks", type=int, default=None, help="exit after this many tasks")
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls of an empty queue")
+        parser.add_argument("--parent-pid", type=int, default=None,
+                            help="stop when this process is gone (set by `gongzhi serve`)")
 
-    def handle(self, *args, no_schedule=False, tick=30.0, batch=False, max_tasks=None, interval=1.0, **options):
+    def handle(self, *args, no_schedule=False, tick=30.0, batch=False, max_tasks=None, interval=1.0,
+               parent_pid=None, **options):
         stop = threading.Event()
+        if parent_pid:
+            if os.getppid() != parent_pid:
+                return  # the parent is already gone
+            threading.Thread(target=watch_parent, args=(parent_pid, stop), name="gongzhi-parent-watch",
+                             daemon=True).start()
+        if not batch:
+            warm_in_background()
         if not no_schedule:
             if batch:
                 from gongzhi.appeals.tasks import enqueue_due
