@@ -950,12 +950,15 @@ class RankingOut(Schema):
 
 
 @org.get("/kpis/ranking", response={200: RankingOut, **_errors(403)}, tags=["kpis"],
-         summary="KPI ranking of departments, subdistricts or communities for a period")
+         summary="KPI ranking of departments, subdistricts or communities for a period",
+         description="The table of the rankings dashboard (/evaluation/rankings/), for the same roles: "
+                     "leader, supervisor or administrator; anyone else gets 403.")
 def kpi_ranking(request, kind: Literal["department", "subdistrict", "community"] = "department",
                 period: Literal["month", "quarter", "year"] = "month",
                 month: Omittable[Annotated[str, StringConstraints(pattern=MONTH_PATTERN)]] = Query(
                     None, description="YYYY-MM, a month in the period; default: this month")):
-    _require_staff(request)
+    if not scoping.oversees(_user(request)):
+        raise Forbidden("the KPI ranking needs a leader, supervisor or administrator role")
     from gongzhi.evaluation import services as evaluation
 
     table = evaluation.ranking(kind, evaluation.parse_month(month), period=period)

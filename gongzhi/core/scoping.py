@@ -18,6 +18,8 @@ REGION_WIDE_ROLES = {
     Role.MEDIATOR, Role.ANALYST, Role.EMERGENCY, Role.INFORMANT_HANDLER,
 }
 STAFF_ROLES = set(Role) - {Role.CITIZEN}
+# Who sees every unit's KPIs and rankings (the evaluation dashboards and the API's /kpis/ranking).
+OVERSIGHT_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
 
 
 def roles_of(user) -> list[RoleAssignment]:
@@ -44,6 +46,11 @@ def has_role(user, *roles: str) -> bool:
 
 def is_staff_member(user) -> bool:
     return getattr(user, "is_superuser", False) or any(r.role in STAFF_ROLES for r in roles_of(user))
+
+
+def oversees(user) -> bool:
+    """May see the KPIs of every unit (OVERSIGHT_ROLES), not only of their own department."""
+    return getattr(user, "is_superuser", False) or has_role(user, *OVERSIGHT_ROLES)
 
 
 def assignments(user, *roles: str) -> list[RoleAssignment]:

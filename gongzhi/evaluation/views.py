@@ -24,7 +24,7 @@ from gongzhi.core.models import Department, Grid, Role
 from . import kpis, opendata, reports, services
 from .models import EvaluationScheme, Exclusion, FollowUpCall, KpiRollup
 
-OVERSIGHT_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
+OVERSIGHT_ROLES = scoping.OVERSIGHT_ROLES
 KIND_LABELS = reports.KIND_LABELS
 PERIOD_LABELS = {"month": gettext_lazy("当月"), "quarter": gettext_lazy("所在季度"), "year": gettext_lazy("所在年度")}
 COUNTER_LABELS = {
@@ -50,7 +50,7 @@ THREE = ("response_rate", "resolution_rate", "satisfaction_rate")
 # ---------------------------------------------------------------- access
 
 def _oversight(user) -> bool:
-    return getattr(user, "is_superuser", False) or scoping.has_role(user, *OVERSIGHT_ROLES)
+    return scoping.oversees(user)
 
 
 def _require_oversight(user):
