@@ -74,14 +74,14 @@
       if (!g.polygon || !g.polygon.length) return;
       var latlngs = g.polygon.map(function (p) { return [p[1], p[0]]; });
       var poly = L.polygon(latlngs, { color: "#555", weight: 1, fillColor: colour(g.count, max), fillOpacity: 0.7 });
-      poly.bindTooltip(g.tip);  // worded by the view in the reader's language
+      poly.bindTooltip(Gongzhi.text(g.tip));  // worded by the view in the reader's language; text, not HTML
       poly.on("click", function () { window.location.href = g.url; });
       poly.addTo(map);
       layers.push(poly);
     });
     (data.hot || []).forEach(function (h) {
       var marker = L.circleMarker([h.lat, h.lon], { radius: 6 + Math.min(14, h.size), color: "#c0392b", weight: 2, fillOpacity: 0.35 });
-      marker.bindTooltip(h.tip);
+      marker.bindTooltip(Gongzhi.text(h.tip));
       marker.addTo(map);
     });
     if (layers.length) {

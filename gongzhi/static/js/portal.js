@@ -41,7 +41,7 @@
         if (!g.polygon || g.polygon.length < 3) { return; }
         var poly = L.polygon(g.polygon.map(function (p) { return [p[1], p[0]]; }),
           { color: "#1d4ed8", weight: 1, fillOpacity: 0.08 });
-        poly.bindTooltip(g.name || "", { sticky: true });
+        poly.bindTooltip(Gongzhi.text(g.name), { sticky: true });
         poly.on("click", function (e) { place(e.latlng, g.name); L.DomEvent.stopPropagation(e); });
         poly.addTo(map);
         layers.push(poly);

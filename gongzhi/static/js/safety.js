@@ -8,6 +8,10 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
+  // Data is text, never HTML: Leaflet tooltips get text nodes, ECharts formatters escape.
+  const text = (value) => window.Gongzhi.text(value);
+  const html = (value) => window.Gongzhi.escapeHTML(value);
+
   const WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
   const HOURS = Array.from({ length: 24 }, (_, h) => String(h));
 
@@ -30,7 +34,7 @@
       let max = 1;
       m.forEach((row, d) => row.forEach((v, h) => { points.push([h, d, v]); if (v > max) max = v; }));
       c.setOption({
-        tooltip: { position: "top", formatter: (p) => WEEKDAYS[p.value[1]] + " " + p.value[0] + "时：" + p.value[2] + " 起" },
+        tooltip: { position: "top", formatter: (p) => html(WEEKDAYS[p.value[1]] + " " + p.value[0] + "时：" + p.value[2] + " 起") },
         grid: { left: 50, right: 20, top: 10, bottom: 60 },
         xAxis: { type: "category", data: HOURS, name: "时", splitArea: { show: true } },
         yAxis: { type: "category", data: WEEKDAYS, inverse: true, splitArea: { show: true } },
@@ -96,7 +100,7 @@
 
   const drawers = {
     point(map, d) {
-      fit(map, [window.L.circleMarker([d.lat, d.lon], { radius: 8, color: "#b42318" }).bindTooltip(d.label)]);
+      fit(map, [window.L.circleMarker([d.lat, d.lon], { radius: 8, color: "#b42318" }).bindTooltip(text(d.label))]);
       map.setZoom(15);
     },
     density(map, d) {
@@ -104,16 +108,16 @@
       const max = cells.length ? cells[0].count : 1;
       fit(map, cells.map((c) => window.L.polygon(ll(c.ring), {
         weight: 0, fillOpacity: 0.65, fillColor: color(Math.sqrt(c.count / max) * 0.999),
-      }).bindTooltip(c.count + " 起")));
+      }).bindTooltip(text(c.count + " 起"))));
     },
     cells(map, d) {
       const layers = (d.cells || []).map((c) => window.L.polygon(ll(c.ring), {
         color: "#b42318", weight: 1, fillOpacity: 0.45, fillColor: color(Math.max(0, 1 - (c.rank - 1) / (d.cells.length || 1)) * 0.999),
-      }).bindTooltip("第 " + c.rank + " 名 · 预计 " + c.score.toFixed(2) + " 起/周"));
+      }).bindTooltip(text("第 " + c.rank + " 名 · 预计 " + c.score.toFixed(2) + " 起/周")));
       (d.roster || []).forEach((r) => layers.push(window.L.circleMarker([r.lat, r.lon], { radius: 6, color: "#1d4ed8" })
-        .bindTooltip(r.unit + " " + r.hours)));
+        .bindTooltip(text(r.unit + " " + r.hours))));
       (d.points || []).forEach((p) => layers.push(window.L.circleMarker([p.lat, p.lon], { radius: 5, color: "#111" })
-        .bindTooltip(p.time + " " + p.type)));
+        .bindTooltip(text(p.time + " " + p.type))));
       fit(map, layers);
     },
     "near-repeat"(map, flags) {
@@ -123,7 +127,7 @@
       else map.setView([39.9, 116.4], 11);
       window.L.featureGroup(flags.map((f) => window.L.circle([f.lat, f.lon], {
         radius: f.radius_m, color: f.triggers > 1 ? "#b42318" : "#b54708", weight: 1, fillOpacity: 0.25,
-      }).bindTooltip(f.type + " " + f.time + " · 预警至 " + f.until))).addTo(map);
+      }).bindTooltip(text(f.type + " " + f.time + " · 预警至 " + f.until)))).addTo(map);
     },
   };
 
