@@ -60,9 +60,10 @@ def real_rows(org, bearer):
     """The schema cannot say which rows exist. In the positive phase a reference names one that does
     (an appeal, a department, a category code, a cursor the server handed out), so a valid request
     reaches the service's own checks instead of stopping at "not found"."""
-    from django.test import Client
+    from werkzeug.test import Client
 
     from gongzhi.appeals.models import Appeal
+    from gongzhi.wsgi import application
 
     appeals = itertools.cycle(sorted(Appeal.objects.values_list("pk", flat=True)))
     departments = itertools.cycle([org.housing.pk, org.env.pk])
@@ -70,7 +71,9 @@ def real_rows(org, bearer):
 
     def cursor(ordering: str) -> str:
         if ordering not in cursors:
-            page = Client().get("/api/v1/appeals", {"ordering": ordering, "limit": 1}, headers=bearer).json()
+            # Over WSGI like the fuzzer (Django's test client would reconnect close_old_connections).
+            page = Client(application).get("/api/v1/appeals", query_string={"ordering": ordering, "limit": 1},
+                                           headers=bearer).json
             cursors[ordering] = page["next_cursor"]
         return cursors[ordering]
 
