@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 MODELS_DIR = Path(settings.DATA_DIR) / "models"
 WINDOW_DAYS = 365
 HIGH_RISK = 70
+MODEL_CHECK_SECONDS = 10.0  # how stale this process's view of the active model and categories may be
 TRAIN_LIMIT = 50_000  # the most recent closed appeals: enough to learn from, bounded at city scale
 
 
@@ -111,6 +113,8 @@ class _Indexes:
         self._filed_meanwhile: list | None = None  # (plain, places, tokens) filed while a build runs
         self.classifier = None
         self.classifier_version = None
+        self.classifier_checked = 0.0
+        self._roots = None
 
     @property
     def duplicates(self):
@@ -124,6 +128,7 @@ class _Indexes:
         with self.lock:
             self.current = None
             self.classifier = self.classifier_version = None
+            self.classifier_checked, self._roots = 0.0, None
 
     def ensure(self, exclude_id: int | None = None) -> _Built:
         """The indexes, built first if this process has none; `exclude_id` (the appeal being
@@ -181,19 +186,43 @@ class _Indexes:
                     if c.id != plain.id][:5]
 
     def model(self):
+        """The active classifier, loaded once per version; which version is active is read again
+        at most every MODEL_CHECK_SECONDS (registering a model in this process takes effect at once)."""
         from .classifier import TextClassifier
 
-        active = ClassifierVersion.objects.filter(active=True).first()
+        now = time.monotonic()
+        with self.lock:
+            if self.classifier_checked and now - self.classifier_checked < MODEL_CHECK_SECONDS:
+                return self.classifier
+        active = ClassifierVersion.objects.filter(active=True).only("version", "path").first()
         with self.lock:
             if active is None:
                 self.classifier = self.classifier_version = None
+                self.classifier_checked = now
                 return None
             if active.version == self.classifier_version:
+                self.classifier_checked = now
                 return self.classifier
         loaded = TextClassifier.load(active.path)  # outside the lock: requests keep the model they have
         with self.lock:
-            self.classifier, self.classifier_version = loaded, active.version
+            self.classifier, self.classifier_version, self.classifier_checked = loaded, active.version, now
             return loaded
+
+    def forget_model(self) -> None:
+        with self.lock:
+            self.classifier_version = None
+            self.classifier_checked = 0.0
+
+    def root_categories(self) -> dict:
+        """First-level categories by name (what the classifier predicts), read at most every
+        MODEL_CHECK_SECONDS."""
+        now = time.monotonic()
+        cached = self._roots
+        if cached is not None and now - cached[0] < MODEL_CHECK_SECONDS:
+            return cached[1]
+        roots = {c.name: c for c in Category.objects.filter(parent__isnull=True).select_related("default_department")}
+        self._roots = (now, roots)
+        return roots
 
 
 class _IssueView:
@@ -240,7 +269,7 @@ def suggestions_for(appeal: Appeal) -> list[dict]:
     if model is None:
         return []
     prediction = model.predict([f"{appeal.title}\n{appeal.content}"])[0]
-    roots = {c.name: c for c in Category.objects.filter(parent__isnull=True).select_related("default_department")}
+    roots = INDEXES.root_categories()
     out = []
     for label, prob in prediction.top3:
         cat = roots.get(label)
@@ -486,7 +515,7 @@ def register_model(model, source: str, size: int, activate: bool = True) -> Clas
             ClassifierVersion.objects.filter(active=True).update(active=False)
         row = ClassifierVersion.objects.create(version=version, path=str(path), source=source, trained_on=size,
                                                report=report, active=activate)
-    INDEXES.classifier_version = None
+    INDEXES.forget_model()
     return row
 
 
