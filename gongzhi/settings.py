@@ -174,7 +174,7 @@ CACHES = {"default": _cache(env("CACHE").strip())}
 # LOGIN_FAILURES_BEFORE_LOCK failures for 15 minutes from the last one; the account alone is never
 # locked. The counts live in the cache when it is shared by every process (redis, db), otherwise in
 # the database.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["gongzhi.core.login_lock.Backend", "django.contrib.auth.backends.ModelBackend"]
 AXES_HANDLER = ("axes.handlers.database.AxesDatabaseHandler"
                 if CACHES["default"]["BACKEND"].endswith("LocMemCache") else "axes.handlers.cache.AxesCacheHandler")
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
