@@ -109,7 +109,3 @@ def hit(key: str, limit: int, window_seconds: int) -> tuple[bool, int]:
 def count(key: str, window_seconds: int) -> int:
     buckets = _buckets(key, window_seconds, time.time())
     return sum(_values([k for k, _ in buckets]).values())
-
-
-def reset(key: str, window_seconds: int) -> None:
-    cache.delete_many([k for k, _ in _buckets(key, window_seconds, time.time())])
