@@ -115,6 +115,7 @@ class _Indexes:
         self.classifier_version = None
         self.classifier_checked = 0.0
         self._roots = None
+        self._build_started = float("-inf")
 
     @property
     def duplicates(self):
@@ -142,13 +143,18 @@ class _Indexes:
             return self.current
 
     def rebuild(self) -> _Built:
-        """A fresh build from the database, swapped in for the one in use."""
+        """A fresh build from the database, swapped in for the one in use. A build that started
+        after this was asked for (the worker's warm-up, another rebuild) is fresh enough: reused."""
+        asked = time.monotonic()
         with self._build_lock:
+            if self.current is not None and self._build_started >= asked:
+                return self.current
             self._swap_in(self._build_beside(None))
             return self.current
 
     def _build_beside(self, exclude_id):
         with self.lock:
+            self._build_started = time.monotonic()
             self._filed_meanwhile = []
         try:
             return _build(exclude_id)

@@ -22,15 +22,20 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _die_with_parent(parent: int):
-    """preexec_fn for the worker: SIGTERM it when this process dies (Linux), however it dies."""
-    def preexec():
-        if sys.platform.startswith("linux"):
-            import ctypes
+    """preexec_fn for the worker: SIGTERM it when this process dies (Linux), however it dies.
+    prctl is looked up here, before the fork: the child only calls it."""
+    prctl = None
+    if sys.platform.startswith("linux"):
+        import ctypes
 
-            try:
-                ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-            except (OSError, AttributeError):
-                pass  # no prctl: the worker's own watchdog (--parent-pid) still ends it
+        try:
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            pass  # no prctl: the worker's own watchdog (--parent-pid) still ends it
+
+    def preexec():
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
         if os.getppid() != parent:  # the parent died before prctl took effect
             os._exit(1)
     return preexec
