@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from gongzhi.appeals import importing
+from gongzhi.appeals.importing.writers import make_writer
 from gongzhi.appeals.models import Appeal, AppealEvent, Assignment, Category, Channel, Status
 from gongzhi.core.models import Department
 
@@ -171,7 +172,7 @@ def call_command_output(*args) -> str:
 def test_an_interrupted_import_resumes_without_duplicates(shared_data, tmp_path, monkeypatch):
     source = shared_data / SR / "nyc_311_1k.csv"
     mapping = importing.load_mapping("nyc", None)
-    writer_class = type(importing.make_writer("nyc311", "probe"))
+    writer_class = type(make_writer("nyc311", "probe"))
     real_write, calls = writer_class.write, []
 
     def crash_on_third_batch(self, rows):

@@ -1,10 +1,18 @@
 """--initial-load: one transaction, indexes and keys rebuilt at the end, all or nothing (PostgreSQL)."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.db import IntegrityError, connection
 
 from gongzhi.appeals import importing
+from gongzhi.appeals.importing import bulk_load, reading, run
+from gongzhi.appeals.importing.bulk_load import BULK_TABLES
+from gongzhi.appeals.importing.convert import Converter, TrackingNumbers
+from gongzhi.appeals.importing.lookups import Lookups
+from gongzhi.appeals.importing.parallel import default_workers, usable_cores
+from gongzhi.appeals.importing.writers import CopyWriter
 from gongzhi.appeals.models import Appeal, AppealEvent
 from tests.conftest import postgres_only
 
@@ -12,10 +20,10 @@ from tests.conftest import postgres_only
 def schema_objects() -> set[tuple]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
-                       [list(importing.BULK_TABLES)])
+                       [list(BULK_TABLES)])
         indexes = set(cursor.fetchall())
         cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' "
-                       "AND conrelid::regclass::text = ANY(%s)", [list(importing.BULK_TABLES)])
+                       "AND conrelid::regclass::text = ANY(%s)", [list(BULK_TABLES)])
         return indexes | set(cursor.fetchall())
 
 
@@ -30,7 +38,7 @@ def test_initial_load_is_all_or_nothing_and_restores_the_schema(shared_data, tmp
     before = schema_objects()
     assert any("received_at" in str(o) for o in before)
 
-    real_write, calls = importing.CopyWriter.write, []
+    real_write, calls = CopyWriter.write, []
 
     def fail_second_batch(self, rows):
         calls.append(1)
@@ -38,14 +46,14 @@ def test_initial_load_is_all_or_nothing_and_restores_the_schema(shared_data, tmp
             raise RuntimeError("disk full")
         return real_write(self, rows)
 
-    monkeypatch.setattr(importing.CopyWriter, "write", fail_second_batch)
+    monkeypatch.setattr(CopyWriter, "write", fail_second_batch)
     with pytest.raises(RuntimeError, match="disk full"):
         importing.import_file(source, mapping, report_path=tmp_path / "r.csv", initial_load=True, batch_size=200,
                               limit=600)
     assert Appeal.objects.count() == 0 and schema_objects() == before  # rolled back, indexes back
 
-    monkeypatch.setattr(importing.CopyWriter, "write", real_write)
-    real_convert, seen = importing.Converter.convert, []
+    monkeypatch.setattr(CopyWriter, "write", real_write)
+    real_convert, seen = Converter.convert, []
 
     def interrupt_late(self, line, values, issues):  # Ctrl-C while parsing, after batches were written
         seen.append(line)
@@ -53,12 +61,12 @@ def test_initial_load_is_all_or_nothing_and_restores_the_schema(shared_data, tmp
             raise KeyboardInterrupt
         return real_convert(self, line, values, issues)
 
-    monkeypatch.setattr(importing.Converter, "convert", interrupt_late)
+    monkeypatch.setattr(Converter, "convert", interrupt_late)
     with pytest.raises(KeyboardInterrupt):
         importing.import_file(source, mapping, report_path=tmp_path / "r.csv", initial_load=True, batch_size=100)
     assert Appeal.objects.count() == 0 and schema_objects() == before
 
-    monkeypatch.setattr(importing.Converter, "convert", real_convert)
+    monkeypatch.setattr(Converter, "convert", real_convert)
     result = importing.import_file(source, mapping, report_path=tmp_path / "r.csv", initial_load=True, batch_size=200,
                                    limit=600)
     assert result.imported == 600 and Appeal.objects.count() == AppealEvent.objects.count() == 600
@@ -73,7 +81,7 @@ def test_initial_load_redraws_clashing_tracking_numbers(shared_data, tmp_path, m
     """A fresh source loads without its unique constraints; a clash found when they are rebuilt is redrawn."""
     source = shared_data / "service-requests-311" / "nyc_311_1k.csv"
     before = schema_objects()
-    monkeypatch.setattr(importing.TrackingNumbers, "__call__", lambda self, day: f"GZ{day:%Y%m%d}SAME0000")
+    monkeypatch.setattr(TrackingNumbers, "__call__", lambda self, day: f"GZ{day:%Y%m%d}SAME0000")
     result = importing.import_file(source, importing.load_mapping("nyc", None), report_path=tmp_path / "r.csv",
                                    initial_load=True, limit=300)
     numbers = list(Appeal.objects.values_list("tracking_number", flat=True))
@@ -87,7 +95,7 @@ def test_initial_load_refuses_a_key_to_nothing(shared_data, tmp_path, monkeypatc
     """Per-row key checks may be switched off for the load; the keys are still checked before the commit."""
     source = shared_data / "service-requests-311" / "nyc_311_1k.csv"
     before = schema_objects()
-    monkeypatch.setattr(importing.Lookups, "department", lambda self, name: 987654321 if name else None)
+    monkeypatch.setattr(Lookups, "department", lambda self, name: 987654321 if name else None)
     with pytest.raises(IntegrityError, match="refers to no row|violates foreign key"):
         importing.import_file(source, importing.load_mapping("nyc", None), report_path=tmp_path / "r.csv",
                               initial_load=True, limit=300)
@@ -127,9 +135,9 @@ def test_parallel_load_matches_the_serial_one(shared_data, tmp_path, monkeypatch
     source = tmp_path / "export.csv"
     with open(source, "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows([header, *body[:320], [], *body[320:], []])
-    monkeypatch.setattr(importing, "SPLIT_BLOCK", 5000)  # blocks with and without quotes
+    monkeypatch.setattr(reading, "SPLIT_BLOCK", 5000)  # blocks with and without quotes
     data = source.read_bytes()
-    chunks = list(importing._split_csv(source, "utf-8", ",", 37, 5))
+    chunks = list(reading._split_csv(source, "utf-8", ",", 37, 5))
     texts = [data[start:end].decode("utf-8") for _, _, start, end in chunks]
     assert "".join(texts) == data.decode("utf-8").split("\r\n", 1)[1]  # every byte after the header, once
     assert [end for *_, end in chunks[:-1]] == [start for *_, start, _ in chunks[1:]]
@@ -137,8 +145,8 @@ def test_parallel_load_matches_the_serial_one(shared_data, tmp_path, monkeypatch
     assert [n for _, n, *_ in chunks] == [len(text.splitlines()) for text in texts]
     with open(source, newline="", encoding="utf-8") as f:
         assert [r for text in texts for r in csv.reader(text.splitlines(True))] == list(csv.reader(f))[1:]
-    real_parallel, parallel_runs = importing._parallel_load, []
-    monkeypatch.setattr(importing, "_parallel_load", lambda *a: parallel_runs.append(1) or real_parallel(*a))
+    real_parallel, parallel_runs = run._parallel_load, []
+    monkeypatch.setattr(run, "_parallel_load", lambda *a: parallel_runs.append(1) or real_parallel(*a))
     results, reports, snapshots = [], [], []
     for system, workers in (("serial", 1), ("parallel", 2)):
         mapping = dict(importing.load_mapping("nyc", None), source_system=system)
@@ -167,14 +175,14 @@ def test_the_command_says_an_interrupted_initial_load_wrote_nothing(shared_data,
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    real_convert = importing.Converter.convert
+    real_convert = Converter.convert
 
     def interrupt(self, line, values, issues):
         if line == 300:
             raise KeyboardInterrupt
         return real_convert(self, line, values, issues)
 
-    monkeypatch.setattr(importing.Converter, "convert", interrupt)
+    monkeypatch.setattr(Converter, "convert", interrupt)
     source = shared_data / "service-requests-311" / "nyc_311_1k.csv"
     with pytest.raises(CommandError, match="all or nothing, so nothing was written"):
         call_command("import", "appeals", str(source), "--format", "nyc", "--initial-load", "--workers", "2",
@@ -192,7 +200,7 @@ def test_every_event_and_assignment_of_a_load_belongs_to_an_appeal(shared_data, 
     whether the rows came from worker processes or from this one."""
     from gongzhi.appeals.models import Assignment
 
-    monkeypatch.setattr(importing, "_key_triggers_may_be_off", lambda cursor, tables: superuser)
+    monkeypatch.setattr(bulk_load, "_key_triggers_may_be_off", lambda cursor, tables: superuser)
     source = shared_data / "service-requests-311" / "nyc_311_1k.csv"
     before = schema_objects()
     for system, workers in (("serial", 1), ("parallel", 2)):
@@ -218,8 +226,8 @@ def test_initial_load_reads_chinese_encodings_and_names_a_broken_line(shared_dat
     UTF-16 one (whose bytes cannot be cut blindly) loads in one process, and a byte that is not text
     stops the load, naming its line, with nothing written."""
     text = (shared_data / "service-requests-311" / "nyc_311_1k.csv").read_text("utf-8-sig")
-    real_parallel, parallel_runs = importing._parallel_load, []
-    monkeypatch.setattr(importing, "_parallel_load", lambda *a: parallel_runs.append(1) or real_parallel(*a))
+    real_parallel, parallel_runs = run._parallel_load, []
+    monkeypatch.setattr(run, "_parallel_load", lambda *a: parallel_runs.append(1) or real_parallel(*a))
     results = {}
     for encoding in ("gb18030", "utf-16"):
         source = tmp_path / f"{encoding}.csv"
@@ -253,9 +261,9 @@ def test_initial_load_reads_chinese_encodings_and_names_a_broken_line(shared_dat
 def test_the_initial_load_uses_the_cores_it_is_given(monkeypatch, cores, workers):
     """One converting process per core it may run on, less one for the database and the writer, and
     never fewer than two (a single core converts in the writing process instead)."""
-    monkeypatch.setattr(importing.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
-    assert importing.default_workers() == workers
-    assert importing.usable_cores() == cores
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert default_workers() == workers
+    assert usable_cores() == cores
 
 
 @pytest.mark.django_db(transaction=True)
@@ -263,7 +271,7 @@ def test_the_initial_load_uses_the_cores_it_is_given(monkeypatch, cores, workers
 @postgres_only("--initial-load is PostgreSQL only")
 def test_every_line_ending_loads_through_the_workers_as_in_one_process(tmp_path, monkeypatch, line_end):
     """Old Mac exports end lines with a bare CR: the workers read them as csv does a file."""
-    monkeypatch.setattr(importing, "SPLIT_BLOCK", 20000)
+    monkeypatch.setattr(reading, "SPLIT_BLOCK", 20000)
     rows = [f"{i},2024-01-0{1 + i % 9} 10:00:00,标题{i}" for i in range(3000)]
     rows[2000] = "2000,not a date,标题"
     source = tmp_path / "export.csv"

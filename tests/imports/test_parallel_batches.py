@@ -10,6 +10,10 @@ import pytest
 from django.db import IntegrityError
 
 from gongzhi.appeals import importing
+from gongzhi.appeals.importing import bulk_load, run
+from gongzhi.appeals.importing.convert import Converter, TrackingNumbers
+from gongzhi.appeals.importing.lookups import Lookups
+from gongzhi.appeals.importing.writers import CopyWriter
 from gongzhi.appeals.models import Appeal, AppealEvent
 from tests.conftest import postgres_only
 
@@ -34,8 +38,8 @@ def export(shared_data, tmp_path):
 
 @pytest.fixture
 def runs(monkeypatch):
-    real, calls = importing._parallel_load, []
-    monkeypatch.setattr(importing, "_parallel_load", lambda *a: calls.append(a[-1]) or real(*a))
+    real, calls = run._parallel_load, []
+    monkeypatch.setattr(run, "_parallel_load", lambda *a: calls.append(a[-1]) or real(*a))
     return calls
 
 
@@ -63,19 +67,19 @@ def test_workers_import_what_one_process_imports(export, tmp_path, runs):
 
 
 def test_a_rerun_and_a_resumed_run_import_nothing_twice(export, tmp_path, runs, monkeypatch):
-    real_convert = importing.Converter.convert
+    real_convert = Converter.convert
 
     def stop_at_line_300(self, line, values, issues):  # in a worker: the run stops there
         if line == 300:
             raise RuntimeError("power cut")
         return real_convert(self, line, values, issues)
 
-    monkeypatch.setattr(importing.Converter, "convert", stop_at_line_300)
+    monkeypatch.setattr(Converter, "convert", stop_at_line_300)
     with pytest.raises(RuntimeError, match="power cut"):
         load(export, tmp_path, "resume", 2)
     committed = Appeal.objects.filter(source_system="resume").count()
     assert 0 < committed < 299  # the chunks before the cut are kept
-    monkeypatch.setattr(importing.Converter, "convert", real_convert)
+    monkeypatch.setattr(Converter, "convert", real_convert)
     resumed, _ = load(export, tmp_path, "resume", 2)
     assert (resumed.already, resumed.imported) == (committed, 598 - committed)
     again, _ = load(export, tmp_path, "resume", 2)
@@ -90,7 +94,7 @@ def test_a_tracking_number_clash_is_retried_with_fresh_numbers(export, tmp_path,
     taken = make_appeal(title="已有的诉求")
     draws = tmp_path / "draws"
     draws.touch()
-    real_call = importing.TrackingNumbers.__call__
+    real_call = TrackingNumbers.__call__
     clashes = []
 
     def clash_once(self, day):
@@ -105,14 +109,14 @@ def test_a_tracking_number_clash_is_retried_with_fresh_numbers(export, tmp_path,
             os.close(fd)
         return taken.tracking_number if n == 100 else real_call(self, day)
 
-    monkeypatch.setattr(importing.TrackingNumbers, "__call__", clash_once)
-    real_existing = importing.CopyWriter.existing
+    monkeypatch.setattr(TrackingNumbers, "__call__", clash_once)
+    real_existing = CopyWriter.existing
 
     def existing(self, refs):
         clashes.append(self.source_had_rows)
         return real_existing(self, refs)
 
-    monkeypatch.setattr(importing.CopyWriter, "existing", existing)
+    monkeypatch.setattr(CopyWriter, "existing", existing)
     result, _ = load(export, tmp_path, "clash", 2)
     assert result.imported == 598 and True in clashes  # probing from the clash on
     numbers = list(Appeal.objects.values_list("tracking_number", flat=True))
@@ -121,8 +125,8 @@ def test_a_tracking_number_clash_is_retried_with_fresh_numbers(export, tmp_path,
 
 @pytest.mark.parametrize("superuser", [True, False], ids=["keys-checked-per-chunk", "key-triggers"])
 def test_a_key_to_nothing_stops_the_import_before_its_chunk_is_written(export, tmp_path, monkeypatch, superuser):
-    monkeypatch.setattr(importing, "_key_triggers_may_be_off", lambda cursor, tables: superuser)
-    monkeypatch.setattr(importing.Lookups, "department",
+    monkeypatch.setattr(bulk_load, "_key_triggers_may_be_off", lambda cursor, tables: superuser)
+    monkeypatch.setattr(Lookups, "department",
                         lambda self, name: self.departments.setdefault(name[:100], 987654321) if name else None)
     with pytest.raises(IntegrityError, match="refers to no row|violates foreign key"):
         load(export, tmp_path, "bogus", 2)
@@ -130,6 +134,6 @@ def test_a_key_to_nothing_stops_the_import_before_its_chunk_is_written(export, t
 
 
 def test_a_name_that_cannot_be_resolved_stops_the_import_instead_of_looping(export, tmp_path, monkeypatch):
-    monkeypatch.setattr(importing.Lookups, "department", lambda self, name: None)  # resolves, remembers nothing
+    monkeypatch.setattr(Lookups, "department", lambda self, name: None)  # resolves, remembers nothing
     with pytest.raises(importing.ImportError_, match="names not resolved"):
         load(export, tmp_path, "unresolved", 2)
