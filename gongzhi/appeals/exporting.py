@@ -104,13 +104,16 @@ def _iso(value) -> str:
 def records(qs, *, personal_for=None) -> Iterator[dict]:
     """Rows as dicts; personal fields only where `personal_for` may see them (else empty)."""
     for a in qs.iterator(chunk_size=2000):
+        # Free text carries phone and ID numbers too: in full only where the personal columns are.
+        visible = personal_for is not None and services.may_reveal(a, personal_for)
         row = {
-            "tracking_number": a.tracking_number, "channel": a.channel, "status": a.status, "title": a.title,
-            "content": a.content if personal_for is not None else pii.scrub_text(a.content),
+            "tracking_number": a.tracking_number, "channel": a.channel, "status": a.status,
+            "title": a.title if visible else pii.scrub_text(a.title),
+            "content": a.content if visible else pii.scrub_text(a.content),
             "category_code": a.category.code if a.category_id else "", "category": a.category.name if a.category_id else "",
             "urgency": a.urgency, "lead_department": a.lead_department.name if a.lead_department_id else "",
             "region": a.region.name if a.region_id else "", "grid": a.grid.name if a.grid_id else "",
-            "location_text": a.location_text if personal_for is not None else pii.mask_address(a.location_text),
+            "location_text": a.location_text if visible else pii.scrub_text(pii.mask_address(a.location_text)),
             "lat": a.lat, "lon": a.lon, "received_at": _iso(a.received_at), "due_at": _iso(a.due_at),
             "dispatched_at": _iso(a.dispatched_at), "acknowledged_at": _iso(a.acknowledged_at),
             "replied_at": _iso(a.replied_at), "closed_at": _iso(a.closed_at), "due_state": a.due_state,
@@ -119,7 +122,6 @@ def records(qs, *, personal_for=None) -> Iterator[dict]:
             "source_ref": a.source_ref,
         }
         if personal_for is not None:
-            visible = services.may_reveal(a, personal_for)
             for column in PERSONAL_COLUMNS:
                 row[column] = getattr(a, column) if visible else ""
         yield row

@@ -91,3 +91,12 @@ def test_personal_data_only_for_those_allowed_and_audited(appeals, org):
     # --user alone limits the scope but still leaves personal data out
     rows = list(csv.DictReader(io.StringIO(run("--user", "handler_hbj"))))
     assert len(rows) == 1 and "appellant_phone" not in rows[0]
+
+
+def test_numbers_in_titles_and_places_are_scrubbed_unless_personal_data_is_shown(org, make_appeal):
+    make_appeal(title="请回电13812345678", location_text="幸福路12号 身份证110101199003074512")
+    for args in (("--format", "csv"), ("--format", "csv", "--user", "leader")):
+        text = run(*args)
+        assert "13812345678" not in text and "110101199003074512" not in text
+    shown = run("--format", "csv", "--user", "operator", "--with-personal-data")
+    assert "13812345678" in shown  # the audited export with personal data keeps the text as written
