@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from gongzhi.appeals import services as appeal_services
 from gongzhi.appeals.models import Appeal, Assignment, Category, Status
-from gongzhi.core import audit, scoping
+from gongzhi.core import audit, pii, scoping
 from gongzhi.core.models import Department, Grid, Region, Role
 from gongzhi.core.workdays import WorkCalendar
 
@@ -414,7 +414,9 @@ def rating_link(request=None) -> str:
 
 def sms_text(appeal: Appeal, link: str) -> str:
     """The text an operator sends after a reply so the appellant can rate the answer."""
-    return (f"【共治】您反映的“{appeal.title[:20]}”（受理编号{appeal.tracking_number}）已有答复。"
+    # Numbers are taken out before the title is cut: a cut number would escape every mask.
+    title = pii.scrub_text(appeal.title)[:20]
+    return (f"【共治】您反映的“{title}”（受理编号{appeal.tracking_number}）已有答复。"
             f"请访问 {link} 输入受理编号和查询码查看答复并评价；也可回复：1满意 2基本满意 3不满意。")
 
 

@@ -255,3 +255,11 @@ def test_a_supervisor_cannot_exclude_an_appeal_outside_their_region(org, make_ap
     with pytest.raises(ev.ActionRefused):
         ev.exclude(west, org.east_supervisor, "无理诉求，反复投诉")
     assert not Exclusion.objects.exists()
+
+
+def test_the_follow_up_sms_never_carries_part_of_a_phone_number(org, make_appeal):
+    from gongzhi.evaluation import services as evaluation
+
+    appeal = make_appeal(title="小区门口路灯坏了请回电13812345678")  # the number straddles the 20th character
+    text = evaluation.sms_text(appeal, "https://example.org/track/")
+    assert "138" not in text.replace(appeal.tracking_number, "") and appeal.tracking_number in text
