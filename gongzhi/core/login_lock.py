@@ -61,12 +61,19 @@ def source_limit() -> int:
     return failure_limit() * SOURCE_FACTOR
 
 
+NAME_END = "|"
+
+
 def username(request, credentials=None) -> str:
-    """AXES_USERNAME_CALLABLE: the name a lock is keyed on."""
+    """AXES_USERNAME_CALLABLE: the name a lock is keyed on, with an end mark of its own.
+
+    axes' cache handler keys a pair on name and address written together, so without the mark
+    "mediator1" from 10.0.0.7 would share the lock of "mediator" from 110.0.0.7. The mark cannot
+    occur inside a name (it is taken out), so the key splits one way only."""
     raw = (credentials or {}).get("username")
     if raw is None and request is not None:
         raw = getattr(request, "POST", {}).get("username", "")
-    return normalise(raw)
+    return normalise(raw).replace(NAME_END, "") + NAME_END
 
 
 def message() -> str:
