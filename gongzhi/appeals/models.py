@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import scoping
+from gongzhi.core.events import CaseEvent
 from gongzhi.core.fields import CodeField
 from gongzhi.core.models import Department, Grid, Region, Role
 
@@ -261,32 +262,20 @@ class Reply(models.Model):
         ordering = ["created_at", "id"]
 
 
-class AppealEvent(models.Model):
+class AppealEvent(CaseEvent):
     """One append-only entry in an appeal's history: who did what, when, from which state to which."""
 
     # No index of its own: (appeal, created_at) below serves lookups by appeal.
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events", db_index=False)
-    kind = models.CharField(max_length=32)
     # Indexed only where set (Meta.indexes): imported and system events have no actor.
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                               db_index=False)
-    actor_label = models.CharField(max_length=150, blank=True)
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    note = models.TextField(blank=True)
-    public = models.BooleanField(default=False)
-    data = models.JSONField(default=dict, blank=True)
-    # No index of its own: events are read per appeal, through (appeal, created_at).
-    created_at = models.DateTimeField()
+    # created_at has no index of its own: events are read per appeal, through (appeal, created_at).
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(CaseEvent.Meta):
         indexes = [models.Index(fields=["appeal", "created_at"]),
                    models.Index(fields=["actor"], name="event_actor_idx", condition=models.Q(actor__isnull=False))]
-
-    def __str__(self) -> str:
-        return f"{self.appeal_id} {self.kind} {self.from_status}->{self.to_status}"
 
 
 class Attachment(models.Model):

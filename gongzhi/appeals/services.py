@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from gongzhi.core import audit, pii, scoping
+from gongzhi.core.events import record_event
 from gongzhi.core.geo import find_grid, valid_coordinates
 from gongzhi.core.models import Department, Notification, Role
 from gongzhi.core.workdays import WorkCalendar
@@ -59,19 +60,8 @@ def _now() -> dt.datetime:
     return timezone.now()
 
 
-def _label(actor) -> str:
-    if actor is None:
-        return "系统"
-    return str(actor)
-
-
-def _event(appeal: Appeal, kind: str, actor=None, *, from_status: str = "", to_status: str = "",
-           note: str = "", public: bool = False, department=None, at=None, **data) -> AppealEvent:
-    event = AppealEvent.objects.create(
-        appeal=appeal, kind=kind, actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=_label(actor), department=department, from_status=from_status,
-        to_status=to_status or from_status, note=note, public=public, data=data, created_at=at or _now(),
-    )
+def _event(appeal: Appeal, kind: str, actor=None, **fields) -> AppealEvent:
+    event = record_event(appeal, kind, actor, **fields)
     for hook in EVENT_HOOKS:
         transaction.on_commit(lambda hook=hook, event=event: _run_hook(hook, event))
     return event

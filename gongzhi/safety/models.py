@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import scoping
+from gongzhi.core.events import CaseEvent
 from gongzhi.core.models import Grid, Region, Role
 
 # Who reads incident data: analysts, leaders and admins, each inside their region scope.
@@ -136,22 +137,14 @@ class PoliceIncident(models.Model):
         return scoping.region_q(user, INCIDENT_ROLES)
 
 
-class IncidentEvent(models.Model):
+class IncidentEvent(CaseEvent):
     """One append-only entry in an incident's history."""
 
     incident = models.ForeignKey(PoliceIncident, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=32)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
-    actor_label = models.CharField(max_length=150, blank=True)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(CaseEvent.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"

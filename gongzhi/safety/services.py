@@ -19,11 +19,12 @@ from django.utils.translation import gettext
 
 from gongzhi.appeals.validation import FieldErrors, normalise_phone, valid_phone
 from gongzhi.core import audit, pii, scoping, throttle
+from gongzhi.core.events import record_event
 from gongzhi.core.geo import find_grid, valid_coordinates
 from gongzhi.core.models import Region, Role
 
 from .models import (
-    INCIDENT_ROLES, IncidentEvent, IncidentStatus, IncidentType, Informant, InformantReport, Lead, PoliceIncident,
+    INCIDENT_ROLES, IncidentStatus, IncidentType, Informant, InformantReport, Lead, PoliceIncident,
     Premises, ReportStatus, Source, SubmissionCode,
 )
 
@@ -65,16 +66,6 @@ def locate(lat, lon, region: Region | None = None):
     if grid is not None:
         return grid, grid.community
     return None, region
-
-
-def _label(actor) -> str:
-    return "系统" if actor is None else str(actor)
-
-
-def _event(incident, kind, actor=None, *, from_status="", to_status="", note="", **data) -> IncidentEvent:
-    return IncidentEvent.objects.create(
-        incident=incident, kind=kind, actor=actor if getattr(actor, "pk", None) else None, actor_label=_label(actor),
-        from_status=from_status, to_status=to_status or from_status, note=note, data=data, created_at=timezone.now())
 
 
 def in_region_scope(user, region: Region | None, roles) -> bool:
@@ -166,7 +157,7 @@ def create_incident(actor, *, type: IncidentType, occurred_at: dt.datetime, lat=
             occurred_hour=hour, reported_at=reported_at or timezone.now(), lat=lat, lon=lon, address=address[:200],
             grid=grid, region=region, area_name=area_name[:100], premises=premises, status=status, source=source,
             source_ref=source_ref, created_by=actor if getattr(actor, "pk", None) else None)
-        _event(incident, "created", actor, to_status=status, type=type.code)
+        record_event(incident, "created", actor, to_status=status, type=type.code)
     return incident
 
 
@@ -208,7 +199,7 @@ def update_incident(actor, incident: PoliceIncident, note: str = "", **changes) 
         if not can_edit(actor, incident):
             raise ActionRefused(gettext("修改后的辖区不在您的权限范围内"))
         incident.save()
-        _event(incident, "updated", actor, from_status=incident.status, note=note, changes=diff)
+        record_event(incident, "updated", actor, from_status=incident.status, note=note, changes=diff)
     return incident
 
 
@@ -234,7 +225,7 @@ def change_status(actor, incident: PoliceIncident, status: str, note: str = "") 
         old = incident.status
         incident.status = status
         incident.save(update_fields=["status", "updated_at"])
-        _event(incident, "status", actor, from_status=old, to_status=status, note=note)
+        record_event(incident, "status", actor, from_status=old, to_status=status, note=note)
     return incident
 
 
