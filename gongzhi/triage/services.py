@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from gongzhi.appeals import services as appeal_services
 from gongzhi.appeals.models import Appeal, Category, Status
 from gongzhi.core import audit
+from gongzhi.core.errors import ActionRefused, FieldErrors
 
 from .models import Alert, ClassifierVersion, HotIssue
 
@@ -414,15 +415,20 @@ def _persist_issue(issue: _IssueView, appeal: Appeal) -> HotIssue:
     if not fields["title"]:
         fields["title"] = appeal.title[:200]
     through = HotIssue.appeals.through
+    person = int(issue.new_person)
     for _attempt in range(3):
-        again = through.objects.filter(hotissue__key=issue.key, hotissue__state=HotIssue.State.ACTIVE,
-                                       appeal_id=appeal.pk).exists()  # a retried intake counts once
+        # Count first: the UPDATE locks the row (and waits for a rebuild's swap), so what it holds
+        # cannot change before the membership below is checked and written.
         updated = HotIssue.objects.filter(key=issue.key, state=HotIssue.State.ACTIVE).update(
-            size=F("size") + int(not again), distinct_people=F("distinct_people") + int(issue.new_person and not again),
-            updated_at=timezone.now(), **fields)
+            size=F("size") + 1, distinct_people=F("distinct_people") + person, updated_at=timezone.now(), **fields)
         if updated:
             hot = HotIssue.objects.get(key=issue.key, state=HotIssue.State.ACTIVE)
-            through.objects.bulk_create([through(hotissue_id=hot.pk, appeal_id=appeal.pk)], ignore_conflicts=True)
+            if through.objects.filter(hotissue_id=hot.pk, appeal_id=appeal.pk).exists():
+                # already a member (a retried intake, or the rebuild took it in): counted once
+                HotIssue.objects.filter(pk=hot.pk).update(size=F("size") - 1, distinct_people=F("distinct_people") - person)
+                hot.refresh_from_db(fields=["size", "distinct_people"])
+            else:
+                through.objects.create(hotissue_id=hot.pk, appeal_id=appeal.pk)
             return hot
         try:
             with transaction.atomic():
@@ -464,7 +470,7 @@ def raise_alert(kind, title, reasons, *, appeal=None, hot_issue=None, region=Non
 
 def acknowledge_alert(alert: Alert, user, note: str = "") -> Alert:
     if alert.state != Alert.State.OPEN:
-        raise appeal_services.ActionRefused(gettext("该预警已处理"))
+        raise ActionRefused(gettext("该预警已处理"))
     alert.state, alert.acknowledged_by, alert.acknowledged_at = Alert.State.ACKNOWLEDGED, user, timezone.now()
     alert.resolution = note[:300]
     alert.save()
@@ -475,12 +481,12 @@ def acknowledge_alert(alert: Alert, user, note: str = "") -> Alert:
 def close_alert(alert: Alert, user, outcome: str, note: str = "") -> Alert:
     """Dismiss, or record the case the alert became (a dispute, a petition, an emergency incident)."""
     if alert.state in (Alert.State.CONVERTED, Alert.State.DISMISSED):
-        raise appeal_services.ActionRefused(gettext("该预警已处理"))
+        raise ActionRefused(gettext("该预警已处理"))
     if outcome not in (Alert.State.CONVERTED, Alert.State.DISMISSED):
-        raise appeal_services.FieldErrors({"outcome": gettext("未知处置结果")})
+        raise FieldErrors({"outcome": gettext("未知处置结果")})
     note = (note or "").strip()
     if not note:
-        raise appeal_services.FieldErrors({"note": gettext("请填写处置说明")})
+        raise FieldErrors({"note": gettext("请填写处置说明")})
     alert.state = outcome
     alert.acknowledged_by = alert.acknowledged_by or user
     alert.acknowledged_at = alert.acknowledged_at or timezone.now()
@@ -503,7 +509,7 @@ def train_from_database(min_per_class: int = 5, activate: bool = True) -> Classi
     counts = {label: labels.count(label) for label in set(labels)}
     keep = [i for i, label in enumerate(labels) if counts[label] >= min_per_class]
     if len({labels[i] for i in keep}) < 2:
-        raise appeal_services.ActionRefused(gettext("已办结且已分类的诉求太少，至少需要两个类别、每类5件"))
+        raise ActionRefused(gettext("已办结且已分类的诉求太少，至少需要两个类别、每类5件"))
     texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
     return register_model(TextClassifier().fit(texts, labels), "database", len(texts), activate)
 
