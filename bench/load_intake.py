@@ -31,6 +31,7 @@ import os
 import random
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -78,6 +79,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="waitress threads (default: serve's own)")
     parser.add_argument("--worker", action="store_true", help="let serve start its task worker too")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database and data folder")
+    parser.add_argument("--py-spy", metavar="FILE", default=None,
+                        help="sample the server's GIL holder with py-spy during the load (collapsed stacks "
+                             "to FILE; py-spy installed apart, for profiling only)")
     args = parser.parse_args()
     if args.clients < 1 or args.appeals < 1 or not 0 <= args.hot_fraction <= 1 or args.prior < 0:
         print("bench/load_intake.py: --clients and --appeals must be positive, --hot-fraction in 0..1",
@@ -156,7 +160,15 @@ def run(args, env: dict, db_url: str) -> int:
         status, cold_first = client.post(payloads[0])
         assert status == 201, f"first request answered {status}: {client.last_body[:300]!r}"
         print(f"first request after the restart: {cold_first * 1000:.0f} ms", file=sys.stderr)
+        spy = None
+        if args.py_spy:
+            spy = subprocess.Popen(["py-spy", "record", "--pid", str(server.pid), "--format", "raw", "--rate", "200",
+                                    "--output", args.py_spy, "--nonblocking", "--gil"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         results = load(port, token, payloads[1:], args.clients)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(60)
     finally:
         server.terminate()
         try:
