@@ -27,7 +27,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gongzhi.appeals import services
 from gongzhi.appeals.models import OPEN_STATUSES, Appeal, AppealEvent, Category, Status
-from gongzhi.appeals.validation import FieldErrors, control_character
+from gongzhi.appeals.validation import control_character
+from gongzhi.core.errors import FieldErrors
 from gongzhi.core.geo import valid_coordinates
 from gongzhi.core.publication import public_appeal, public_text
 from gongzhi.core.spreadsheet import strip_control_characters

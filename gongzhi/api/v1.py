@@ -29,8 +29,8 @@ from pydantic_core import PydanticCustomError
 from gongzhi.appeals import services
 from gongzhi.appeals.models import Appeal, Assignment, Category, ExtensionRequest
 from gongzhi.appeals import validation as limits
-from gongzhi.appeals.validation import FieldErrors
 from gongzhi.core import outbound, pii, scoping
+from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core import geo
 from gongzhi.core.models import Department, Grid, Region, Role
 
@@ -230,7 +230,7 @@ def _errors(*codes: int) -> dict:
     return out
 
 
-@api.exception_handler(services.ActionRefused)
+@api.exception_handler(ActionRefused)
 def _refused(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=409)
 
@@ -588,9 +588,9 @@ def create_appeal(request, payload: AppealIn,
 
 def _replay(request, record: IdempotencyRecord, data: dict):
     if record.request_hash != _request_hash(data):
-        raise services.ActionRefused("Idempotency-Key was already used with a different request body")
+        raise ActionRefused("Idempotency-Key was already used with a different request body")
     if not record.status_code:
-        raise services.ActionRefused("a request with this Idempotency-Key is still being processed")
+        raise ActionRefused("a request with this Idempotency-Key is still being processed")
     response = api.create_response(request, record.response, status=record.status_code)
     response["Idempotent-Replayed"] = "true"
     return response
@@ -733,7 +733,7 @@ def _assignment(request, appeal: Appeal, pk: int | None, states) -> Assignment:
         qs = qs.filter(department_id__in=scoping.department_ids(user, Role.HANDLER))
     found = qs.order_by("-role", "id").first()  # "lead" sorts after "assist": lead first with -role
     if found is None:
-        raise services.ActionRefused("您所在部门没有该诉求的待处理派单")
+        raise ActionRefused("您所在部门没有该诉求的待处理派单")
     return found
 
 

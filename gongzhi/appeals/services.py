@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from gongzhi.core import audit, pii, scoping
+from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
 from gongzhi.core.geo import find_grid, valid_coordinates
 from gongzhi.core.models import Department, Notification, Role
@@ -33,17 +34,13 @@ from .models import (
 )
 from .validation import (
     COMMENT_MAX, CONTENT_MAX, EXTENSION_DAYS_MAX, EXTENSION_DAYS_MIN, LOCATION_MAX, NAME_MAX, NOTE_MAX, REASON_MAX,
-    REASON_MIN, REPLY_MAX, REPLY_MIN, TITLE_MAX, FieldErrors, control_character_errors, normalise_phone,
+    REASON_MIN, REPLY_MAX, REPLY_MIN, TITLE_MAX, control_character_errors, normalise_phone,
     sniff_upload, valid_id_number, valid_phone,
 )
 
 log = logging.getLogger(__name__)
 RULES = settings.GONGZHI
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O/1/I: read out over the phone
-
-
-class ActionRefused(Exception):
-    """The action is not allowed now (state or role). The message is shown to the user as is."""
 
 
 # Hooks the triage app (and others) plug into intake and reply without appeals importing them.

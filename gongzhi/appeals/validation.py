@@ -45,14 +45,6 @@ CONTROL_CHARACTER_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)")
 _CONTROL_SCAN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class FieldErrors(Exception):
-    """Bad input: {field: message}. Shown next to the field; never a 500."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
 def has_control_character(text: str) -> bool:
     return _CONTROL_SCAN_RE.search(text) is not None or ("\r" in text and CONTROL_CHARACTER_RE.search(text) is not None)
 

@@ -22,6 +22,7 @@ from shapely.geometry import Point
 
 from gongzhi.appeals import services
 from gongzhi.appeals.models import Appeal, Assignment, Category, DueState
+from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.workdays import WorkCalendar
 
 from .appeal_texts import (
@@ -285,7 +286,7 @@ class AppealsHistory:
                 clock.now = when
                 try:
                     action(*args)
-                except (svc.ActionRefused, svc.FieldErrors):
+                except (ActionRefused, FieldErrors):
                     self.stats[f"refused:{action.__name__}"] += 1
                     self.stats["refused"] += 1  # the appeal moved on meanwhile (e.g. urging a replied one)
             # Bring the deadline states up to the present.

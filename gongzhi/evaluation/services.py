@@ -21,6 +21,7 @@ from django.utils import timezone
 from gongzhi.appeals import services as appeal_services
 from gongzhi.appeals.models import Appeal, Assignment, Category, Status
 from gongzhi.core import audit, pii, scoping
+from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.models import Department, Grid, Region, Role
 from gongzhi.core.workdays import WorkCalendar
 
@@ -28,7 +29,6 @@ from . import kpis
 from .models import AppealFact, EvaluationScheme, Exclusion, FollowUpCall, KpiRollup
 
 log = logging.getLogger(__name__)
-ActionRefused = appeal_services.ActionRefused
 UNIT_FIELD = {
     "department": "department_id", "subdistrict": "subdistrict_id", "community": "community_id",
     "grid": "grid_id", "category": "category_id",
@@ -375,8 +375,6 @@ def exclude(appeal: Appeal, actor, reason: str, request=None) -> Exclusion:
     """A supervisor judges an appeal unreasonable: it leaves every KPI. Audited."""
     reason = (reason or "").strip()
     if len(reason) < 4:
-        from gongzhi.appeals.validation import FieldErrors
-
         raise FieldErrors({"reason": "请填写剔除理由（至少4个字）"})
     if not (getattr(actor, "is_superuser", False) or scoping.has_role(actor, Role.SUPERVISOR, Role.ADMIN)):
         raise ActionRefused("只有督办员可以剔除考评")
@@ -430,8 +428,6 @@ def record_call(appeal: Appeal, operator, outcome: str, *, satisfaction: str = "
     """An operator's phone follow-up: a rating goes through appeals.services.follow_up (which may
     close or reopen); other outcomes are just logged."""
     if outcome not in FollowUpCall.Outcome.values:
-        from gongzhi.appeals.validation import FieldErrors
-
         raise FieldErrors({"outcome": "请选择回访结果"})
     if outcome == FollowUpCall.Outcome.RATED:
         appeal_services.follow_up(appeal, satisfaction, actor=operator, via="phone", comment=note, resolved=resolved)

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.cache import cache_page
 
 from gongzhi.appeals.models import Appeal, Satisfaction
-from gongzhi.appeals.validation import FieldErrors
 from gongzhi.core import scoping
+from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.models import Department, Grid, Role
 
 from . import kpis, opendata, reports, services
@@ -422,7 +422,7 @@ def follow_up(request):
             services.record_call(appeal, user, request.POST.get("outcome", ""),
                                  satisfaction=request.POST.get("satisfaction", ""), resolved=resolved,
                                  note=request.POST.get("note", ""))
-        except (FieldErrors, services.ActionRefused) as exc:
+        except (FieldErrors, ActionRefused) as exc:
             messages.error(request, _refusal(exc))
         else:
             messages.success(request, _("已记录 %(number)s 的电话回访") % {"number": appeal.tracking_number})
@@ -460,7 +460,7 @@ def exclusions(request):
                     raise FieldErrors({"tracking_number": _("未找到该受理编号")})
                 services.exclude(appeal, user, request.POST.get("reason", ""), request=request)
                 messages.success(request, _("%(number)s 已剔除考评") % {"number": appeal.tracking_number})
-        except (FieldErrors, services.ActionRefused) as exc:
+        except (FieldErrors, ActionRefused) as exc:
             messages.error(request, _refusal(exc))
         return redirect("evaluation:exclusions")
     rows = (Exclusion.objects.filter(appeal__in=Appeal.objects.restrict(user))

@@ -19,10 +19,9 @@ from django.views.decorators.http import require_POST
 from gongzhi.appeals import services
 from gongzhi.appeals.labels import labelled
 from gongzhi.appeals.models import Appeal, Channel, Status
-from gongzhi.appeals.services import ActionRefused
-from gongzhi.appeals.validation import FieldErrors
 from gongzhi.core import audit, throttle
 from gongzhi.core.context import tile_url
+from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.forms import apply_field_errors
 from gongzhi.core.models import Grid
 

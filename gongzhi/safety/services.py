@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from gongzhi.appeals.validation import FieldErrors, normalise_phone, valid_phone
+from gongzhi.appeals.validation import normalise_phone, valid_phone
 from gongzhi.core import audit, pii, scoping, throttle
+from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
 from gongzhi.core.geo import find_grid, valid_coordinates
 from gongzhi.core.models import Region, Role
@@ -27,8 +28,6 @@ from .models import (
     INCIDENT_ROLES, IncidentStatus, IncidentType, Informant, InformantReport, Lead, PoliceIncident,
     Premises, ReportStatus, Source, SubmissionCode,
 )
-
-__all__ = ["ActionRefused", "FieldErrors"]
 
 EDIT_ROLES = (Role.ANALYST, Role.ADMIN)
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -41,10 +40,6 @@ TRANSITIONS = {
     IncidentStatus.SOLVED: {IncidentStatus.CLOSED, IncidentStatus.INVESTIGATING},
     IncidentStatus.CLOSED: {IncidentStatus.INVESTIGATING},
 }
-
-
-class ActionRefused(Exception):
-    """The action is not allowed now (state or role). The message, translated when raised, is shown as is."""
 
 
 # ---------------------------------------------------------------- helpers

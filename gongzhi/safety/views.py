@@ -24,6 +24,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from gongzhi.core import audit
+from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.scoping import get_visible_or_404, has_role
 
 from . import analysis, bulletin as bl, forms, services
@@ -61,7 +62,7 @@ def _may_edit(user) -> bool:
     return getattr(user, "is_superuser", False) or has_role(user, *services.EDIT_ROLES)
 
 
-def _errors_to_form(form, exc: services.FieldErrors) -> None:
+def _errors_to_form(form, exc: FieldErrors) -> None:
     for field, message in exc.errors.items():
         form.add_error(field if field in form.fields else None, message)
 
@@ -128,9 +129,9 @@ def incident_new(request):
             incident = services.create_incident(request.user, type=d["type"], occurred_at=d["occurred_at"], lat=d["lat"],
                                                 lon=d["lon"], address=d["address"], premises=d["premises"],
                                                 summary=d["summary"], region=d["region"])
-        except services.FieldErrors as exc:
+        except FieldErrors as exc:
             _errors_to_form(form, exc)
-        except services.ActionRefused as exc:
+        except ActionRefused as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("警情已录入"))
@@ -165,9 +166,9 @@ def incident_edit(request, pk: int):
             changes.pop("region", None)
         try:
             services.update_incident(request.user, incident, note=request.POST.get("note", ""), **changes)
-        except services.FieldErrors as exc:
+        except FieldErrors as exc:
             _errors_to_form(form, exc)
-        except services.ActionRefused as exc:
+        except ActionRefused as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("已保存"))
@@ -184,7 +185,7 @@ def incident_status(request, pk: int):
         try:
             services.change_status(request.user, incident, form.cleaned_data["status"], form.cleaned_data["note"])
             messages.success(request, _("状态已更新"))
-        except (services.ActionRefused, services.FieldErrors) as exc:
+        except (ActionRefused, FieldErrors) as exc:
             messages.error(request, "; ".join(exc.errors.values()) if hasattr(exc, "errors") else str(exc))
     else:
         messages.error(request, _("状态无效"))
@@ -426,9 +427,9 @@ def informants(request):
         try:
             inf = services.register_informant(request.user, name=d["name"], phone=d["phone"], contact=d["contact"],
                                               region=d["region"])
-        except services.FieldErrors as exc:
+        except FieldErrors as exc:
             _errors_to_form(form, exc)
-        except services.ActionRefused as exc:
+        except ActionRefused as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("已登记信息员 %(alias)s") % {"alias": inf.alias})
@@ -450,7 +451,7 @@ def informant_detail(request, pk: int):
                 revealed = services.reveal_informant(request.user, inf, request=request)
             elif action == "code":
                 code = services.issue_code(request.user, inf)
-        except services.ActionRefused as exc:
+        except ActionRefused as exc:
             messages.error(request, str(exc))
     else:
         audit.record(request.user, "informant.view", inf, request=request, alias=inf.alias)
@@ -472,7 +473,7 @@ def informant_report(request, pk: int):
         try:
             report = services.record_report(request.user, inf, content=d["content"], address=d["address"], lat=d["lat"],
                                             lon=d["lon"], occurred_at=d["occurred_at"])
-        except (services.FieldErrors, services.ActionRefused) as exc:
+        except (FieldErrors, ActionRefused) as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("已记录"))
@@ -499,9 +500,9 @@ def report_detail(request, pk: int):
             else:
                 services.dismiss_report(request.user, report, d["note"])
                 messages.success(request, _("已标记为不予采用"))
-        except services.FieldErrors as exc:
+        except FieldErrors as exc:
             _errors_to_form(form, exc)
-        except services.ActionRefused as exc:
+        except ActionRefused as exc:
             form.add_error(None, str(exc))
         else:
             return redirect("safety:report_detail", pk=report.pk)
@@ -519,9 +520,9 @@ def submit(request):
         try:
             services.submit_with_code(d["code"], content=d["content"], address=d["address"], lat=d["lat"],
                                       lon=d["lon"], occurred_at=d["occurred_at"], request=request)
-        except services.FieldErrors as exc:
+        except FieldErrors as exc:
             _errors_to_form(form, exc)
-        except services.ActionRefused as exc:
+        except ActionRefused as exc:
             form.add_error(None, str(exc))
         else:
             done = True
@@ -542,7 +543,7 @@ def leads(request):
         try:
             services.set_lead_status(request.user, lead, request.POST.get("status", ""), request.POST.get("note", ""))
             messages.success(request, _("线索状态已更新"))
-        except (services.ActionRefused, services.FieldErrors) as exc:
+        except (ActionRefused, FieldErrors) as exc:
             messages.error(request, str(exc))
         return redirect("safety:leads")
     return render(request, "safety/leads.html", {"page": Paginator(qs, 50).get_page(request.GET.get("page")),

@@ -25,10 +25,10 @@ from gongzhi.appeals.labels import labelled
 from gongzhi.appeals.models import (
     OPEN_STATUSES, Appeal, Assignment, Category, Channel, DueState, Satisfaction, Status, Urgency,
 )
-from gongzhi.appeals.services import ActionRefused
-from gongzhi.appeals.validation import FieldErrors, normalise_phone, valid_phone
+from gongzhi.appeals.validation import normalise_phone, valid_phone
 from gongzhi.core import audit, pii, scoping
 from gongzhi.core.context import tile_url
+from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.forms import apply_field_errors
 from gongzhi.core.models import Department, Grid, Notification, Region, Role
 from gongzhi.core.scoping import get_visible_or_404

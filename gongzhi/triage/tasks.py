@@ -18,7 +18,7 @@ def rebuild_hot_issues() -> int:
 @task()
 def retrain_classifier() -> str:
     """Retrain on recent closed appeals; keep the current model when there is too little to learn from."""
-    from gongzhi.appeals.services import ActionRefused
+    from gongzhi.core.errors import ActionRefused
 
     from . import services
 

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.appeals.models import Appeal
-from gongzhi.appeals.services import ActionRefused, FieldErrors
 from gongzhi.core import pii, scoping
+from gongzhi.core.errors import ActionRefused, FieldErrors
 
 from . import services
 from .models import Alert, ClassifierVersion, HotIssue

@@ -11,7 +11,7 @@ from django.urls import reverse
 from gongzhi.api.models import ApiToken
 from gongzhi.appeals import services
 from gongzhi.appeals.models import Appeal
-from gongzhi.appeals.validation import FieldErrors
+from gongzhi.core.errors import FieldErrors
 
 MESSAGE = "含有不可见的控制字符"
 

@@ -1,6 +1,7 @@
 """The happy path of an appeal: received, dispatched, acknowledged, replied, rated, closed."""
 from gongzhi.appeals import services
 from gongzhi.appeals.models import Status
+from gongzhi.core.errors import ActionRefused
 
 
 def test_an_appeal_goes_through_its_whole_life(org, make_appeal):
@@ -40,7 +41,7 @@ def test_services_refuse_a_person_acting_outside_their_scope(org, make_appeal):
     west_supervisor = User.objects.create_user("west_sup", password="x" * 10)
     RoleAssignment.objects.create(user=west_supervisor, role=Role.SUPERVISOR, region=org.west)
     services.dispatch(appeal, org.dispatcher, org.housing)
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.urge(appeal, west_supervisor, "快办")
     appeal.refresh_from_db()
     assert appeal.urge_count == 0

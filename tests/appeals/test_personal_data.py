@@ -3,7 +3,7 @@ roles that must contact the appellant, and never for an anonymous appeal."""
 import pytest
 
 from gongzhi.appeals import services
-from gongzhi.appeals.validation import FieldErrors
+from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.models import AuditEntry
 
 ID_NUMBER = "11010519491231002X"  # a valid check digit
@@ -28,7 +28,7 @@ def test_roles_that_contact_the_appellant_may_reveal_and_it_is_audited(org, appe
 
 @pytest.mark.parametrize("who", ["leader", "grid_worker", "handler_env", "mediator", "citizen"])
 def test_other_roles_are_refused_and_nothing_is_revealed(org, appeal, who):
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.reveal(appeal, getattr(org, who), "appellant_phone")
     assert not AuditEntry.objects.filter(action="reveal_personal_data").exists()
 
@@ -39,7 +39,7 @@ def test_nobody_reveals_an_anonymous_appellant(org, make_appeal):
     anonymous = make_appeal(anonymous=True)
     root = User.objects.create_superuser("root", password="x-Passw0rd!")
     for user in (org.operator, org.supervisor, root):
-        with pytest.raises(services.ActionRefused):
+        with pytest.raises(ActionRefused):
             services.reveal(anonymous, user, "appellant_phone")
     assert anonymous.appellant_phone == "" and anonymous.appellant_name == ""
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from gongzhi.api.models import ApiToken
 from gongzhi.appeals import services
 from gongzhi.appeals.models import Appeal, Assignment
+from gongzhi.core.errors import ActionRefused
 from gongzhi.core.models import AuditEntry
 from tests.api.conftest import ApiClient
 
@@ -49,7 +50,7 @@ def test_a_department_that_returned_the_appeal_can_no_longer_read_it_or_reveal_t
 
     assert not sees(org.handler_housing, appeal)
     assert not services.may_reveal(appeal, org.handler_housing)
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.reveal(appeal, org.handler_housing, "appellant_phone")
     assert pages(client, org.handler_housing, appeal) == {"page": 404, "attachment": 404, "reveal": 404, "api": 404,
                                                           "api_reveal": 404}

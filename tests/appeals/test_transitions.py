@@ -7,7 +7,7 @@ import pytest
 
 from gongzhi.appeals import services
 from gongzhi.appeals.models import Assignment, ExtensionRequest, Status
-from gongzhi.appeals.validation import FieldErrors
+from gongzhi.core.errors import ActionRefused, FieldErrors
 
 from .conftest import REPLY
 
@@ -64,7 +64,7 @@ def test_action_is_allowed_from_state(org, in_state, action, state):
 def test_action_is_refused_from_state_and_changes_nothing(org, in_state, action, state):
     appeal = in_state(state)
     before = snapshot(appeal)
-    with pytest.raises(services.ActionRefused) as refused:
+    with pytest.raises(ActionRefused) as refused:
         ACTIONS[action][0](appeal, org)
     assert str(refused.value), "the refusal explains itself"
     assert snapshot(appeal) == before
@@ -100,7 +100,7 @@ def test_wrong_role_is_refused_and_changes_nothing(org, in_state, case):
     state, call = WRONG_ROLE[case]
     appeal = in_state(state)
     before = snapshot(appeal)
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         call(appeal, org)
     assert snapshot(appeal) == before
 
@@ -109,7 +109,7 @@ def test_decide_extension_needs_a_supervisor(org, in_state):
     appeal = in_state(Status.HANDLING)
     ext = services.request_extension(appeal, org.handler_housing, 3, "需等待检测结果")
     for someone in (org.dispatcher, org.handler_housing, org.leader):
-        with pytest.raises(services.ActionRefused):
+        with pytest.raises(ActionRefused):
             services.decide_extension(ext, someone, True)
     ext.refresh_from_db()
     assert ext.state == ExtensionRequest.State.PENDING
@@ -217,7 +217,7 @@ def test_the_lead_acknowledging_starts_handling_and_cannot_acknowledge_twice(org
     services.acknowledge(lead, org.handler_housing)
     appeal.refresh_from_db()
     assert appeal.status == Status.HANDLING and appeal.acknowledged_at is not None
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.acknowledge(lead, org.handler_housing)
 
 
@@ -226,7 +226,7 @@ def test_the_assisting_department_may_note_but_not_reply(org, with_assist):
     services.acknowledge(lead, org.handler_housing)
     services.acknowledge(assist, org.handler_env)
     services.add_note(appeal, org.handler_env, "已配合现场检测噪声")
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.reply(appeal, org.handler_env, REPLY)
     services.reply(appeal, org.handler_housing, REPLY)
     assert set(appeal.assignments.values_list("state", flat=True)) == {Assignment.State.DONE}
@@ -254,7 +254,7 @@ def test_the_lead_returning_sends_the_appeal_back_to_the_dispatcher(org, with_as
     services.dispatch(appeal, org.dispatcher, org.env)
     appeal.refresh_from_db()
     assert appeal.status == Status.DISPATCHED and appeal.lead_department == org.env
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.return_assignment(lead, org.handler_housing, "再退一次")
 
 
@@ -319,7 +319,7 @@ def test_close_from_received_rejects_an_invalid_appeal_without_dispatch(org, in_
 def test_only_one_extension_request_may_wait_at_a_time(org, in_state):
     appeal = in_state(Status.HANDLING)
     services.request_extension(appeal, org.handler_housing, 3, "需等待检测结果")
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.request_extension(appeal, org.handler_housing, 5, "还要更久")
 
 
@@ -331,7 +331,7 @@ def test_a_rejected_extension_keeps_the_deadline_and_cannot_be_decided_twice(org
     appeal.refresh_from_db()
     assert appeal.due_at == due
     assert appeal.events.latest("id").kind == "extension_rejected"
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.decide_extension(ext, org.supervisor, True)
 
 
@@ -353,7 +353,7 @@ def test_a_supervision_order_needs_a_note_and_is_given_once(org, in_state):
     with pytest.raises(FieldErrors):
         services.supervise(appeal, org.supervisor, "")
     services.supervise(appeal, org.supervisor, "群众多次反映，列入督办")
-    with pytest.raises(services.ActionRefused) as refused:
+    with pytest.raises(ActionRefused) as refused:
         services.supervise(appeal, org.supervisor, "再次督办")
     assert "督办" in str(refused.value)
 
@@ -374,10 +374,10 @@ def test_merging_folds_a_duplicate_into_the_original(org, make_appeal):
 
 def test_merging_into_itself_or_into_a_merged_appeal_is_refused(org, make_appeal):
     a, b, c = make_appeal(), make_appeal(), make_appeal()
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.merge(a, a, org.dispatcher)
     services.merge(b, c, org.dispatcher)
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.merge(a, b, org.dispatcher)
     a.refresh_from_db()
     assert a.status == Status.RECEIVED

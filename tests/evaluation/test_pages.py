@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from gongzhi.appeals import services
 from gongzhi.appeals.models import Appeal
+from gongzhi.core.errors import ActionRefused
 from gongzhi.core.models import AuditEntry
 from gongzhi.evaluation import services as ev
 from gongzhi.evaluation.models import Exclusion, FollowUpCall
@@ -252,7 +253,7 @@ def test_live_queue_tiles_drill_down_to_the_same_appeals(client, org, history):
 
 def test_a_supervisor_cannot_exclude_an_appeal_outside_their_region(org, make_appeal):
     west = make_appeal(lat=39.905, lon=116.305)  # in the west grid
-    with pytest.raises(ev.ActionRefused):
+    with pytest.raises(ActionRefused):
         ev.exclude(west, org.east_supervisor, "无理诉求，反复投诉")
     assert not Exclusion.objects.exists()
 

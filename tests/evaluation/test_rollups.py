@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from gongzhi.appeals import services
 from gongzhi.appeals.models import Appeal, Assignment
+from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.workdays import WorkCalendar
 from gongzhi.evaluation import kpis
 from gongzhi.evaluation import services as ev
@@ -115,7 +116,7 @@ def random_history(org, make_appeal, rng: random.Random, n: int = 14):
                                        resolved=rng.choice([True, False, None]))
             elif a.status == "closed" and rng.random() < 0.3:
                 services.reopen(a, org.supervisor, "督办员要求重办")
-        except (services.ActionRefused, services.FieldErrors, ev.ActionRefused):
+        except (ActionRefused, FieldErrors):
             pass
     return appeals
 

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
+from gongzhi.core.errors import FieldErrors
 from gongzhi.safety import bulletin as bl
 from gongzhi.safety import services
 from gongzhi.safety.models import IncidentStatus
@@ -98,7 +99,7 @@ def test_a_refused_safety_action_is_explained_in_english(client, org, analyst, i
 def test_refusals_keep_their_chinese_wording_by_default(db, org, analyst, incidents):
     closed = incidents[1]
     services.change_status(analyst, closed, IncidentStatus.CLOSED)
-    with translation.override("zh-hans"), pytest.raises(services.FieldErrors) as exc:
+    with translation.override("zh-hans"), pytest.raises(FieldErrors) as exc:
         services.change_status(analyst, closed, IncidentStatus.INVESTIGATING)
     assert exc.value.errors == {"note": "重新侦查须说明理由"}
 

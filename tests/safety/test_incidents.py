@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from gongzhi.core.models import Role, RoleAssignment, User
+from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.safety import services
 from gongzhi.safety.importing import import_incidents
 from gongzhi.safety.models import IncidentEvent, IncidentStatus, IncidentType, PoliceIncident, Premises, Source
@@ -100,10 +101,10 @@ def test_incident_outside_every_grid_keeps_the_region_given_by_hand(org, analyst
 
 
 def test_bad_input_is_refused_field_by_field(org, analyst):
-    with pytest.raises(services.FieldErrors) as exc:
+    with pytest.raises(FieldErrors) as exc:
         services.create_incident(analyst, type=itype("XS-QJ"), occurred_at=timezone.now() + dt.timedelta(days=2))
     assert "occurred_at" in exc.value.errors
-    with pytest.raises(services.FieldErrors) as exc:
+    with pytest.raises(FieldErrors) as exc:
         services.create_incident(analyst, type=itype("XS-QJ"), occurred_at=timezone.now(), lat=0, lon=0)
     assert "lat" in exc.value.errors
     assert PoliceIncident.objects.count() == 0
@@ -128,10 +129,10 @@ def test_status_moves_along_the_case_lifecycle_only(analyst, make_incident):
     incident = make_incident()
     services.change_status(analyst, incident, IncidentStatus.INVESTIGATING)
     services.change_status(analyst, incident, IncidentStatus.SOLVED, "嫌疑人已抓获")
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.change_status(analyst, incident, IncidentStatus.REPORTED)
     services.change_status(analyst, incident, IncidentStatus.CLOSED)
-    with pytest.raises(services.FieldErrors):  # reopening a closed case needs a reason
+    with pytest.raises(FieldErrors):  # reopening a closed case needs a reason
         services.change_status(analyst, incident, IncidentStatus.INVESTIGATING)
     steps = list(incident.events.filter(kind="status").values_list("from_status", "to_status"))
     assert steps == [("reported", "investigating"), ("investigating", "solved"), ("solved", "closed")]
@@ -152,11 +153,11 @@ def test_analysts_leaders_and_admins_see_incidents_in_their_region_only(org, ana
 
 def test_an_east_analyst_cannot_record_or_edit_in_the_west(org, east_analyst, make_incident):
     west = make_incident(lat=39.905, lon=116.305)
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.create_incident(east_analyst, type=itype("XS-QJ"), occurred_at=timezone.now(), lat=39.905, lon=116.305)
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.change_status(east_analyst, west, IncidentStatus.INVESTIGATING)
-    with pytest.raises(services.ActionRefused):  # a leader reads but does not record
+    with pytest.raises(ActionRefused):  # a leader reads but does not record
         services.create_incident(org.leader, type=itype("XS-QJ"), occurred_at=timezone.now(), lat=39.905, lon=116.405)
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from gongzhi.core.models import AuditEntry
+from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.safety import services
 from gongzhi.safety.models import Informant, InformantReport, Lead, PoliceIncident, ReportStatus, Source, SubmissionCode
 from tests.safety.test_incidents import analyst, fast_hashers, informant_handler, itype  # noqa: F401
@@ -24,9 +25,9 @@ def informant(org, informant_handler):
 def test_only_the_informant_handler_can_register_or_reveal(org, analyst, informant_handler, informant):
     assert informant.alias.startswith("XXY-") and NAME not in str(informant)
     for other in (analyst, org.leader, org.admin, org.operator):
-        with pytest.raises(services.ActionRefused):
+        with pytest.raises(ActionRefused):
             services.register_informant(other, name="某某")
-        with pytest.raises(services.ActionRefused):
+        with pytest.raises(ActionRefused):
             services.reveal_informant(other, informant)
         assert not Informant.objects.restrict(other).exists()
     assert services.reveal_informant(informant_handler, informant)["phone"] == PHONE
@@ -75,7 +76,7 @@ def test_a_one_time_code_files_one_report_and_is_then_spent(client, informant_ha
 def test_an_expired_code_is_refused(informant_handler, informant):
     code = services.issue_code(informant_handler, informant, hours=1)
     SubmissionCode.objects.update(expires_at=timezone.now() - dt.timedelta(minutes=1))
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.submit_with_code(code, content="情况")
 
 
@@ -94,7 +95,7 @@ def test_a_report_becomes_an_incident_that_does_not_name_the_informant(client, o
     assert incident.source == Source.INFORMANT and incident.grid == org.east_g
     assert "13511112222" not in incident.summary and NAME not in incident.summary
     assert PoliceIncident.objects.restrict(analyst).filter(pk=incident.pk).exists()  # analysts now see it
-    with pytest.raises(services.ActionRefused):  # a report is handled once
+    with pytest.raises(ActionRefused):  # a report is handled once
         services.report_to_lead(informant_handler, report)
 
 
@@ -110,7 +111,7 @@ def test_a_report_can_become_a_lead_or_be_dismissed_with_a_reason(client, analys
     lead.refresh_from_db()
     assert lead.status == "verified"
     two = services.record_report(informant_handler, informant, content="传闻")
-    with pytest.raises(services.FieldErrors):
+    with pytest.raises(FieldErrors):
         services.dismiss_report(informant_handler, two, "")
     services.dismiss_report(informant_handler, two, "无法核实")
     two.refresh_from_db()

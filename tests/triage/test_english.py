@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
+from gongzhi.core.errors import ActionRefused
 from gongzhi.triage import services
 from gongzhi.triage.models import Alert, HotIssue
 from tests.english import assert_english, chinese_left, english
@@ -66,6 +67,6 @@ def test_a_refused_alert_action_is_explained_in_english(client, org, issue_and_a
 def test_alert_refusals_keep_their_chinese_wording_by_default(db, org, issue_and_alerts):
     _issue, hot, _group = issue_and_alerts
     services.close_alert(hot, org.supervisor, Alert.State.DISMISSED, "误报")
-    with translation.override("zh-hans"), pytest.raises(services.appeal_services.ActionRefused) as exc:
+    with translation.override("zh-hans"), pytest.raises(ActionRefused) as exc:
         services.acknowledge_alert(hot, org.supervisor)
     assert str(exc.value) == "该预警已处理"

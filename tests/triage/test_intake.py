@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from gongzhi.appeals import services
 from gongzhi.appeals.models import Status
+from gongzhi.core.errors import ActionRefused
 from gongzhi.core.models import AuditEntry, Notification
 from gongzhi.triage import services as triage
 from gongzhi.triage.classifier import TextClassifier
@@ -123,7 +124,7 @@ def test_the_model_page_shows_per_class_precision_and_the_confusion_matrix(org, 
 
 
 def test_training_from_the_database_needs_enough_closed_appeals(org):
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         triage.train_from_database()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gongzhi.appeals.services import ActionRefused
+from gongzhi.core.errors import ActionRefused
 
 
 class Command(BaseCommand):
