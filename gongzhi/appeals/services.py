@@ -14,9 +14,7 @@ import secrets
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -25,7 +23,8 @@ from gongzhi.core import audit, pii, scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
 from gongzhi.core.geo import find_grid, valid_coordinates
-from gongzhi.core.models import Department, Notification, Role
+from gongzhi.core.models import Department, Role
+from gongzhi.core.recipients import handlers_of, notify, supervisors_of
 from gongzhi.core.workdays import WorkCalendar
 
 from .models import (
@@ -140,31 +139,6 @@ def new_tracking_number(at: dt.datetime) -> str:
     local = timezone.localtime(at)
     suffix = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(6))
     return f"{RULES['TRACKING_PREFIX']}{local:%Y%m%d}{suffix}"
-
-
-def notify(users: Iterable, kind: str, text: str, link: str = "") -> int:
-    rows = [Notification(user=u, kind=kind, text=text[:300], link=link) for u in {u.pk: u for u in users}.values()]
-    Notification.objects.bulk_create(rows)
-    return len(rows)
-
-
-def supervisors_for(appeal: Appeal):
-    """Supervisors whose region scope covers the appeal (all-jurisdiction ones always)."""
-    User = get_user_model()
-    q = Q(roles__role=Role.SUPERVISOR, roles__region__isnull=True)
-    if appeal.region_id:
-        q |= Q(roles__role=Role.SUPERVISOR, roles__region__path__in=_ancestor_paths(appeal.region.path))
-    return User.objects.filter(q, is_active=True).distinct()
-
-
-def handlers_of(department_id: int):
-    User = get_user_model()
-    return User.objects.filter(roles__role=Role.HANDLER, roles__department_id=department_id, is_active=True).distinct()
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 def _link(appeal: Appeal) -> str:
@@ -474,7 +448,7 @@ def follow_up(appeal: Appeal, satisfaction: str, *, actor=None, via: str = "web"
         appeal.status, appeal.closed_at = Status.CLOSED, now
         if satisfaction == Satisfaction.DISSATISFIED:
             appeal.supervised = True
-            transaction.on_commit(lambda: notify(supervisors_for(appeal), "dissatisfied_closed",
+            transaction.on_commit(lambda: notify(supervisors_of(appeal.region), "dissatisfied_closed",
                                                  f"多次重办仍不满意：{appeal.title}", _link(appeal)))
         appeal.save()
         _event(appeal, "closed", actor, from_status=Status.REPLIED, to_status=Status.CLOSED, public=True, note="已办结")
@@ -546,7 +520,7 @@ def request_extension(appeal: Appeal, actor, days: int, reason: str) -> Extensio
                                               requested_by=_user(actor), requested_at=_now())
         _event(appeal, "extension_requested", actor, from_status=appeal.status, department=assignment.department,
                note=f"申请延期{days}个工作日：{reason}", extension=ext.pk, days=days)
-        transaction.on_commit(lambda: notify(supervisors_for(appeal), "extension", f"延期申请：{appeal.title}", _link(appeal)))
+        transaction.on_commit(lambda: notify(supervisors_of(appeal.region), "extension", f"延期申请：{appeal.title}", _link(appeal)))
     return ext
 
 
@@ -641,7 +615,7 @@ def sweep_deadlines(now: dt.datetime | None = None) -> dict[str, int]:
         with transaction.atomic():
             _event(appeal, "overdue", None, from_status=appeal.status, note="已超过办理时限")
         _safe(urge, appeal, None, "已超期，系统自动催办")
-        notify(supervisors_for(appeal), "overdue", f"超期：{appeal.title}", _link(appeal))
+        notify(supervisors_of(appeal.region), "overdue", f"超期：{appeal.title}", _link(appeal))
         counts["newly_overdue"] += 1
     return counts
 

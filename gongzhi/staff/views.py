@@ -26,7 +26,7 @@ from gongzhi.appeals.models import (
     OPEN_STATUSES, Appeal, Assignment, Category, Channel, DueState, Satisfaction, Status, Urgency,
 )
 from gongzhi.appeals.validation import normalise_phone, valid_phone
-from gongzhi.core import audit, pii, scoping
+from gongzhi.core import audit, pii, recipients, scoping
 from gongzhi.core.context import tile_url
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.forms import apply_field_errors
@@ -135,8 +135,8 @@ def inbox(request):
     admin = Role.ADMIN in held
     now = timezone.now()
     ctx: dict = {"held": held, "now": now,
-                 "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
-                 "notifications": Notification.objects.filter(user=user, read_at__isnull=True)[:5],
+                 "unread": recipients.unread(user).count(),
+                 "notifications": recipients.unread(user)[:5],
                  "dispatch_page": None, "department_rows": None, "board_counts": None, "phone_rows": None,
                  "grid_rows": None}
     visible = _visible(request)
@@ -646,6 +646,6 @@ def notifications(request):
 @require_POST
 @staff_required()
 def notifications_read(request):
-    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    recipients.mark_read(request.user)
     messages.info(request, _("已全部标为已读"))
     return redirect(_safe_next(request, reverse("staff:notifications")))

@@ -22,6 +22,7 @@ from gongzhi.appeals import services as appeal_services
 from gongzhi.appeals.models import Appeal, Category, Status
 from gongzhi.core import audit
 from gongzhi.core.errors import ActionRefused, FieldErrors
+from gongzhi.core.recipients import notify, supervisors_of
 
 from .models import Alert, ClassifierVersion, HotIssue
 
@@ -462,9 +463,8 @@ def raise_alert(kind, title, reasons, *, appeal=None, hot_issue=None, region=Non
         return existing
     alert = Alert.objects.create(kind=kind, level=level, title=title[:200], reasons=reasons, appeal=appeal,
                                  hot_issue=hot_issue, region=region)
-    target = appeal or Appeal(region=region)
-    transaction.on_commit(lambda: appeal_services.notify(
-        appeal_services.supervisors_for(target), "alert", f"预警：{alert.title}", f"/triage/alerts/{alert.pk}/"))
+    where = appeal.region if appeal is not None else region
+    transaction.on_commit(lambda: notify(supervisors_of(where), "alert", f"预警：{alert.title}", f"/triage/alerts/{alert.pk}/"))
     return alert
 
 
