@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from gongzhi.core import audit, pii, scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
@@ -27,8 +26,9 @@ from gongzhi.core.models import Department, Role
 from gongzhi.core.recipients import handlers_of, notify, supervisors_of
 from gongzhi.core.workdays import WorkCalendar
 
+from .lifecycle import APPEAL_LIFECYCLE
 from .models import (
-    OPEN_STATUSES, Appeal, AppealEvent, Assignment, Attachment, Category, Channel, DueState,
+    Appeal, AppealEvent, Assignment, Attachment, Category, Channel, DueState,
     ExtensionRequest, Reply, Satisfaction, Status, Urgency,
 )
 from .validation import (
@@ -78,20 +78,6 @@ def _lock(appeal: Appeal, actor=None) -> Appeal:
     if getattr(actor, "pk", None) and not Appeal.objects.restrict(actor).filter(pk=appeal.pk).exists():
         raise ActionRefused(_("诉求不存在或不在您的管辖范围内"))
     return locked
-
-
-def _require_role(actor, *roles: str) -> None:
-    if actor is None:
-        return  # the system itself (sweeps, automatic dispatch)
-    if getattr(actor, "is_superuser", False) or scoping.has_role(actor, *roles, Role.ADMIN):
-        return
-    raise ActionRefused(_("您的角色无权执行此操作"))
-
-
-def _require_state(appeal: Appeal, *states: str, action: str) -> None:
-    if appeal.status not in states:
-        raise ActionRefused(_("诉求当前状态为“%(status)s”，不能%(action)s")
-                             % {"status": appeal.get_status_display(), "action": action})
 
 
 def _require_member(actor, department: Department) -> None:
@@ -241,10 +227,10 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
 
 
 def recategorize(appeal: Appeal, actor, category: Category, urgency: str | None = None) -> Appeal:
-    _require_role(actor, Role.DISPATCHER, Role.OPERATOR, Role.SUPERVISOR)
+    APPEAL_LIFECYCLE.require_role(actor, "recategorize")
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.RECEIVED, action=pgettext("appeal action", "修改分类"))
+        APPEAL_LIFECYCLE.require_state(appeal, "recategorize")
         old = appeal.category.name if appeal.category_id else ""
         appeal.category = category
         if urgency:
@@ -290,11 +276,11 @@ _URGENCY_ORDER = {"normal": 0, "urgent": 1, "critical": 2}
 def dispatch(appeal: Appeal, actor, lead: Department, assisting: Iterable[Department] = (), *,
              category: Category | None = None, instructions: str = "", automatic: bool = False) -> Appeal:
     """派单: give the appeal to a lead department (and assisting ones), starting their clocks."""
-    _require_role(actor, Role.DISPATCHER)
+    APPEAL_LIFECYCLE.require_role(actor, "dispatch")
     assisting = [d for d in assisting if d.pk != lead.pk]
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.RECEIVED, action=pgettext("appeal action", "派单"))
+        APPEAL_LIFECYCLE.require_state(appeal, "dispatch")
         if not lead.active or any(not d.active for d in assisting):
             raise FieldErrors({"lead": _("承办部门已停用")})
         now = _now()
@@ -342,8 +328,8 @@ def acknowledge(assignment: Assignment, actor) -> Assignment:
         assignment.acknowledged_at, assignment.acknowledged_by = now, _user(actor)
         assignment.save()
         from_status = appeal.status
+        APPEAL_LIFECYCLE.require_state(appeal, "acknowledge" if assignment.role == Assignment.Role.LEAD else "acknowledge_assist")
         if assignment.role == Assignment.Role.LEAD:
-            _require_state(appeal, Status.DISPATCHED, action=pgettext("appeal action", "签收"))
             appeal.status = Status.HANDLING
             appeal.acknowledged_at = appeal.acknowledged_at or now
             appeal.save()
@@ -363,7 +349,7 @@ def return_assignment(assignment: Assignment, actor, reason: str) -> Assignment:
         _require_member(actor, assignment.department)
         if not assignment.is_active:
             raise ActionRefused(_("该派单状态为“%(state)s”，不能退单") % {"state": assignment.get_state_display()})
-        _require_state(appeal, Status.DISPATCHED, Status.HANDLING, action=pgettext("appeal action", "退单"))
+        APPEAL_LIFECYCLE.require_state(appeal, "return" if assignment.role == Assignment.Role.LEAD else "return_assist")
         now = _now()
         assignment.state, assignment.return_reason, assignment.finished_at = Assignment.State.RETURNED, reason, now
         assignment.save()
@@ -384,7 +370,7 @@ def add_note(appeal: Appeal, actor, note: str) -> AppealEvent:
     note = _reason(note, "note", maximum=NOTE_MAX)
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.HANDLING, Status.DISPATCHED, action=pgettext("appeal action", "填写办理情况"))
+        APPEAL_LIFECYCLE.require_state(appeal, "note")
         dept = _acting_assignment(appeal, actor, acknowledged=True).department
         return _event(appeal, "note", actor, from_status=appeal.status, department=dept, note=note)
 
@@ -409,7 +395,7 @@ def reply(appeal: Appeal, actor, text: str, *, resolved: bool = True) -> Reply:
         raise FieldErrors({"text": _("答复内容过短，请说明核查情况、处理措施和结果")})
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.HANDLING, action=pgettext("appeal action", "答复"))
+        APPEAL_LIFECYCLE.require_state(appeal, "reply")
         assignment = _acting_assignment(appeal, actor, acknowledged=True, lead_only=True)
         now = _now()
         answer = Reply.objects.create(appeal=appeal, department=assignment.department, author=_user(actor),
@@ -430,11 +416,10 @@ def follow_up(appeal: Appeal, satisfaction: str, *, actor=None, via: str = "web"
     """回访: the appellant's rating. Satisfied closes; dissatisfied reopens (重办) up to the limit."""
     if satisfaction not in Satisfaction.values:
         raise FieldErrors({"satisfaction": _("请选择满意、基本满意或不满意")})
-    if actor is not None:
-        _require_role(actor, Role.OPERATOR, Role.SUPERVISOR, Role.DISPATCHER)
+    APPEAL_LIFECYCLE.require_role(actor, "follow_up")  # no actor: the appellant rates it themselves
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.REPLIED, action=pgettext("appeal action", "评价"))
+        APPEAL_LIFECYCLE.require_state(appeal, "follow_up")
         now = _now()
         appeal.satisfaction = satisfaction
         if resolved is not None:
@@ -458,10 +443,10 @@ def follow_up(appeal: Appeal, satisfaction: str, *, actor=None, via: str = "web"
 def close(appeal: Appeal, actor, reason: str) -> Appeal:
     """办结 without a rating (no answer after the follow-up window), or 不予受理 of an invalid appeal."""
     reason = _reason(reason)
-    _require_role(actor, Role.SUPERVISOR, Role.OPERATOR, Role.DISPATCHER)
+    APPEAL_LIFECYCLE.require_role(actor, "close")
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.REPLIED, Status.RECEIVED, action=pgettext("appeal action", "办结"))
+        APPEAL_LIFECYCLE.require_state(appeal, "close")
         from_status = appeal.status
         appeal.status, appeal.closed_at = Status.CLOSED, _now()
         appeal.save()
@@ -472,10 +457,10 @@ def close(appeal: Appeal, actor, reason: str) -> Appeal:
 def reopen(appeal: Appeal, actor, reason: str) -> Appeal:
     """重办 ordered by a supervisor: back to the last lead department with a fresh deadline."""
     reason = _reason(reason)
-    _require_role(actor, Role.SUPERVISOR)
+    APPEAL_LIFECYCLE.require_role(actor, "reopen")
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.REPLIED, Status.CLOSED, action=pgettext("appeal action", "重办"))
+        APPEAL_LIFECYCLE.require_state(appeal, "reopen")
         return _reopen_locked(appeal, actor, reason)
 
 
@@ -512,10 +497,8 @@ def request_extension(appeal: Appeal, actor, days: int, reason: str) -> Extensio
         raise FieldErrors({"days": _("延期天数应为1至30个工作日")})
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.DISPATCHED, Status.HANDLING, action=pgettext("appeal action", "申请延期"))
+        APPEAL_LIFECYCLE.require_state(appeal, "extend")  # and no other request waits
         assignment = _acting_assignment(appeal, actor, acknowledged=False, lead_only=True)
-        if appeal.extension_requests.filter(state=ExtensionRequest.State.PENDING).exists():
-            raise ActionRefused(_("已有待审批的延期申请"))
         ext = ExtensionRequest.objects.create(appeal=appeal, assignment=assignment, days=days, reason=reason,
                                               requested_by=_user(actor), requested_at=_now())
         _event(appeal, "extension_requested", actor, from_status=appeal.status, department=assignment.department,
@@ -525,9 +508,10 @@ def request_extension(appeal: Appeal, actor, days: int, reason: str) -> Extensio
 
 
 def decide_extension(ext: ExtensionRequest, actor, approve: bool, note: str = "") -> ExtensionRequest:
-    _require_role(actor, Role.SUPERVISOR)
+    APPEAL_LIFECYCLE.require_role(actor, "decide_extension")
     with transaction.atomic():
         appeal = _lock(ext.appeal, actor)
+        APPEAL_LIFECYCLE.require_state(appeal, "decide_extension")
         ext = ExtensionRequest.objects.select_for_update().get(pk=ext.pk)
         if ext.state != ExtensionRequest.State.PENDING:
             raise ActionRefused(_("该延期申请已处理"))
@@ -548,10 +532,10 @@ def decide_extension(ext: ExtensionRequest, actor, approve: bool, note: str = ""
 
 def urge(appeal: Appeal, actor, note: str = "") -> Appeal:
     """催办: a reminder to the departments working on a late or slow appeal."""
-    _require_role(actor, Role.SUPERVISOR, Role.LEADER)
+    APPEAL_LIFECYCLE.require_role(actor, "urge")
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, Status.DISPATCHED, Status.HANDLING, action=pgettext("appeal action", "催办"))
+        APPEAL_LIFECYCLE.require_state(appeal, "urge")
         appeal.urge_count += 1
         appeal.save(update_fields=["urge_count", "updated_at"])
         _event(appeal, "urged", actor, from_status=appeal.status, note=note or "请加快办理", automatic=actor is None)
@@ -564,12 +548,10 @@ def urge(appeal: Appeal, actor, note: str = "") -> Appeal:
 def supervise(appeal: Appeal, actor, note: str) -> Appeal:
     """督办: a formal supervision order; the appeal is tracked on the supervisors' board."""
     note = _reason(note, "note")
-    _require_role(actor, Role.SUPERVISOR, Role.LEADER)
+    APPEAL_LIFECYCLE.require_role(actor, "supervise")
     with transaction.atomic():
         appeal = _lock(appeal, actor)
-        _require_state(appeal, *OPEN_STATUSES, action=pgettext("appeal action", "督办"))
-        if appeal.supervised:
-            raise ActionRefused(_("该诉求已在督办中"))
+        APPEAL_LIFECYCLE.require_state(appeal, "supervise")  # and not under supervision already
         appeal.supervised = True
         appeal.save(update_fields=["supervised", "updated_at"])
         _event(appeal, "supervised", actor, from_status=appeal.status, note=note)
@@ -581,12 +563,12 @@ def supervise(appeal: Appeal, actor, note: str) -> Appeal:
 
 def merge(duplicate: Appeal, into: Appeal, actor, reason: str = "重复诉求") -> Appeal:
     """并单: a repeat of an existing appeal is folded into it and follows its outcome."""
-    _require_role(actor, Role.DISPATCHER, Role.OPERATOR)
+    APPEAL_LIFECYCLE.require_role(actor, "merge")
     if duplicate.pk == into.pk:
         raise ActionRefused(_("不能与自身并单"))
     with transaction.atomic():
         duplicate, into = _lock(duplicate, actor), _lock(into, actor)
-        _require_state(duplicate, Status.RECEIVED, action=pgettext("appeal action", "并单"))
+        APPEAL_LIFECYCLE.require_state(duplicate, "merge")
         if into.status == Status.MERGED:
             raise ActionRefused(_("目标诉求已被并单"))
         duplicate.status, duplicate.merged_into, duplicate.closed_at = Status.MERGED, into, _now()

@@ -10,7 +10,8 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 
-from gongzhi.appeals.models import OPEN_STATUSES, Appeal, Assignment, ExtensionRequest, Status
+from gongzhi.appeals.lifecycle import APPEAL_LIFECYCLE
+from gongzhi.appeals.models import Appeal, Assignment
 from gongzhi.core import scoping
 from gongzhi.core.models import Role
 
@@ -57,61 +58,38 @@ def _mine(assignment: Assignment, depts: set[int] | None) -> bool:
     return depts is None or assignment.department_id in depts
 
 
+# The staff page's names for the actions that do not depend on an assignment of the user's department.
+ROLE_ACTIONS = ("recategorize", "dispatch", "merge", "close", "follow_up", "reopen", "urge", "supervise",
+                "decide_extension")
+
+
 def allowed_actions(appeal: Appeal, user, assignments: list[Assignment] | None = None) -> dict:
     """What this user may do now: {"names": set of action names, "ack": [...], "return": [...]}.
 
-    Mirrors the checks in gongzhi.appeals.services (state, role, department membership)."""
-    held = held_roles(user)
-    admin = Role.ADMIN in held
-    status = appeal.status
-    names: set[str] = set()
+    Reads the appeal lifecycle (gongzhi.appeals.lifecycle: states, roles, guards) that the services
+    require; what it leaves to the services, the department an assignment belongs to, is checked here
+    on the assignments the page already has."""
+    lifecycle = APPEAL_LIFECYCLE
+    names: set[str] = set(lifecycle.allowed(appeal, user, ROLE_ACTIONS))
     assignments = assignments if assignments is not None else list(appeal.assignments.select_related("department"))
     depts = handler_departments(user)
+    mine = [a for a in assignments if _mine(a, depts)] if depts is None or depts else []
 
-    def role(*roles):
-        return admin or bool(held & set(roles))
+    def lead(a):
+        return a.role == Assignment.Role.LEAD
 
-    if status == Status.RECEIVED:
-        if role(Role.DISPATCHER, Role.OPERATOR, Role.SUPERVISOR):
-            names.add("recategorize")
-        if role(Role.DISPATCHER):
-            names.add("dispatch")
-        if role(Role.DISPATCHER, Role.OPERATOR):
-            names.add("merge")
-    if status in (Status.RECEIVED, Status.REPLIED) and role(Role.SUPERVISOR, Role.OPERATOR, Role.DISPATCHER):
-        names.add("close")
-    if status == Status.REPLIED and role(Role.OPERATOR, Role.SUPERVISOR, Role.DISPATCHER):
-        names.add("follow_up")
-    if status in (Status.REPLIED, Status.CLOSED) and role(Role.SUPERVISOR):
-        names.add("reopen")
-    if status in (Status.DISPATCHED, Status.HANDLING) and role(Role.SUPERVISOR, Role.LEADER):
-        names.add("urge")
-    if status in OPEN_STATUSES and not appeal.supervised and role(Role.SUPERVISOR, Role.LEADER):
-        names.add("supervise")
-
-    ack, ret = [], []
-    working = status in (Status.DISPATCHED, Status.HANDLING)
-    if working and (depts is None or depts):
-        for a in assignments:
-            if not _mine(a, depts):
-                continue
-            if a.state == Assignment.State.PENDING and (a.role == Assignment.Role.ASSIST or status == Status.DISPATCHED):
-                ack.append(a)
-            if a.is_active:
-                ret.append(a)
-        acknowledged = [a for a in assignments if _mine(a, depts) and a.state == Assignment.State.ACKNOWLEDGED]
-        lead_active = [a for a in assignments if _mine(a, depts) and a.role == Assignment.Role.LEAD and a.is_active]
-        if acknowledged:
-            names.add("note")
-        if status == Status.HANDLING and any(a.role == Assignment.Role.LEAD for a in acknowledged):
-            names.add("reply")
-        pending_ext = any(e.state == ExtensionRequest.State.PENDING for e in appeal.extension_requests.all())
-        if lead_active and not pending_ext:
-            names.add("extend")
+    ack = [a for a in mine if a.state == Assignment.State.PENDING
+           and lifecycle.permits_state(appeal, "acknowledge" if lead(a) else "acknowledge_assist")]
+    ret = [a for a in mine if a.is_active and lifecycle.permits_state(appeal, "return" if lead(a) else "return_assist")]
+    acknowledged = [a for a in mine if a.state == Assignment.State.ACKNOWLEDGED]
+    if acknowledged and lifecycle.permits_state(appeal, "note"):
+        names.add("note")
+    if any(lead(a) for a in acknowledged) and lifecycle.permits_state(appeal, "reply"):
+        names.add("reply")
+    if any(lead(a) and a.is_active for a in mine) and lifecycle.permits_state(appeal, "extend"):
+        names.add("extend")
     if ack:
         names.add("acknowledge")
     if ret:
         names.add("return")
-    if role(Role.SUPERVISOR) and any(e.state == ExtensionRequest.State.PENDING for e in appeal.extension_requests.all()):
-        names.add("decide_extension")
     return {"names": names, "ack": ack, "return": ret}

@@ -2,16 +2,17 @@
 import pytest
 
 from gongzhi.appeals import services
-from gongzhi.appeals.models import Status
+from gongzhi.appeals.models import Assignment, Status
 
 REPLY = "经核查，电梯主板损坏，已督促物业更换，现已恢复运行，感谢您的监督。"
 
 
 @pytest.fixture
 def in_state(org, make_appeal):
-    """in_state(status) -> an appeal of org.housing's category, brought there by the services."""
+    """in_state(status) -> an appeal of org.housing's category, brought there by the services.
+    With assisting=True, org.env assists and acknowledges as soon as it is dispatched."""
 
-    def make(status: str, **overrides):
+    def make(status: str, assisting: bool = False, **overrides):
         if status == Status.MERGED:
             target = make_appeal(**overrides)
             duplicate = make_appeal(**overrides)
@@ -21,9 +22,11 @@ def in_state(org, make_appeal):
         appeal = make_appeal(**overrides)
         if status == Status.RECEIVED:
             return appeal
-        services.dispatch(appeal, org.dispatcher, org.housing)
+        services.dispatch(appeal, org.dispatcher, org.housing, [org.env] if assisting else [])
+        if assisting:
+            services.acknowledge(appeal.assignments.get(role=Assignment.Role.ASSIST), org.handler_env)
         if status != Status.DISPATCHED:
-            services.acknowledge(appeal.assignments.get(), org.handler_housing)
+            services.acknowledge(appeal.assignments.get(role=Assignment.Role.LEAD), org.handler_housing)
         if status in (Status.REPLIED, Status.CLOSED):
             services.reply(appeal, org.handler_housing, REPLY)
         if status == Status.CLOSED:
