@@ -17,6 +17,8 @@ from gongzhi.core.models import Grid, Region, Role
 
 # Who reads incident data: analysts, leaders and admins, each inside their region scope.
 INCIDENT_ROLES = (Role.ANALYST, Role.LEADER, Role.ADMIN)
+# Who records and corrects incidents (inside their region scope: services.can_edit).
+EDIT_ROLES = (Role.ANALYST, Role.ADMIN)
 
 
 class IncidentType(models.Model):

@@ -24,23 +24,14 @@ from gongzhi.core.events import record_event
 from gongzhi.core.geo import find_grid, valid_coordinates
 from gongzhi.core.models import Region, Role
 
+from .lifecycle import INCIDENT_LIFECYCLE
 from .models import (
-    INCIDENT_ROLES, IncidentStatus, IncidentType, Informant, InformantReport, Lead, PoliceIncident,
+    EDIT_ROLES, INCIDENT_ROLES, IncidentStatus, IncidentType, Informant, InformantReport, Lead, PoliceIncident,
     Premises, ReportStatus, Source, SubmissionCode,
 )
 
-EDIT_ROLES = (Role.ANALYST, Role.ADMIN)
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_SUBMISSIONS_PER_HOUR = 20
-
-# status -> statuses it may move to
-TRANSITIONS = {
-    IncidentStatus.REPORTED: {IncidentStatus.INVESTIGATING, IncidentStatus.SOLVED, IncidentStatus.CLOSED},
-    IncidentStatus.INVESTIGATING: {IncidentStatus.SOLVED, IncidentStatus.CLOSED},
-    IncidentStatus.SOLVED: {IncidentStatus.CLOSED, IncidentStatus.INVESTIGATING},
-    IncidentStatus.CLOSED: {IncidentStatus.INVESTIGATING},
-}
-
 
 # ---------------------------------------------------------------- helpers
 
@@ -211,10 +202,9 @@ def change_status(actor, incident: PoliceIncident, status: str, note: str = "") 
         raise ActionRefused(gettext("您无权修改该警情"))
     with transaction.atomic():
         incident = PoliceIncident.objects.select_for_update().get(pk=incident.pk)
-        if status not in TRANSITIONS.get(incident.status, set()):
-            raise ActionRefused(gettext("警情当前为“%(current)s”，不能改为“%(wanted)s”")
-                                % {"current": incident.get_status_display(), "wanted": IncidentStatus(status).label}
-                                if status in IncidentStatus.values else gettext("状态无效"))
+        if status not in IncidentStatus.values:
+            raise ActionRefused(gettext("状态无效"))
+        INCIDENT_LIFECYCLE.require_state(incident, status)  # the action is named by the status it leads to
         if incident.status == IncidentStatus.CLOSED and not note.strip():
             raise FieldErrors({"note": gettext("重新侦查须说明理由")})
         old = incident.status

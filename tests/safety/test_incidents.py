@@ -14,6 +14,7 @@ from gongzhi.core.models import Role, RoleAssignment, User
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.safety import services
 from gongzhi.safety.importing import import_incidents
+from gongzhi.safety.lifecycle import INCIDENT_LIFECYCLE
 from gongzhi.safety.models import IncidentEvent, IncidentStatus, IncidentType, PoliceIncident, Premises, Source
 
 TORONTO_HEADER = ["occurrencedate", "occurrencehour", "premises_type", "occurrencemonth", "occurrencedayofweek",
@@ -136,6 +137,27 @@ def test_status_moves_along_the_case_lifecycle_only(analyst, make_incident):
         services.change_status(analyst, incident, IncidentStatus.INVESTIGATING)
     steps = list(incident.events.filter(kind="status").values_list("from_status", "to_status"))
     assert steps == [("reported", "investigating"), ("investigating", "solved"), ("solved", "closed")]
+
+
+STATUS_CHANGES = [(target, source) for target in INCIDENT_LIFECYCLE.table for source in IncidentStatus.values]
+
+
+@pytest.mark.parametrize("target,source", STATUS_CHANGES)
+def test_a_status_change_is_allowed_exactly_from_the_states_the_lifecycle_names(analyst, make_incident, target, source):
+    incident = make_incident()
+    if source != IncidentStatus.REPORTED:
+        services.change_status(analyst, incident, source)
+    before = (incident.events.count(), source)
+    if source in INCIDENT_LIFECYCLE[target].sources:
+        services.change_status(analyst, incident, target, "复核后调整")
+        incident.refresh_from_db()
+        assert incident.status == target and incident.events.last().to_status == target
+    else:
+        with pytest.raises(ActionRefused) as refused:
+            services.change_status(analyst, incident, target, "复核后调整")
+        assert "不能改为" in str(refused.value)
+        incident.refresh_from_db()
+        assert (incident.events.count(), incident.status) == before
 
 
 # ---------------------------------------------------------------- scope
