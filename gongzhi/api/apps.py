@@ -7,10 +7,10 @@ class ApiConfig(AppConfig):
     verbose_name = "接口"
 
     def ready(self):
-        from gongzhi.appeals import services
+        from gongzhi.appeals.models import AppealEvent
+        from gongzhi.core import events, hooks
 
         from .webhooks import on_event, register_periodic
 
-        if on_event not in services.EVENT_HOOKS:
-            services.EVENT_HOOKS.append(on_event)  # appeal events -> webhook deliveries
+        hooks.subscribe(events.RECORDED, on_event, sender=AppealEvent)  # appeal events -> webhook deliveries
         register_periodic()  # `gongzhi worker` re-sends deliveries whose retry is due

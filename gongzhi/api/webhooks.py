@@ -96,7 +96,7 @@ def payload(event: AppealEvent) -> dict:
 
 
 def on_event(event: AppealEvent) -> None:
-    """EVENT_HOOKS entry: one delivery per interested subscriber who may see the appeal."""
+    """Subscribed to every AppealEvent ("event.recorded"): one delivery per interested subscriber who may see the appeal."""
     subscriptions = [s for s in WebhookSubscription.objects.filter(active=True).select_related("owner")
                      if s.wants(event.kind)]
     if not subscriptions:

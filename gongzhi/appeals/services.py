@@ -11,14 +11,14 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import audit, pii, scoping
+from gongzhi.core import audit, hooks, pii, scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
 from gongzhi.core.geo import find_grid, valid_coordinates
@@ -42,12 +42,11 @@ RULES = settings.GONGZHI
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O/1/I: read out over the phone
 
 
-# Hooks the triage app (and others) plug into intake and reply without appeals importing them.
-# An intake hook gets (appeal) after it is stored and may update triage fields or dispatch it;
-# a failing hook is logged and never loses the appeal.
-INTAKE_HOOKS: list[Callable[[Appeal], None]] = []
-REPLY_HOOKS: list[Callable[[Appeal, Reply], None]] = []
-EVENT_HOOKS: list[Callable[[AppealEvent], None]] = []
+# What other apps hear of (gongzhi.core.hooks; they subscribe in their AppConfig.ready()):
+# "appeal.received" (appeal), right after intake commits: triage may update its fields or dispatch it;
+# "appeal.replied" (appeal, reply); and every AppealEvent through "event.recorded".
+# A failing subscriber is logged and never loses the appeal.
+RECEIVED, REPLIED = "appeal.received", "appeal.replied"
 
 
 # ---------------------------------------------------------------- helpers
@@ -58,17 +57,7 @@ def _now() -> dt.datetime:
 
 def _event(appeal: Appeal, kind: str, actor=None, **fields) -> AppealEvent:
     event = record_event(appeal, kind, actor, **fields)
-    for hook in EVENT_HOOKS:
-        transaction.on_commit(lambda hook=hook, event=event: _run_hook(hook, event))
     return event
-
-
-def _run_hook(hook, *args) -> None:
-    try:
-        with transaction.atomic():
-            hook(*args)
-    except Exception:  # a hook must never lose or block the appeal
-        log.exception("hook %s failed", getattr(hook, "__name__", hook))
 
 
 def _lock(appeal: Appeal, actor=None) -> Appeal:
@@ -220,8 +209,7 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
         _event(appeal, "received", actor, to_status=Status.RECEIVED, public=True, at=at,
                note=f"通过{appeal.get_channel_display()}受理", channel=channel)
     if run_hooks:
-        for hook in INTAKE_HOOKS:
-            _run_hook(hook, appeal)
+        hooks.publish(RECEIVED, appeal, on_commit=False)  # its transaction is done: triage runs now
         appeal.refresh_from_db()
     return appeal, code
 
@@ -406,8 +394,7 @@ def reply(appeal: Appeal, actor, text: str, *, resolved: bool = True) -> Reply:
         appeal.save()
         _event(appeal, "replied", actor, from_status=Status.HANDLING, to_status=Status.REPLIED, public=True,
                department=assignment.department, note="承办单位已答复", reply=answer.pk, late=bool(appeal.due_at and now > appeal.due_at))
-    for hook in REPLY_HOOKS:
-        _run_hook(hook, appeal, answer)
+    hooks.publish(REPLIED, appeal, answer, on_commit=False)
     return answer
 
 

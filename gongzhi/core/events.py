@@ -20,6 +20,9 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 
+from . import hooks
+
+RECORDED = "event.recorded"  # the hook topic every event is published on (subscribe with sender=its model)
 SYSTEM_LABEL = "系统"  # the actor label of what the platform does by itself (sweeps, automatic dispatch)
 
 
@@ -95,6 +98,7 @@ def record_event(case, kind: str, actor=None, *, from_status: str = "", to_statu
         from_status=from_status, to_status=to_status or from_status, note=note, public=public, data=data,
         created_at=at or timezone.now(), **columns,
     )
+    hooks.publish(RECORDED, event)  # after the caller's commit
     return event
 
 

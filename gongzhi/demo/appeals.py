@@ -22,6 +22,7 @@ from shapely.geometry import Point
 
 from gongzhi.appeals import services
 from gongzhi.appeals.models import Appeal, Assignment, Category, DueState
+from gongzhi.core import hooks
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.workdays import WorkCalendar
 
@@ -66,18 +67,16 @@ def historical_clock(services):
     """Let the services believe it is `clock.now` (set before each action), with hooks off and the
     working-day calendar read once; restores everything after."""
     clock = _Clock()
-    saved = (services._now, list(services.INTAKE_HOOKS), list(services.REPLY_HOOKS), list(services.EVENT_HOOKS),
-             services.calendar)
+    saved = (services._now, services.calendar)
     services._now = lambda: clock.now
     # The calendar overrides do not change while the demo is written: read them once, not per deadline.
     calendar = WorkCalendar.current()
     services.calendar = lambda: calendar
-    services.INTAKE_HOOKS[:], services.REPLY_HOOKS[:], services.EVENT_HOOKS[:] = [], [], []
     try:
-        yield clock
+        with hooks.muted():
+            yield clock
     finally:
-        services._now, services.calendar = saved[0], saved[4]
-        services.INTAKE_HOOKS[:], services.REPLY_HOOKS[:], services.EVENT_HOOKS[:] = saved[1], saved[2], saved[3]
+        services._now, services.calendar = saved
 
 
 @dataclass

@@ -7,12 +7,12 @@ class EvaluationConfig(AppConfig):
     verbose_name = "考评"
 
     def ready(self):
-        from gongzhi.appeals import services
+        from gongzhi.appeals.models import AppealEvent
+        from gongzhi.core import events, hooks
 
         from . import services as evaluation_services
 
-        if evaluation_services.on_event not in services.EVENT_HOOKS:
-            services.EVENT_HOOKS.append(evaluation_services.on_event)
+        hooks.subscribe(events.RECORDED, evaluation_services.on_event, sender=AppealEvent)
         try:
             from gongzhi.appeals.tasks import PERIODIC
 

@@ -175,7 +175,7 @@ def refresh(appeal_ids: Iterable[int]) -> int:
 
 
 def on_event(event) -> None:
-    """EVENT_HOOK: an appeal changed; a merge also changes the target's repeat count."""
+    """Subscribed to every AppealEvent ("event.recorded"): an appeal changed; a merge also changes the target's repeat count."""
     ids = [event.appeal_id]
     if event.kind == "merged" and event.data.get("into"):
         ids.append(int(event.data["into"]))

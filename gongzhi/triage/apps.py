@@ -8,13 +8,12 @@ class TriageConfig(AppConfig):
 
     def ready(self):
         from gongzhi.appeals import services as appeal_services
+        from gongzhi.core import hooks
 
         from . import services
 
-        if services.on_intake not in appeal_services.INTAKE_HOOKS:
-            appeal_services.INTAKE_HOOKS.append(services.on_intake)
-        if services.score_reply not in appeal_services.REPLY_HOOKS:
-            appeal_services.REPLY_HOOKS.append(services.score_reply)
+        hooks.subscribe(appeal_services.RECEIVED, services.on_intake)
+        hooks.subscribe(appeal_services.REPLIED, services.score_reply)
 
         from gongzhi.core import warmup
 

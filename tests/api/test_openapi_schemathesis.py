@@ -41,18 +41,19 @@ def keep_test_connection():
 
 
 @pytest.fixture
-def bearer(org, make_appeal, settings, keep_test_connection, monkeypatch):
+def bearer(org, make_appeal, settings, keep_test_connection):
     """A supervisor's token (wide scope, many actions allowed) and a few appeals to act on."""
     from gongzhi.api.models import ApiToken
     from gongzhi.appeals import services
+    from gongzhi.core import hooks
 
     # The triage analysis after intake is tested in tests/triage; on the fuzzer's long texts it would
     # take most of this test's time, and it cannot change the answer (a failing hook is only logged).
-    monkeypatch.setattr(services, "INTAKE_HOOKS", [])
-    settings.GONGZHI = {**settings.GONGZHI, "API_RATE_PER_TOKEN": 100000, "API_RATE_PER_IP": 100000}
-    for i in range(3):
-        make_appeal(title=f"诉求{i}")
-    return {"Authorization": f"Bearer {ApiToken.issue(org.supervisor, 'schemathesis')[1]}"}
+    with hooks.muted(services.RECEIVED):
+        settings.GONGZHI = {**settings.GONGZHI, "API_RATE_PER_TOKEN": 100000, "API_RATE_PER_IP": 100000}
+        for i in range(3):
+            make_appeal(title=f"诉求{i}")
+        yield {"Authorization": f"Bearer {ApiToken.issue(org.supervisor, 'schemathesis')[1]}"}
 
 
 @pytest.fixture

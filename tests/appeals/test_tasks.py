@@ -10,14 +10,15 @@ from django_tasks_db.models import DBTaskResult
 
 from gongzhi.appeals import services, tasks
 from gongzhi.appeals.models import DueState, Status
+from gongzhi.core import events, hooks
 
 
 @pytest.fixture(autouse=True)
 def _no_other_apps(monkeypatch):
     """Other apps' hooks and periodic jobs (webhooks, reply scoring, bulletins) are not under test here."""
-    monkeypatch.setattr(services, "EVENT_HOOKS", [])
-    monkeypatch.setattr(services, "REPLY_HOOKS", [])
     monkeypatch.setattr(tasks, "PERIODIC", {tasks.sweep_deadlines: 300, tasks.auto_close_unrated: 3600})
+    with hooks.muted(events.RECORDED, services.REPLIED):
+        yield
 
 
 @pytest.fixture

@@ -14,13 +14,14 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from gongzhi.appeals import services, tasks
+from gongzhi.core import events, hooks
 from tests.conftest import postgres_only
 
 
 @pytest.fixture(autouse=True)
-def _no_other_apps(monkeypatch):
-    monkeypatch.setattr(services, "EVENT_HOOKS", [])
-    monkeypatch.setattr(services, "REPLY_HOOKS", [])
+def _no_other_apps():
+    with hooks.muted(events.RECORDED, services.REPLIED):
+        yield
 
 
 PERIODIC = {tasks.sweep_deadlines: 300, tasks.auto_close_unrated: 3600}

@@ -1,0 +1,104 @@
+"""Hooks: what other apps do when something happens in one, without the one importing them.
+
+An app publishes a topic ("appeal.received", "appeal.replied", "event.recorded") with its
+arguments; the apps that care subscribe to it in their AppConfig.ready()::
+
+    hooks.subscribe("appeal.received", triage_services.on_intake)
+    hooks.subscribe("event.recorded", on_event, sender=AppealEvent)  # only events of that class
+
+Each subscriber runs in its own atomic block, after the publisher's transaction commits (or at once
+with on_commit=False, or when there is no transaction). A failing subscriber is logged and never
+propagates: the publisher's work is committed first and is never lost to a hook.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Subscriber:
+    fn: Callable
+    sender: type | None = None  # only when the first argument is an instance of it
+
+    def wants(self, args: tuple) -> bool:
+        return self.sender is None or (bool(args) and isinstance(args[0], self.sender))
+
+
+_lock = threading.Lock()
+_topics: dict[str, tuple[_Subscriber, ...]] = {}
+
+
+def subscribe(topic: str, fn: Callable, *, sender: type | None = None) -> None:
+    """Run `fn(*args)` whenever `topic` is published (once, however often it is subscribed)."""
+    with _lock:
+        current = _topics.get(topic, ())
+        if all(s.fn != fn for s in current):  # == : a bound method is made anew each time
+            _topics[topic] = (*current, _Subscriber(fn, sender))
+
+
+def unsubscribe(topic: str, fn: Callable) -> None:
+    with _lock:
+        _topics[topic] = tuple(s for s in _topics.get(topic, ()) if s.fn != fn)
+
+
+def subscribers(topic: str) -> list[Callable]:
+    return [s.fn for s in _topics.get(topic, ())]
+
+
+@contextmanager
+def subscribed(topic: str, fn: Callable, *, sender: type | None = None) -> Iterator[Callable]:
+    """Subscribe `fn` for the block (tests: listen to a topic and stop afterwards)."""
+    already = fn in subscribers(topic)
+    subscribe(topic, fn, sender=sender)
+    try:
+        yield fn
+    finally:
+        if not already:
+            unsubscribe(topic, fn)
+
+
+@contextmanager
+def muted(*topics: str) -> Iterator[None]:
+    """No subscriber of these topics (of every topic when none is named) runs within the block;
+    the subscriptions are back afterwards, as they were."""
+    with _lock:
+        names = list(topics) if topics else list(_topics)
+        saved = {name: _topics.get(name, ()) for name in names}
+        for name in names:
+            _topics[name] = ()
+    try:
+        yield
+    finally:
+        with _lock:
+            for name, subs in saved.items():
+                # what was subscribed meanwhile stays (an app made ready inside the block)
+                _topics[name] = (*subs, *(s for s in _topics.get(name, ()) if s not in subs))
+
+
+def publish(topic: str, *args, on_commit: bool = True) -> None:
+    """Run every subscriber of `topic` with `args`: after the current transaction commits (nothing
+    runs if it rolls back), or at once when `on_commit` is False or no transaction is open."""
+    for sub in _topics.get(topic, ()):
+        if not sub.wants(args):
+            continue
+        if on_commit:
+            transaction.on_commit(partial(_run, topic, sub.fn, args))
+        else:
+            _run(topic, sub.fn, args)
+
+
+def _run(topic: str, fn: Callable, args: tuple) -> None:
+    try:
+        with transaction.atomic():
+            fn(*args)
+    except Exception:  # a hook must never lose or block the publisher's work
+        log.exception("hook %s of %s failed", getattr(fn, "__qualname__", fn), topic)
