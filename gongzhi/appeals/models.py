@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import scoping
+from gongzhi.core.deadlines import DueState
 from gongzhi.core.events import CaseEvent
 from gongzhi.core.fields import CodeField
 from gongzhi.core.models import Department, Grid, Region, Role
@@ -70,12 +71,6 @@ class Urgency(models.TextChoices):
     NORMAL = "normal", _("一般")
     URGENT = "urgent", _("紧急")
     CRITICAL = "critical", _("特急")
-
-
-class DueState(models.TextChoices):
-    ON_TRACK = "on_track", _("正常")
-    DUE_SOON = "due_soon", _("即将到期")
-    OVERDUE = "overdue", _("已超期")
 
 
 class Satisfaction(models.TextChoices):

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit, hooks, pii, scoping
+from gongzhi.core import deadlines
+from gongzhi.core.deadlines import DeadlinePolicy, DueState
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
 from gongzhi.core.geo import find_grid, valid_coordinates
@@ -28,7 +30,7 @@ from gongzhi.core.workdays import WorkCalendar
 
 from .lifecycle import APPEAL_LIFECYCLE
 from .models import (
-    Appeal, AppealEvent, Assignment, Attachment, Category, Channel, DueState,
+    Appeal, AppealEvent, Assignment, Attachment, Category, Channel,
     ExtensionRequest, Reply, Satisfaction, Status, Urgency,
 )
 from .validation import (
@@ -55,9 +57,9 @@ def _now() -> dt.datetime:
     return timezone.now()
 
 
-def _event(appeal: Appeal, kind: str, actor=None, **fields) -> AppealEvent:
-    event = record_event(appeal, kind, actor, **fields)
-    return event
+def _event(appeal: Appeal, kind: str, actor=None, *, at=None, **fields) -> AppealEvent:
+    """record_event on the appeals' clock (_now: the demo and the deadline tests move it)."""
+    return record_event(appeal, kind, actor, at=at or _now(), **fields)
 
 
 def _lock(appeal: Appeal, actor=None) -> Appeal:
@@ -567,26 +569,29 @@ def merge(duplicate: Appeal, into: Appeal, actor, reason: str = "重复诉求") 
     return into
 
 
+def _escalate_overdue(appeal: Appeal) -> None:
+    """The first sweep that finds an appeal late records it, urges the departments and tells the
+    supervisors of its region."""
+    with transaction.atomic():
+        _event(appeal, "overdue", None, from_status=appeal.status, note="已超过办理时限")
+    _safe(urge, appeal, None, "已超期，系统自动催办")
+    notify(supervisors_of(appeal.region), "overdue", f"超期：{appeal.title}", _link(appeal))
+
+
+# The appeals' deadlines for the generic sweep (core.deadlines): the handling clock of dispatched
+# and acknowledged appeals, and the acknowledgement clock of dispatches nobody has taken (urged once).
+DEADLINES = DeadlinePolicy(
+    open_cases=lambda: Appeal.objects.filter(status__in=[Status.DISPATCHED, Status.HANDLING]).select_related("region"),
+    due_soon_hours=lambda: RULES["DUE_SOON_HOURS"],
+    on_overdue=_escalate_overdue,
+    ack_cases=lambda: Appeal.objects.filter(status=Status.DISPATCHED, urge_count=0),
+    on_ack_late=lambda appeal: _safe(urge, appeal, None, "超时未签收，系统自动催办"),
+)
+
+
 def sweep_deadlines(now: dt.datetime | None = None) -> dict[str, int]:
     """Mark due-soon and overdue appeals; urge and notify the supervisors the first time one is late."""
-    now = now or _now()
-    soon = now + dt.timedelta(hours=RULES["DUE_SOON_HOURS"])
-    counts = {"overdue": 0, "due_soon": 0, "on_track": 0, "newly_overdue": 0}
-    active = Appeal.objects.filter(status__in=[Status.DISPATCHED, Status.HANDLING], due_at__isnull=False)
-    newly = list(active.filter(due_at__lt=now).exclude(due_state=DueState.OVERDUE).values_list("pk", flat=True))
-    counts["overdue"] = active.filter(due_at__lt=now).exclude(due_state=DueState.OVERDUE).update(due_state=DueState.OVERDUE)
-    counts["due_soon"] = active.filter(due_at__gte=now, due_at__lt=soon).exclude(due_state=DueState.DUE_SOON).update(due_state=DueState.DUE_SOON)
-    counts["on_track"] = active.filter(due_at__gte=soon).exclude(due_state=DueState.ON_TRACK).update(due_state=DueState.ON_TRACK)
-    # Acknowledgement deadlines: a pending dispatch past its hours is urged once.
-    for appeal in Appeal.objects.filter(status=Status.DISPATCHED, ack_due_at__lt=now, urge_count=0).exclude(pk__in=newly):
-        _safe(urge, appeal, None, "超时未签收，系统自动催办")
-    for appeal in Appeal.objects.filter(pk__in=newly).select_related("region"):
-        with transaction.atomic():
-            _event(appeal, "overdue", None, from_status=appeal.status, note="已超过办理时限")
-        _safe(urge, appeal, None, "已超期，系统自动催办")
-        notify(supervisors_of(appeal.region), "overdue", f"超期：{appeal.title}", _link(appeal))
-        counts["newly_overdue"] += 1
-    return counts
+    return deadlines.sweep(DEADLINES, now or _now())
 
 
 def _safe(fn, *args):

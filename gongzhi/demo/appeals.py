@@ -21,9 +21,10 @@ from django.utils import timezone
 from shapely.geometry import Point
 
 from gongzhi.appeals import services
-from gongzhi.appeals.models import Appeal, Assignment, Category, DueState
+from gongzhi.appeals.models import Appeal, Assignment, Category
 from gongzhi.core import hooks
 from gongzhi.core.errors import ActionRefused, FieldErrors
+from gongzhi.core.deadlines import DueState
 from gongzhi.core.workdays import WorkCalendar
 
 from .appeal_texts import (

@@ -5,7 +5,8 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.appeals.models import Category, Channel, DueState, Status, Urgency
+from gongzhi.appeals.models import Category, Channel, Status, Urgency
+from gongzhi.core.deadlines import DueState
 from gongzhi.core.models import Department, Region
 
 

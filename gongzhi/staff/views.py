@@ -23,11 +23,12 @@ from django.views.decorators.http import require_POST
 from gongzhi.appeals import services
 from gongzhi.appeals.labels import labelled
 from gongzhi.appeals.models import (
-    OPEN_STATUSES, Appeal, Assignment, Category, Channel, DueState, Satisfaction, Status, Urgency,
+    OPEN_STATUSES, Appeal, Assignment, Category, Channel, Satisfaction, Status, Urgency,
 )
 from gongzhi.appeals.validation import normalise_phone, valid_phone
 from gongzhi.core import audit, pii, recipients, scoping
 from gongzhi.core.context import tile_url
+from gongzhi.core.deadlines import DueState
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.forms import apply_field_errors
 from gongzhi.core.models import Department, Grid, Notification, Region, Role

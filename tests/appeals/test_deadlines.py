@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gongzhi.appeals import services
-from gongzhi.appeals.models import DueState, Status
+from gongzhi.appeals.models import Status
+from gongzhi.core.deadlines import DueState
 from gongzhi.core.models import CalendarOverride, Notification
 
 CST = ZoneInfo("Asia/Shanghai")

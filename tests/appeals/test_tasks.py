@@ -9,7 +9,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from gongzhi.appeals import services, tasks
-from gongzhi.appeals.models import DueState, Status
+from gongzhi.appeals.models import Status
+from gongzhi.core.deadlines import DueState
 from gongzhi.core import events, hooks
 
 

@@ -7,7 +7,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from gongzhi.appeals import services
-from gongzhi.appeals.models import Appeal, Channel, DueState, Status
+from gongzhi.appeals.models import Appeal, Channel, Status
+from gongzhi.core.deadlines import DueState
 from gongzhi.core.models import AuditEntry, Notification
 
 from .helpers import action_url, dispatched, replied, signed_in
