@@ -11,7 +11,7 @@ from . import kpis
 
 
 class AppealFact(models.Model):
-    """What one appeal contributes to its units' KPIs, kept in step by the event hook.
+    """What one appeal contributes to its units' KPIs, kept in step with its events (services.flush_pending).
 
     The old fact is what lets an event subtract the appeal's previous contribution from the
     rollups before adding the new one, so rollups stay exact without re-reading a month."""
@@ -53,6 +53,19 @@ class AppealFact(models.Model):
         return kpis.Fact(month=self.month, department_id=self.department_id, subdistrict_id=self.subdistrict_id,
                          community_id=self.community_id, grid_id=self.grid_id, category_id=self.category_id,
                          flags=tuple(getattr(self, k) for k in kpis.FLAG_COUNTERS), handled_centi=self.handled_centi)
+
+
+class PendingRefresh(models.Model):
+    """An appeal whose fact (and so its units' rollups) may be stale: one row per appeal event,
+    written by the event hook with a plain INSERT after the event's transaction commits.
+
+    Intake and the lifecycle never touch a rollup row (the city's row would be one lock every
+    request queued on); `services.flush_pending()` folds these rows into the facts and rollups in
+    batches, from the worker every minute and before any figure is read. No foreign key: the insert
+    takes no lock on the appeal, and an appeal deleted meanwhile just loses its fact."""
+
+    id = models.BigAutoField(primary_key=True)
+    appeal_id = models.BigIntegerField()
 
 
 class KpiRollup(models.Model):

@@ -41,6 +41,9 @@ def rows():
     from gongzhi.appeals.models import Category
     from gongzhi.core.models import Department, Grid, Region
 
+    from .services import catch_up
+
+    catch_up()  # the handling times come from the facts
     cats = {c.pk: c for c in Category.objects.all()}
     roots = {}
     for cid, c in cats.items():

@@ -1,8 +1,13 @@
 """Evaluation operations: keeping facts and rollups current, reading KPIs, exclusions, follow-up.
 
 Rollups are kept exact by deltas: when an appeal changes, its previous fact is subtracted from its
-units' rollup rows and its new fact added, in one transaction. `rebuild()` recomputes everything
-from the appeals (after bulk loads or a change of rules).
+units' rollup rows and its new fact added, in one transaction. The change itself only leaves a
+mark (`PendingRefresh`, one INSERT after the event commits): the request that changed the appeal
+never locks a rollup row, so concurrent intake does not queue on the city's row. `flush_pending()`
+folds the marks in batches, one folder at a time: the worker every minute (`tasks.flush_pending_kpis`)
+and every reader of the figures below before it reads (`catch_up()`), so what is shown is exact.
+Code that reads KpiRollup or AppealFact rows directly calls `flush_pending()` first (tests do).
+`rebuild()` recomputes everything from the appeals (after bulk loads or a change of rules).
 """
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ from gongzhi.core.models import Department, Grid, Region, Role
 from gongzhi.core.workdays import WorkCalendar
 
 from . import kpis
-from .models import AppealFact, EvaluationScheme, Exclusion, FollowUpCall, KpiRollup
+from .models import AppealFact, EvaluationScheme, Exclusion, FollowUpCall, KpiRollup, PendingRefresh
 
 log = logging.getLogger(__name__)
 UNIT_FIELD = {
@@ -140,38 +145,87 @@ def _apply(deltas: dict[tuple, dict]) -> None:
             break
 
 
-def refresh(appeal_ids: Iterable[int]) -> int:
-    """Recompute the facts of these appeals and move their rollup contributions. Returns changes."""
-    ids = sorted(set(appeal_ids))
-    if not ids:
-        return 0
-    changed = 0
-    with transaction.atomic():
-        # lock the appeals (in id order) so two refreshes of one appeal never interleave
-        list(Appeal.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-        old = {f.appeal_id: f for f in AppealFact.objects.select_for_update().filter(appeal_id__in=ids)}
-        values = appeal_values(ids)
-        workdays = workday_function(values)
-        new = {v["id"]: kpis.compute_fact(v, workdays) for v in values}
-        deltas: dict[tuple, dict] = defaultdict(kpis.empty_counts)
-        for appeal_id in ids:
-            before = old[appeal_id].to_fact() if appeal_id in old else None
-            after = new.get(appeal_id)
-            if before == after:
+# One folder of facts into rollups at a time (PostgreSQL advisory lock; SQLite has one writer).
+_FOLD_LOCK = 0x67_7A_6B_70_69  # "gzkpi"
+FLUSH_BATCH = 500  # appeals folded per transaction
+
+
+def _hold_fold_lock() -> None:
+    """Until the current transaction ends, be the only one moving facts and rollups. Two folds of
+    one appeal must not interleave (both would add its new fact), and the appeal rows themselves
+    are not locked: intake and the lifecycle hold them, and a fold must never make them wait."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FOLD_LOCK])
+
+
+def _refresh_held(ids: list[int]) -> int:
+    """refresh() with the fold lock held: recompute facts, move the rollup contributions."""
+    old = {f.appeal_id: f for f in AppealFact.objects.filter(appeal_id__in=ids)}
+    values = appeal_values(ids)
+    workdays = workday_function(values)
+    new = {v["id"]: kpis.compute_fact(v, workdays) for v in values}
+    deltas: dict[tuple, dict] = defaultdict(kpis.empty_counts)
+    changed = []
+    for appeal_id in ids:
+        before = old[appeal_id].to_fact() if appeal_id in old else None
+        after = new.get(appeal_id)
+        if before == after:
+            continue
+        changed.append(appeal_id)
+        for fact, sign in ((before, -1), (after, 1)):
+            if fact is None:
                 continue
-            changed += 1
-            for fact, sign in ((before, -1), (after, 1)):
-                if fact is None:
-                    continue
-                counts = kpis.fact_counts(fact)
-                for kind, uid in fact.units():
-                    kpis.add_counts(deltas[(kind, uid, fact.month)], counts, sign)
-            if after is None:
-                AppealFact.objects.filter(appeal_id=appeal_id).delete()
-            else:
-                _fact_row(appeal_id, after).save()
-        _apply(deltas)
+            counts = kpis.fact_counts(fact)
+            for kind, uid in fact.units():
+                kpis.add_counts(deltas[(kind, uid, fact.month)], counts, sign)
+    if changed:
+        AppealFact.objects.filter(appeal_id__in=[i for i in changed if i in old]).delete()
+        AppealFact.objects.bulk_create([_fact_row(i, new[i]) for i in changed if new.get(i) is not None])
+    _apply(deltas)
+    return len(changed)
+
+
+def refresh(appeal_ids: Iterable[int]) -> int:
+    """Recompute the facts of these appeals now and move their rollup contributions. Returns changes."""
+    ids = sorted(set(appeal_ids))
+    changed = 0
+    for start in range(0, len(ids), FLUSH_BATCH):
+        with transaction.atomic():
+            _hold_fold_lock()
+            changed += _refresh_held(ids[start:start + FLUSH_BATCH])
     return changed
+
+
+def mark_stale(appeal_ids: Iterable[int]) -> None:
+    """Note that these appeals' facts may have changed (one INSERT, no lock on a shared row)."""
+    PendingRefresh.objects.bulk_create([PendingRefresh(appeal_id=i) for i in sorted(set(appeal_ids))])
+
+
+def flush_pending() -> int:
+    """Fold every pending mark into the facts and rollups, FLUSH_BATCH appeals per transaction.
+    Returns how many facts changed. Marks written while it runs are folded too, or by the next call.
+
+    Tests that read KpiRollup or AppealFact rows right after an event call this first."""
+    changed = 0
+    while True:
+        with transaction.atomic():
+            _hold_fold_lock()
+            # Exactly the marks read are deleted: one committed meanwhile with a lower id (ids are
+            # drawn before commit) stays for the next batch.
+            marks = list(PendingRefresh.objects.order_by("pk").values_list("pk", "appeal_id")[:FLUSH_BATCH])
+            if not marks:
+                return changed
+            changed += _refresh_held(sorted({appeal_id for _, appeal_id in marks}))
+            PendingRefresh.objects.filter(pk__in=[pk for pk, _ in marks]).delete()
+        if len(marks) < FLUSH_BATCH:
+            return changed
+
+
+def catch_up() -> None:
+    """Before figures are read: fold what is pending (one cheap query when nothing is)."""
+    if PendingRefresh.objects.exists():
+        flush_pending()
 
 
 def on_event(event) -> None:
@@ -179,7 +233,7 @@ def on_event(event) -> None:
     ids = [event.appeal_id]
     if event.kind == "merged" and event.data.get("into"):
         ids.append(int(event.data["into"]))
-    refresh(ids)
+    mark_stale(ids)  # folded by flush_pending(): the request takes no rollup lock
 
 
 def rebuild(batch: int = 5000) -> dict:
@@ -188,6 +242,9 @@ def rebuild(batch: int = 5000) -> dict:
     calendar = WorkCalendar.current()
     facts = 0
     with transaction.atomic():
+        _hold_fold_lock()
+        # what was pending is part of this rebuild; marks written from here on are folded later
+        PendingRefresh.objects.all().delete()
         AppealFact.objects.all().delete()
         last = 0
         while True:
@@ -206,6 +263,12 @@ def rebuild(batch: int = 5000) -> dict:
 
 def rollup_from_facts() -> int:
     """Replace all rollup rows by GROUP BY aggregates of the facts (one pass per unit kind)."""
+    with transaction.atomic():
+        _hold_fold_lock()
+        return _rollup_from_facts()
+
+
+def _rollup_from_facts() -> int:
     KpiRollup.objects.all().delete()
     total = 0
     sums = {k: Sum(k) for k in kpis.COUNTERS if k != "handled_centi"}
@@ -249,11 +312,13 @@ def parse_month(text: str | None, default: dt.date | None = None) -> dt.date:
 
 
 def unit_counts(kind: str, unit_id: int, months: Iterable[dt.date]) -> dict:
+    catch_up()
     rows = KpiRollup.objects.filter(kind=kind, unit_id=unit_id, month__in=list(months))
     return kpis.sum_counts(r.counts() for r in rows)
 
 
 def units_counts(kind: str, months: Iterable[dt.date]) -> dict[int, dict]:
+    catch_up()
     out: dict[int, dict] = {}
     for r in KpiRollup.objects.filter(kind=kind, month__in=list(months)):
         kpis.add_counts(out.setdefault(r.unit_id, kpis.empty_counts()), r.counts())
@@ -261,6 +326,7 @@ def units_counts(kind: str, months: Iterable[dt.date]) -> dict[int, dict]:
 
 
 def monthly_series(kind: str, unit_id: int, first: dt.date, last: dt.date) -> dict[dt.date, dict]:
+    catch_up()
     by_month = {r.month: r.counts() for r in KpiRollup.objects.filter(kind=kind, unit_id=unit_id, month__gte=first,
                                                                        month__lte=last)}
     out, m = {}, first
@@ -317,6 +383,7 @@ DRILL_COUNTERS = set(kpis.FLAG_COUNTERS) | {"ack_late", "replied_late", "unresol
 
 def drill_queryset(user, kind: str, unit_id: int | None, months: list[dt.date], counter: str = "appeals"):
     """The appeals behind a number, scoped to what the user may see."""
+    catch_up()
     qs = Appeal.objects.restrict(user).filter(kpi_fact__month__in=months)
     field = UNIT_FIELD.get(kind)
     if field and unit_id is not None:
@@ -356,7 +423,8 @@ def queue_health(department: Department | None = None, now: dt.datetime | None =
     """Today's intake, open, overdue and due-soon counts (live, from the appeal table's indexes).
 
     "Open" can be a large share of a big table, so it is summed from the rollups' `open` counters
-    (exact, kept by the event hook) plus the open appeals excluded from evaluation."""
+    (exact: pending changes are folded first) plus the open appeals excluded from evaluation."""
+    catch_up()
     base = Appeal.objects.all()
     if department is not None:
         base = base.filter(lead_department=department)
@@ -385,7 +453,7 @@ def exclude(appeal: Appeal, actor, reason: str, request=None) -> Exclusion:
             raise ActionRefused("该诉求已剔除考评")
         exclusion = Exclusion.objects.create(appeal=appeal, reason=reason[:300], decided_by=actor)
         audit.record(actor, "kpi_exclude", appeal, request=request, reason=reason[:300])
-        refresh([appeal.pk])
+        mark_stale([appeal.pk])
     return exclusion
 
 
@@ -397,7 +465,7 @@ def revoke_exclusion(exclusion: Exclusion, actor, request=None) -> None:
         audit.record(actor, "kpi_exclude_revoked", ("appeals.appeal", appeal_id), request=request,
                      reason=exclusion.reason)
         exclusion.delete()
-        refresh([appeal_id])
+        mark_stale([appeal_id])
 
 
 # ---------------------------------------------------------------- follow-up (回访)
@@ -532,6 +600,7 @@ def jurisdiction_of(user) -> Jurisdiction:
 def jurisdiction_series(j: Jurisdiction, first: dt.date, last: dt.date) -> dict[dt.date, dict]:
     """Monthly counters of the jurisdiction, summed from its units' rollups (exact, no scan).
     A region and a department scope may share appeals; then the figures are per scope, summed."""
+    catch_up()
     months = {}
     m = first
     while m <= last:
@@ -546,6 +615,7 @@ def jurisdiction_categories(j: Jurisdiction, month: dt.date) -> dict[int, int]:
     """Appeals per root category in the month (from the category rollups city-wide, else from the facts)."""
     if j.whole_city:
         return {uid: c["appeals"] for uid, c in units_counts("category", [month]).items()}
+    catch_up()
     q = Q(pk__in=[])
     for kind, uid in j.units:
         q |= Q(**{UNIT_FIELD[kind]: uid})
@@ -581,6 +651,7 @@ def jurisdiction_health(j: Jurisdiction, now: dt.datetime | None = None) -> dict
     """queue_health() for a jurisdiction; "open" again from the units' rollups plus excluded open appeals."""
     if j.whole_city:
         return queue_health(now=now)
+    catch_up()
     live = live_querysets(j.appeals(), now)
     out = {k: qs.count() for k, qs in live.items() if k != "open"}
     out["open"] = ((KpiRollup.objects.filter(j.rollup_q()).aggregate(n=Sum("open"))["n"] or 0)

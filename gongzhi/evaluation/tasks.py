@@ -33,3 +33,12 @@ def auto_close_unrated() -> int:
     from gongzhi.appeals import services
 
     return services.auto_close_unrated()
+
+
+@task()
+def flush_pending_kpis() -> int:
+    """Fold the appeal changes noted since the last run into the KPI facts and rollups (every
+    minute from `gongzhi worker`; readers of the figures fold what is left before they read)."""
+    from . import services
+
+    return services.flush_pending()
