@@ -25,7 +25,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from gongzhi.appeals.models import Appeal, AppealEvent
-from gongzhi.core import outbound
+from gongzhi.core import outbound, periodic
 
 from .models import WebhookDelivery, WebhookSubscription
 
@@ -202,8 +202,4 @@ def retry_due_webhooks() -> int:
 
 
 def register_periodic() -> None:
-    try:
-        from gongzhi.appeals.tasks import PERIODIC
-    except ImportError:  # pragma: no cover - the worker's table is optional
-        return
-    PERIODIC.setdefault(retry_due_webhooks, 5 * 60)
+    periodic.register(retry_due_webhooks, 5 * 60)

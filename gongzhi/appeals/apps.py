@@ -5,3 +5,18 @@ class AppealsConfig(AppConfig):
     name = "gongzhi.appeals"
     label = "appeals"
     verbose_name = "诉求"
+
+    def ready(self):
+        from gongzhi.core import periodic
+
+        from . import services, tasks
+
+        periodic.register(tasks.sweep_deadlines, 5 * 60)  # deadlines are in hours: every 5 minutes
+        periodic.register(tasks.auto_close_unrated, 60 * 60)
+        periodic.register_sweep(
+            "deadlines", services.sweep_deadlines,
+            lambda counts: (f"期限巡检：新超期 {counts['newly_overdue']}，标记超期 {counts['overdue']}，"
+                            f"即将到期 {counts['due_soon']}，恢复正常 {counts['on_track']}"),
+            help="the deadline sweep (due soon, overdue, urging)")
+        periodic.register_sweep("auto-close", services.auto_close_unrated, lambda closed: f"回访期满自动办结：{closed}",
+                                help="closing replied appeals left unrated after the follow-up window")

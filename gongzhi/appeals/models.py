@@ -299,20 +299,3 @@ class ExtensionRequest(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=300, blank=True)
-
-
-class PeriodicRun(models.Model):
-    """The claim of one periodic task for one time slot (see gongzhi.appeals.tasks.enqueue_due):
-    written before the run is queued, unique per (task, slot), so of several schedulers running at
-    once exactly one queues each run."""
-
-    task = models.CharField(max_length=200)
-    slot = models.DateTimeField()  # the start of the interval this run is for
-    claimed_at = models.DateTimeField(auto_now_add=True)
-    claimed_by = models.CharField(max_length=100, blank=True)  # host:pid of the scheduler
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["task", "slot"], name="appeals_periodic_run_once")]
-
-    def __str__(self) -> str:
-        return f"{self.task} @ {self.slot:%Y-%m-%d %H:%M}"

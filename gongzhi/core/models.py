@@ -196,3 +196,20 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class PeriodicRun(models.Model):
+    """The claim of one periodic task for one time slot (see gongzhi.core.periodic.enqueue_due):
+    written before the run is queued, unique per (task, slot), so of several schedulers running at
+    once exactly one queues each run."""
+
+    task = models.CharField(max_length=200)
+    slot = models.DateTimeField()  # the start of the interval this run is for
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    claimed_by = models.CharField(max_length=100, blank=True)  # host:pid of the scheduler
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["task", "slot"], name="core_periodic_run_once")]
+
+    def __str__(self) -> str:
+        return f"{self.task} @ {self.slot:%Y-%m-%d %H:%M}"

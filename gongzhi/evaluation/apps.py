@@ -14,10 +14,10 @@ class EvaluationConfig(AppConfig):
 
         hooks.subscribe(events.RECORDED, evaluation_services.on_event, sender=AppealEvent)
         try:
-            from gongzhi.appeals.tasks import PERIODIC
+            from gongzhi.core.periodic import register
 
             from .tasks import export_opendata
 
-            PERIODIC.setdefault(export_opendata, 24 * 3600)
+            register(export_opendata, 24 * 3600)
         except ImportError:  # no task queue installed: the CLI still works
             pass

@@ -46,8 +46,6 @@ def generate_daily_bulletin(day: str | None = None, send: bool = True, force: bo
 
 def register_periodic() -> None:
     """Put the bulletin into `gongzhi worker`'s periodic table (interval scheduling)."""
-    try:
-        from gongzhi.appeals.tasks import PERIODIC
-    except ImportError:  # the appeals app has no task table: cron runs `gongzhi bulletin`
-        return
-    PERIODIC.setdefault(generate_daily_bulletin, PERIOD_SECONDS)
+    from gongzhi.core import periodic
+
+    periodic.register(generate_daily_bulletin, PERIOD_SECONDS)

@@ -19,9 +19,9 @@ class TriageConfig(AppConfig):
 
         warmup.register(services.warm)
 
-        from gongzhi.appeals.tasks import PERIODIC
+        from gongzhi.core import periodic
 
         from . import tasks
 
-        PERIODIC.setdefault(tasks.rebuild_hot_issues, 24 * 3600)
-        PERIODIC.setdefault(tasks.retrain_classifier, 7 * 24 * 3600)
+        periodic.register(tasks.rebuild_hot_issues, 24 * 3600)
+        periodic.register(tasks.retrain_classifier, 7 * 24 * 3600)

@@ -11,13 +11,13 @@ from django_tasks_db.models import DBTaskResult
 from gongzhi.appeals import services, tasks
 from gongzhi.appeals.models import Status
 from gongzhi.core.deadlines import DueState
-from gongzhi.core import events, hooks
+from gongzhi.core import events, hooks, periodic
 
 
 @pytest.fixture(autouse=True)
 def _no_other_apps(monkeypatch):
     """Other apps' hooks and periodic jobs (webhooks, reply scoring, bulletins) are not under test here."""
-    monkeypatch.setattr(tasks, "PERIODIC", {tasks.sweep_deadlines: 300, tasks.auto_close_unrated: 3600})
+    monkeypatch.setattr(periodic, "TABLE", {tasks.sweep_deadlines: 300, tasks.auto_close_unrated: 3600})
     with hooks.muted(events.RECORDED, services.REPLIED):
         yield
 
@@ -79,18 +79,18 @@ def test_gongzhi_worker_batch_enqueues_the_periodic_tasks_and_runs_them(org, lat
 
 def test_the_deadline_sweep_runs_every_five_minutes_and_auto_close_hourly(monkeypatch):
     monkeypatch.undo()  # the real schedule, as other apps extend it
-    assert tasks.PERIODIC[tasks.sweep_deadlines] == 300
-    assert tasks.PERIODIC[tasks.auto_close_unrated] == 3600
+    assert periodic.TABLE[tasks.sweep_deadlines] == 300
+    assert periodic.TABLE[tasks.auto_close_unrated] == 3600
 
 
 @pytest.mark.django_db
 def test_the_scheduler_enqueues_each_task_once_per_interval():
-    periodic = {tasks.sweep_deadlines: 300, tasks.auto_close_unrated: 3600}
+    table = {tasks.sweep_deadlines: 300, tasks.auto_close_unrated: 3600}
     t0 = timezone.now()
     last_run: dict = {}
 
     def due(minutes):
-        return sorted(tasks.enqueue_due(last_run, now=t0 + dt.timedelta(minutes=minutes), periodic=periodic))
+        return sorted(periodic.enqueue_due(last_run, now=t0 + dt.timedelta(minutes=minutes), periodic=table))
 
     assert due(0) == ["auto_close_unrated", "sweep_deadlines"]
     # Four minutes later nothing is due; at five minutes the sweep is due but one is still waiting

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from gongzhi.appeals import services, tasks
-from gongzhi.core import events, hooks
+from gongzhi.core import events, hooks, periodic
 from tests.conftest import postgres_only
 
 
@@ -53,7 +53,7 @@ def test_two_schedulers_at_once_run_each_task_once_per_slot(org):
         def schedule(last_run, at=t0 + dt.timedelta(minutes=minutes)):
             try:
                 barrier.wait(30)
-                tasks.enqueue_due(last_run, now=at, periodic=PERIODIC)
+                periodic.enqueue_due(last_run, now=at, periodic=PERIODIC)
             except Exception as exc:
                 errors.append(exc)
             finally:
@@ -72,11 +72,11 @@ def test_two_schedulers_at_once_run_each_task_once_per_slot(org):
 @pytest.mark.django_db(transaction=True)
 def test_a_scheduler_started_later_in_the_slot_does_not_run_the_task_again(org):
     t0 = slot_start()
-    assert sorted(tasks.enqueue_due({}, now=t0, periodic=PERIODIC)) == ["auto_close_unrated", "sweep_deadlines"]
+    assert sorted(periodic.enqueue_due({}, now=t0, periodic=PERIODIC)) == ["auto_close_unrated", "sweep_deadlines"]
     run_worker()  # done: nothing is waiting in the queue any more
     # A second worker starts 30 s later (its server was restarted; the old one's worker lives on):
-    assert tasks.enqueue_due({}, now=t0 + dt.timedelta(seconds=30), periodic=PERIODIC) == []
+    assert periodic.enqueue_due({}, now=t0 + dt.timedelta(seconds=30), periodic=PERIODIC) == []
     # the next slot runs once
-    assert tasks.enqueue_due({}, now=t0 + dt.timedelta(minutes=5), periodic=PERIODIC) == ["sweep_deadlines"]
+    assert periodic.enqueue_due({}, now=t0 + dt.timedelta(minutes=5), periodic=PERIODIC) == ["sweep_deadlines"]
     run_worker()
     assert runs() == {"sweep_deadlines": 2, "auto_close_unrated": 1}

@@ -137,9 +137,9 @@ def test_scheduled_run_waits_for_the_morning_and_makes_yesterdays_bulletin(org, 
 
 
 def test_the_worker_schedules_the_bulletin():
-    from gongzhi.appeals.tasks import PERIODIC
+    from gongzhi.core import periodic
 
-    assert generate_daily_bulletin in PERIODIC
+    assert generate_daily_bulletin in periodic.TABLE
 
 
 def test_bulletin_command_refuses_a_bad_date_or_folder(org, tmp_path):

@@ -76,10 +76,12 @@ class Command(BaseCommand):
                                  "would share one address for rate limits and the audit log")
 
     def handle(self, *args, **opts):
+        from django.core.servers.basehttp import get_internal_wsgi_application
         from waitress import create_server
 
         from gongzhi.core import warmup
-        from gongzhi.wsgi import application
+
+        application = get_internal_wsgi_application()  # settings.WSGI_APPLICATION, the project's
 
         if not opts["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)

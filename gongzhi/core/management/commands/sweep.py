@@ -1,23 +1,21 @@
-"""`gongzhi sweep`: run the deadline sweep and the unrated auto-close once (for cron, or by hand)."""
+"""`gongzhi sweep`: run every app's sweeps once (for cron, or by hand): the appeals' deadline sweep
+and unrated auto-close, and whatever else an app registers in gongzhi.core.periodic."""
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from gongzhi.appeals import services
+from gongzhi.core import periodic
 
 
 class Command(BaseCommand):
     help = "Run the deadline sweep and close unrated appeals once (for cron instead of `gongzhi worker`)"
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-auto-close", action="store_true", help="only sweep deadlines")
+        for sweep in periodic.SWEEPS.values():  # --no-auto-close: only sweep deadlines
+            parser.add_argument(f"--no-{sweep.name}", action="store_true", dest=f"no_{sweep.name.replace('-', '_')}",
+                                help=f"leave out {sweep.help or sweep.name}")
 
-    def handle(self, *args, no_auto_close=False, **options):
-        counts = services.sweep_deadlines()
-        self.stdout.write(
-            f"期限巡检：新超期 {counts['newly_overdue']}，标记超期 {counts['overdue']}，"
-            f"即将到期 {counts['due_soon']}，恢复正常 {counts['on_track']}"
-        )
-        if not no_auto_close:
-            closed = services.auto_close_unrated()
-            self.stdout.write(f"回访期满自动办结：{closed}")
+    def handle(self, *args, **options):
+        skip = [name for name in periodic.SWEEPS if options.get(f"no_{name.replace('-', '_')}")]
+        for line in periodic.run_sweeps(skip=skip):
+            self.stdout.write(line)

@@ -1,8 +1,8 @@
 """`gongzhi worker`: the background worker of a single-machine install.
 
 It runs django_tasks_db's `db_worker` (which executes whatever is queued) and, in a small daemon
-thread, enqueues the periodic tasks of gongzhi.appeals.tasks.PERIODIC on their intervals (deadline
-sweep every 5 minutes, unrated auto-close hourly). Several workers may run: each run of a periodic
+thread, enqueues the periodic tasks the apps registered in gongzhi.core.periodic on their intervals
+(deadline sweep every 5 minutes, unrated auto-close hourly, …). Several workers may run: each run of a periodic
 task is claimed in the database for its time slot first, so two schedulers never run it twice. With
 `--no-schedule` it is a plain db_worker (use that for extra workers, or when cron runs `gongzhi
 sweep` instead).
@@ -21,12 +21,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from gongzhi.core.periodic import enqueue_due
+
 log = logging.getLogger("gongzhi.worker")
 
 
 def schedule_loop(stop: threading.Event, tick: float) -> None:
-    from gongzhi.appeals.tasks import enqueue_due
-
     last_run: dict = {}
     while not stop.is_set():
         try:
@@ -86,8 +86,6 @@ class Command(BaseCommand):
             warm_in_background()
         if not no_schedule:
             if batch:
-                from gongzhi.appeals.tasks import enqueue_due
-
                 enqueue_due({})
             else:
                 threading.Thread(target=schedule_loop, args=(stop, tick), name="gongzhi-scheduler", daemon=True).start()
