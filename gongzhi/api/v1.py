@@ -33,6 +33,7 @@ from gongzhi.core import outbound, pii, scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core import geo
 from gongzhi.core.models import Department, Grid, Region, Role
+from gongzhi.core.reveal import reveal as audited_reveal
 
 from . import security, webhooks
 from .models import IdempotencyRecord, WebhookDelivery, WebhookSubscription
@@ -854,7 +855,7 @@ def _extension_out(ext: ExtensionRequest) -> dict:
               summary="Show one personal field in full (written to the audit log)")
 def reveal(request, appeal_id: Id, payload: RevealIn):
     appeal = _visible(request, appeal_id)
-    value = services.reveal(appeal, _user(request), payload.field, request=request)
+    value = audited_reveal(appeal, _user(request), payload.field, request=request)
     return Answer(200, {"field": payload.field, "value": value})
 
 

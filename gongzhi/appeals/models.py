@@ -145,6 +145,14 @@ class Appeal(models.Model):
 
     objects = AppealQuerySet.as_manager()
 
+    # Shown masked everywhere, and in full only through core.reveal (audited), to whom may_reveal():
+    # the appellant's personal fields, and the free text they wrote (phone and ID numbers in it are
+    # masked for staff: pii.mask_text).
+    PII_FIELDS = {"appellant_phone": "联系电话", "appellant_id_number": "身份证号", "appellant_name": "诉求人"}
+    TEXT_FIELDS = {"title": "标题", "content": "内容", "location_text": "地点"}
+    PROTECTED_FIELDS = {**PII_FIELDS, **TEXT_FIELDS}
+    REVEAL_REFUSAL = _("您的角色无权查看该诉求人的个人信息")
+
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = _("诉求")
@@ -173,6 +181,21 @@ class Appeal(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def may_reveal(self, user) -> bool:
+        """Roles that have to contact the appellant; a handler only for appeals of their department.
+        Nobody, for an anonymous appeal."""
+        if self.anonymous or user is None:
+            return False
+        if user.is_superuser:
+            return True
+        held = {r.role for r in scoping.roles_of(user)}
+        if held & {Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}:
+            return True
+        if Role.HANDLER in held:
+            depts = scoping.department_ids(user, Role.HANDLER)
+            return self.assignments.filter(department_id__in=depts, state__in=Assignment.SCOPE_STATES).exists()
+        return False
 
     @classmethod
     def scope_q(cls, user, action: str = "view"):
@@ -210,7 +233,7 @@ class Assignment(models.Model):
         WITHDRAWN = "withdrawn", _("已撤回")
 
     # The states in which an assignment gives its department access to the appeal (Appeal.scope_q,
-    # appeals.services.may_reveal): working on it, or finished with it; not returned or withdrawn.
+    # Appeal.may_reveal): working on it, or finished with it; not returned or withdrawn.
     SCOPE_STATES = (State.PENDING, State.ACKNOWLEDGED, State.DONE)
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="assignments")

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import audit, hooks, pii, scoping
+from gongzhi.core import hooks, pii, scoping
 from gongzhi.core import deadlines
 from gongzhi.core.deadlines import DeadlinePolicy, DueState
 from gongzhi.core.errors import ActionRefused, FieldErrors
@@ -626,19 +626,16 @@ def auto_close_unrated(now: dt.datetime | None = None) -> int:
 
 # ---------------------------------------------------------------- personal data
 
-PII_FIELDS = {"appellant_phone": "联系电话", "appellant_id_number": "身份证号", "appellant_name": "诉求人"}
-# Free text the appellant wrote: phone and ID numbers in it are masked for staff (pii.mask_text) and
-# shown in full through reveal(), like the personal fields.
-TEXT_FIELDS = {"title": "标题", "content": "内容", "location_text": "地点"}
-REVEALABLE_FIELDS = {**PII_FIELDS, **TEXT_FIELDS}
+# The protected fields, who may reveal them (Appeal.PROTECTED_FIELDS, Appeal.may_reveal) and the
+# audited reveal (core.reveal) are the model's and the kernel's; here, who reads the free text.
 PII_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR, Role.ADMIN)
 
 
 def may_see_full_text(appeal: Appeal, user) -> bool:
     """The one rule for an appeal's free text (title, content, place, notes, replies): does `user`
     read it as written, without revealing it? Only the appellant, who wrote it. Every staff role
-    reads phone and ID numbers in it masked; the roles that may_reveal() see a field in full through
-    reveal(), which is audited."""
+    reads phone and ID numbers in it masked; the roles that Appeal.may_reveal() see a field in full
+    through core.reveal, which is audited."""
     return bool(user is not None and getattr(user, "is_authenticated", False)
                 and appeal.appellant_user_id is not None and appeal.appellant_user_id == user.pk)
 
@@ -646,29 +643,3 @@ def may_see_full_text(appeal: Appeal, user) -> bool:
 def shown_text(appeal: Appeal, user, text: str | None) -> str:
     """Free text of `appeal` as `user` may read it now (see may_see_full_text)."""
     return (text or "") if may_see_full_text(appeal, user) else pii.mask_text(text)
-
-
-def may_reveal(appeal: Appeal, user) -> bool:
-    """Roles that have to contact the appellant; a handler only for appeals of their department."""
-    if appeal.anonymous or user is None:
-        return False
-    if user.is_superuser:
-        return True
-    held = {r.role for r in scoping.roles_of(user)}
-    if held & {Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}:
-        return True
-    if Role.HANDLER in held:
-        depts = scoping.department_ids(user, Role.HANDLER)
-        return appeal.assignments.filter(department_id__in=depts, state__in=Assignment.SCOPE_STATES).exists()
-    return False
-
-
-def reveal(appeal: Appeal, user, field: str, request=None) -> str:
-    """Show one personal field, or one free-text field with the numbers in it, in full, and write
-    that to the audit log."""
-    if field not in REVEALABLE_FIELDS:
-        raise FieldErrors({"field": _("未知字段")})
-    if not may_reveal(appeal, user):
-        raise ActionRefused(_("您的角色无权查看该诉求人的个人信息"))
-    audit.record(user, "reveal_personal_data", appeal, request=request, field=field)
-    return getattr(appeal, field)

@@ -152,11 +152,37 @@ class IncidentEvent(CaseEvent):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"
 
 
+def in_region_scope(user, region: Region | None, roles) -> bool:
+    """True if ``user`` holds one of ``roles`` over ``region`` (None = needs a jurisdiction-wide role)."""
+    if user is None or getattr(user, "is_superuser", False):
+        return True  # None is the system (imports, tasks)
+    held = scoping.assignments(user, *roles)
+    if any(r.region_id is None or r.region.parent_id is None for r in held):
+        return True
+    if region is None:
+        return False
+    return any(region.path.startswith(r.region.path) for r in held if r.region_id)
+
+
+def is_informant_handler(user) -> bool:
+    """Only the role itself: a superuser does not see sealed identities without holding it."""
+    return scoping.has_role(user, Role.INFORMANT_HANDLER)
+
+
+def handles_informants(user, region: Region | None = None) -> bool:
+    """The informant handler role, over `region`."""
+    return is_informant_handler(user) and in_region_scope(user, region, (Role.INFORMANT_HANDLER,))
+
+
 # ------------------------------------------------------------------ informants (信息员)
 
 class Informant(models.Model):
     """The sealed identity of an informant. Only the informant handler role ever reads these
-    fields, through ``services.reveal_informant`` (audited); everywhere else shows ``alias``."""
+    fields, through ``services.reveal_informant`` (core.reveal, audited); everywhere else shows ``alias``."""
+
+    PROTECTED_FIELDS = {"name": "姓名", "phone": "电话", "contact": "其他联系方式"}
+    REVEAL_REFUSAL = _("仅信息员管理员可以操作")
+    REVEAL_AUDIT_ACTION = "informant.reveal"
 
     alias = models.CharField(_("代号"), max_length=32, unique=True)
     name = models.CharField(_("姓名"), max_length=64)
@@ -177,6 +203,12 @@ class Informant(models.Model):
 
     def __str__(self) -> str:  # never the name: str() ends up in logs and templates
         return self.alias
+
+    def may_reveal(self, user) -> bool:
+        return handles_informants(user, self.region)
+
+    def reveal_audit_detail(self) -> dict:
+        return {"alias": self.alias}  # never the identity itself
 
     @classmethod
     def scope_q(cls, user, action: str = "view"):

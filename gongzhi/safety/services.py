@@ -22,12 +22,13 @@ from gongzhi.core import audit, pii, scoping, throttle
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
 from gongzhi.core.geo import find_grid, valid_coordinates
+from gongzhi.core.reveal import reveal_fields
 from gongzhi.core.models import Region, Role
 
 from .lifecycle import INCIDENT_LIFECYCLE
 from .models import (
     EDIT_ROLES, INCIDENT_ROLES, IncidentStatus, IncidentType, Informant, InformantReport, Lead, PoliceIncident,
-    Premises, ReportStatus, Source, SubmissionCode,
+    Premises, ReportStatus, Source, SubmissionCode, handles_informants, in_region_scope, is_informant_handler,
 )
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -54,18 +55,6 @@ def locate(lat, lon, region: Region | None = None):
     return None, region
 
 
-def in_region_scope(user, region: Region | None, roles) -> bool:
-    """True if ``user`` holds one of ``roles`` over ``region`` (None = needs a jurisdiction-wide role)."""
-    if user is None or getattr(user, "is_superuser", False):
-        return True  # None is the system (imports, tasks)
-    held = scoping.assignments(user, *roles)
-    if any(r.region_id is None or r.region.parent_id is None for r in held):
-        return True
-    if region is None:
-        return False
-    return any(region.path.startswith(r.region.path) for r in held if r.region_id)
-
-
 def can_edit(user, incident: PoliceIncident | None = None, region: Region | None = None) -> bool:
     region = incident.region if incident is not None else region
     return bool(user is not None and (getattr(user, "is_superuser", False) or scoping.has_role(user, *EDIT_ROLES))
@@ -74,11 +63,6 @@ def can_edit(user, incident: PoliceIncident | None = None, region: Region | None
 
 def can_read(user) -> bool:
     return getattr(user, "is_superuser", False) or scoping.has_role(user, *INCIDENT_ROLES)
-
-
-def is_informant_handler(user) -> bool:
-    """Only the role itself: a superuser does not see sealed identities without holding it."""
-    return scoping.has_role(user, Role.INFORMANT_HANDLER)
 
 
 def _clean_point(lat, lon) -> tuple[float | None, float | None]:
@@ -217,8 +201,8 @@ def change_status(actor, incident: PoliceIncident, status: str, note: str = "") 
 # ---------------------------------------------------------------- informants (信息员)
 
 def _require_handler(actor, region: Region | None = None) -> None:
-    if not is_informant_handler(actor) or not in_region_scope(actor, region, (Role.INFORMANT_HANDLER,)):
-        raise ActionRefused(gettext("仅信息员管理员可以操作"))
+    if not handles_informants(actor, region):
+        raise ActionRefused(str(Informant.REVEAL_REFUSAL))
 
 
 def register_informant(actor, *, name: str, phone: str = "", contact: str = "", region: Region | None = None) -> Informant:
@@ -250,9 +234,7 @@ def masked_identity(informant: Informant) -> dict:
 
 def reveal_informant(actor, informant: Informant, request=None) -> dict:
     """The sealed identity in full, for the informant handler only; every call is audited."""
-    _require_handler(actor, informant.region)
-    audit.record(actor, "informant.reveal", informant, request=request, alias=informant.alias)
-    return {"alias": informant.alias, "name": informant.name, "phone": informant.phone, "contact": informant.contact}
+    return {"alias": informant.alias, **reveal_fields(informant, actor, Informant.PROTECTED_FIELDS, request=request)}
 
 
 def _code_hash(code: str) -> str:

@@ -31,6 +31,7 @@ from gongzhi.core.context import tile_url
 from gongzhi.core.deadlines import DueState
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.forms import apply_field_errors
+from gongzhi.core.reveal import reveal as audited_reveal
 from gongzhi.core.models import Department, Grid, Notification, Region, Role
 from gongzhi.core.scoping import get_visible_or_404
 
@@ -225,7 +226,7 @@ def _detail_context(request, appeal: Appeal, **extra) -> dict:
     user = request.user
     assignments = list(appeal.assignments.select_related("department", "dispatched_by", "acknowledged_by"))
     allowed = allowed_actions(appeal, user, assignments)
-    revealable = services.may_reveal(appeal, user)
+    revealable = appeal.may_reveal(user)
     revealed = extra.pop("revealed", {})
     personal = []
     for field, label, mask in PII_LABELS:
@@ -235,7 +236,7 @@ def _detail_context(request, appeal: Appeal, **extra) -> dict:
                          and field not in revealed})
     # Title, content and place: numbers in them masked (services.shown_text), revealable like the fields.
     text = {}
-    for field in services.TEXT_FIELDS:
+    for field in Appeal.TEXT_FIELDS:
         value = getattr(appeal, field)
         shown = revealed[field] if field in revealed else services.shown_text(appeal, user, value)
         text[field] = {"field": field, "shown": shown, "revealable": revealable and shown != value}
@@ -418,7 +419,7 @@ def appeal_action(request, pk: int, action: str):
 def reveal(request, pk: int, field: str):
     appeal = _appeal_or_404(request, pk)
     try:
-        value = services.reveal(appeal, request.user, field, request=request)
+        value = audited_reveal(appeal, request.user, field, request=request)
     except ActionRefused as exc:
         if request.headers.get("HX-Request"):
             return HttpResponse(f'<span class="error">{exc}</span>', status=403)

@@ -11,6 +11,7 @@ from gongzhi.appeals import services
 from gongzhi.appeals.models import Appeal, Assignment
 from gongzhi.core.errors import ActionRefused
 from gongzhi.core.models import AuditEntry
+from gongzhi.core.reveal import reveal
 from tests.api.conftest import ApiClient
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -44,14 +45,14 @@ def with_photo(make_appeal):
 def test_a_department_that_returned_the_appeal_can_no_longer_read_it_or_reveal_the_phone(org, with_photo, client):
     appeal = with_photo
     services.dispatch(appeal, org.dispatcher, org.housing)
-    assert sees(org.handler_housing, appeal) and services.may_reveal(appeal, org.handler_housing)
+    assert sees(org.handler_housing, appeal) and appeal.may_reveal(org.handler_housing)
 
     services.return_assignment(appeal.assignments.get(), org.handler_housing, "不属于本部门职责")
 
     assert not sees(org.handler_housing, appeal)
-    assert not services.may_reveal(appeal, org.handler_housing)
+    assert not appeal.may_reveal(org.handler_housing)
     with pytest.raises(ActionRefused):
-        services.reveal(appeal, org.handler_housing, "appellant_phone")
+        reveal(appeal, org.handler_housing, "appellant_phone")
     assert pages(client, org.handler_housing, appeal) == {"page": 404, "attachment": 404, "reveal": 404, "api": 404,
                                                           "api_reveal": 404}
     assert not AuditEntry.objects.filter(action="reveal_personal_data", actor=org.handler_housing).exists()
@@ -67,7 +68,7 @@ def test_an_assisting_department_whose_assignment_was_withdrawn_loses_access_too
     services.return_assignment(appeal.assignments.get(department=org.housing), org.handler_housing, "派错部门")
 
     assert appeal.assignments.get(department=org.env).state == Assignment.State.WITHDRAWN
-    assert not sees(org.handler_env, appeal) and not services.may_reveal(appeal, org.handler_env)
+    assert not sees(org.handler_env, appeal) and not appeal.may_reveal(org.handler_env)
     assert pages(client, org.handler_env, appeal)["page"] == 404
 
 
@@ -78,7 +79,7 @@ def test_the_department_that_answered_keeps_reading_its_finished_work(org, make_
     services.reply(appeal, org.handler_housing, "经核查，电梯主板损坏，已督促物业更换，现已恢复运行。")
 
     assert appeal.assignments.get(department=org.housing).state == Assignment.State.DONE
-    assert sees(org.handler_housing, appeal) and services.may_reveal(appeal, org.handler_housing)
+    assert sees(org.handler_housing, appeal) and appeal.may_reveal(org.handler_housing)
     # The assisting department never took its part: withdrawn on the reply, so no access.
     assert appeal.assignments.get(department=org.env).state == Assignment.State.WITHDRAWN
     assert not sees(org.handler_env, appeal)
@@ -92,7 +93,7 @@ def test_dispatching_the_appeal_to_the_department_again_gives_access_back(org, m
 
     services.dispatch(appeal, org.dispatcher, org.housing)
 
-    assert sees(org.handler_housing, appeal) and services.may_reveal(appeal, org.handler_housing)
+    assert sees(org.handler_housing, appeal) and appeal.may_reveal(org.handler_housing)
 
 
 def test_a_leader_of_the_department_loses_access_with_the_return_too(org, make_appeal):

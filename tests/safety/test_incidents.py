@@ -8,7 +8,7 @@ import gzip
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gongzhi.core.models import Role, RoleAssignment, User
 from gongzhi.core.errors import ActionRefused, FieldErrors
@@ -153,7 +153,7 @@ def test_a_status_change_is_allowed_exactly_from_the_states_the_lifecycle_names(
         incident.refresh_from_db()
         assert incident.status == target and incident.events.last().to_status == target
     else:
-        with pytest.raises(ActionRefused) as refused:
+        with translation.override("zh-hans"), pytest.raises(ActionRefused) as refused:
             services.change_status(analyst, incident, target, "复核后调整")
         assert "不能改为" in str(refused.value)
         incident.refresh_from_db()

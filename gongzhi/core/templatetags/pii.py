@@ -2,7 +2,7 @@
 
 ``{{ appeal.content|mask_text }}`` shows free text (titles, contents, places, notes, replies, reasons)
 with phone and ID numbers masked (gongzhi.core.pii.mask_text). Staff pages show case text this way
-everywhere; the full text is shown only after the audited reveal (appeals.services.reveal).
+everywhere; the full text is shown only after the audited reveal (core.reveal).
 """
 from __future__ import annotations
 
