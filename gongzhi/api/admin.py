@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import webhooks
 from .models import ServiceAttribute, WebhookDelivery, WebhookSubscription
 
 
@@ -48,7 +49,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("重新启用所选订阅（清零失败计数）"))
     def reactivate(self, request, queryset):
-        changed = queryset.update(active=True, consecutive_failures=0, disabled_at=None, disabled_reason="")
+        changed = webhooks.reactivate(queryset)
         self.message_user(request, _("已重新启用 %(n)d 个订阅") % {"n": changed})
 
 

@@ -29,7 +29,7 @@ from pydantic_core import PydanticCustomError
 from gongzhi.appeals import services
 from gongzhi.appeals.models import Appeal, Assignment, Category, ExtensionRequest
 from gongzhi.appeals import validation as limits
-from gongzhi.core import outbound, pii, scoping
+from gongzhi.core import pii, scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core import geo
 from gongzhi.core.models import Department, Grid, Region, Role
@@ -1026,21 +1026,12 @@ def list_webhooks(request):
 def create_webhook(request, payload: WebhookIn):
     if not scoping.has_role(_user(request), Role.ADMIN):
         raise Forbidden("subscribing webhooks needs the administrator role")
-    events = sorted({e.strip() for e in payload.events if e.strip()})
-    if any(len(e) > 32 for e in events):
-        raise FieldErrors({"events": "unknown event kind"})
-    try:
-        webhooks.check_target(payload.url)
-    except outbound.Refused as exc:
-        raise FieldErrors({"url": str(exc)}) from None
-    sub = WebhookSubscription.objects.create(owner=_user(request), url=payload.url, secret=payload.secret,
-                                             events=events)
-    return Answer(201, sub)
+    return Answer(201, webhooks.subscribe(_user(request), payload.url, payload.secret, payload.events))
 
 
 @hooks.delete("/webhooks/{webhook_id}", response={204: None, **_errors(404)}, summary="Unsubscribe")
 def delete_webhook(request, webhook_id: Id):
-    _subscription(request, webhook_id).delete()
+    webhooks.unsubscribe(_subscription(request, webhook_id))
     return Answer(204, None)
 
 
@@ -1048,8 +1039,8 @@ def delete_webhook(request, webhook_id: Id):
             summary="Re-enable a subscription disabled after repeated failures")
 def enable_webhook(request, webhook_id: Id):
     sub = _subscription(request, webhook_id)
-    sub.active, sub.consecutive_failures, sub.disabled_at, sub.disabled_reason = True, 0, None, ""
-    sub.save()
+    webhooks.reactivate(sub)
+    sub.refresh_from_db()
     return Answer(200, sub)
 
 

@@ -26,6 +26,7 @@ from django_tasks import task
 
 from gongzhi.appeals.models import Appeal, AppealEvent
 from gongzhi.core import outbound, periodic
+from gongzhi.core.errors import FieldErrors
 
 from .models import WebhookDelivery, WebhookSubscription
 
@@ -55,6 +56,38 @@ def policy() -> outbound.Policy:
 def check_target(url: str) -> None:
     """Raise outbound.Refused (with a message for the subscriber) unless webhooks may go to `url`."""
     outbound.check_url(url, policy(), resolve=True)
+
+
+# ---------------------------------------------------------------- subscriptions (the one door for their rows)
+
+EVENT_KIND_MAX = 32
+
+
+def subscribe(owner, url: str, secret: str, events=()) -> WebhookSubscription:
+    """A new subscription of `owner` (the API checks that they may subscribe): `events` are the
+    event kinds to send (empty: all). Raises FieldErrors for a kind that cannot exist or a receiver
+    the outbound policy refuses."""
+    kinds = sorted({e.strip() for e in events if e.strip()})
+    if any(len(e) > EVENT_KIND_MAX for e in kinds):
+        raise FieldErrors({"events": "unknown event kind"})
+    try:
+        check_target(url)
+    except outbound.Refused as exc:
+        raise FieldErrors({"url": str(exc)}) from None
+    return WebhookSubscription.objects.create(owner=owner, url=url, secret=secret, events=kinds)
+
+
+def unsubscribe(subscription: WebhookSubscription) -> None:
+    """Delete a subscription (its delivery log goes with it)."""
+    subscription.delete()
+
+
+def reactivate(subscriptions) -> int:
+    """Enable subscriptions again (after repeated failures disabled them), failure count cleared;
+    `subscriptions` is one subscription or a queryset. Returns how many."""
+    if isinstance(subscriptions, WebhookSubscription):
+        subscriptions = WebhookSubscription.objects.filter(pk=subscriptions.pk)
+    return subscriptions.update(active=True, consecutive_failures=0, disabled_at=None, disabled_reason="")
 
 
 def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
