@@ -414,17 +414,19 @@ def _create(request, fmt):
     extras = "\n".join(f"【{k}】{', '.join(v) if isinstance(v, list) else v}" for k, v in answers.items())
     content = "\n\n".join(p for p in (description.strip() or category.name, extras) if p)
     location_text = address or (f"address_id {address_id}" if address_id else "")
+    token = secrets.token_urlsafe(16)
+
+    def keep_request(appeal):  # in receive's transaction: no appeal without its Open311 request
+        Open311Request.objects.create(appeal=appeal, token=token, media_url=media_url, attributes=answers,
+                                      email=email, device_id=device_id[:100], account_id=account_id[:100])
     try:
         appeal, _code = services.receive(
             channel="api", actor=user, title=title, content=content, category=category,
             location_text=location_text[:300], lat=lat, lon=lon, anonymous=not (name or phone or email),
-            appellant_name=name[:64], appellant_phone=phone,
+            appellant_name=name[:64], appellant_phone=phone, with_appeal=keep_request,
         )
     except FieldErrors as exc:
         raise Open311Error(400, "; ".join(f"{field}: {msg}" for field, msg in exc.errors.items())) from None
-    token = secrets.token_urlsafe(16)
-    Open311Request.objects.create(appeal=appeal, token=token, media_url=media_url, attributes=answers,
-                                  email=email, device_id=device_id[:100], account_id=account_id[:100])
     reply = [{"service_request_id": appeal.tracking_number, "token": token, "service_notice": None,
               "account_id": account_id or None}]
     return render(fmt, reply, "service_requests", "request", status=200)

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -129,8 +129,13 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
             anonymous: bool = False, appellant_name: str = "", appellant_phone: str = "",
             appellant_id_number: str = "", appellant_user=None, attachments: Iterable = (),
             received_at: dt.datetime | None = None, source_system: str = "", source_ref: str = "",
-            region=None, run_hooks: bool = True, request=None) -> tuple[Appeal, str]:
-    """Store a new appeal from any channel. Returns (appeal, access code for public tracking)."""
+            region=None, run_hooks: bool = True, request=None,
+            with_appeal: Callable[[Appeal], object] | None = None) -> tuple[Appeal, str]:
+    """Store a new appeal from any channel. Returns (appeal, access code for public tracking).
+
+    `with_appeal(appeal)` runs inside the same transaction, once the appeal is stored: a channel
+    keeps what it holds beyond the appeal (Open311's token and answers) with it, and the two stand
+    or fall together."""
     errors: dict[str, str] = {}
     title, content = (title or "").strip(), (content or "").strip()
     if not title:
@@ -210,6 +215,8 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
                                       content_type=content_type, size=f.size, uploaded_by=appeal.created_by)
         _event(appeal, "received", actor, to_status=Status.RECEIVED, public=True, at=at,
                note=f"通过{appeal.get_channel_display()}受理", channel=channel)
+        if with_appeal is not None:
+            with_appeal(appeal)
     if run_hooks:
         hooks.publish(RECEIVED, appeal, on_commit=False)  # its transaction is done: triage runs now
         appeal.refresh_from_db()

@@ -150,6 +150,19 @@ def test_post_errors_follow_the_spec(org, attributes, api_key):
     assert bad.status_code == 403 and xml(bad).find("error/code").text == "403"
 
 
+def test_a_request_whose_open311_data_cannot_be_kept_leaves_no_appeal_behind(org, api_key, monkeypatch):
+    """The appeal and its Open311 request (token, answers, e-mail) are stored in one transaction: when
+    the second cannot be written (here its token is already taken), the first is not kept either."""
+    client = Client(raise_request_exception=False)
+    ok = {"api_key": api_key, "service_code": "HB-ZS", "address_string": "东湖社区3栋", "description": "夜间施工"}
+    first = post(client, ok).json()[0]
+    monkeypatch.setattr("gongzhi.api.open311.secrets.token_urlsafe", lambda n: first["token"])
+    failed = post(client, {**ok, "description": "又在夜间施工"})
+    assert failed.status_code == 500
+    assert list(Appeal.objects.values_list("tracking_number", flat=True)) == [first["service_request_id"]]
+    assert Open311Request.objects.count() == 1
+
+
 def test_get_requests_filters_and_default_window(org, make_appeal, validate):
     recent = make_appeal()
     old = make_appeal(received_at=dt.datetime(2020, 1, 5, 9, tzinfo=dt.timezone.utc))
