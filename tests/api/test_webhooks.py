@@ -159,3 +159,17 @@ def test_subscriptions_and_the_delivery_log_over_the_api(org, api_as, receiver):
     assert client.post("/webhooks", {"url": "ftp://x", "secret": SECRET}).status_code == 422
     assert client.delete(f"/webhooks/{hook_id}").status_code == 204
     assert not WebhookSubscription.objects.exists()
+
+
+def test_a_disabled_subscription_is_enabled_again_by_its_owner_over_the_api(org, api_as, receiver):
+    client = api_as(org.admin)
+    hook_id = client.post("/webhooks", {"url": receiver.url, "secret": SECRET}).json()["id"]
+    WebhookSubscription.objects.filter(pk=hook_id).update(active=False, consecutive_failures=10,
+                                                          disabled_at=timezone.now(), disabled_reason="10 failures")
+    assert api_as(org.operator).post(f"/webhooks/{hook_id}/enable", {}).status_code == 404  # not theirs
+    enabled = client.post(f"/webhooks/{hook_id}/enable", {})
+    assert enabled.status_code == 200
+    body = enabled.json()
+    assert body["active"] and body["consecutive_failures"] == 0 and body["disabled_at"] is None
+    assert body["disabled_reason"] == ""
+    assert [h["active"] for h in client.get("/webhooks").json()] == [True]
