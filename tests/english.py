@@ -37,7 +37,7 @@ def all_data_values(*extra: str) -> list[str]:
     from gongzhi.safety.models import (
         IncidentEvent, IncidentType, Informant, InformantReport, Lead, PoliceIncident,
     )
-    from gongzhi.triage.models import Alert, HotIssue
+    from gongzhi.triage.models import Alert, AlertEvent, HotIssue
 
     values = set(data_values()) | set(extra)
     values.update(AppealEvent.objects.values_list("note", flat=True))
@@ -52,7 +52,8 @@ def all_data_values(*extra: str) -> list[str]:
         if a.appellant_name:
             values.add(pii.mask_name(a.appellant_name))
     for alert in Alert.objects.all():
-        values.update([alert.title, alert.resolution, alert.converted_to, *_strings(alert.reasons)])
+        values.update([alert.title, alert.resolution, *_strings(alert.reasons)])
+    values.update(AlertEvent.objects.values_list("note", flat=True))
     for issue in HotIssue.objects.all():
         values.update([issue.title, issue.place, *_strings(issue.terms)])
     values.update(IncidentType.objects.values_list("name", flat=True))

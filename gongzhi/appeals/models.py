@@ -53,6 +53,7 @@ class Channel(models.TextChoices):
     MINI_PROGRAM = "mini_program", _("小程序")
     GRID = "grid", _("网格上报")
     IMPORT = "import", _("历史导入")
+    ALERT = "alert", _("预警转办")  # an alert converted into an appeal (triage.alerts)
 
 
 class Status(models.TextChoices):

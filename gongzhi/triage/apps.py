@@ -12,6 +12,11 @@ class TriageConfig(AppConfig):
 
         from . import services
 
+        from django.utils.translation import gettext_lazy as _
+
+        from . import alerts
+
+        alerts.register_conversion("appeal", _("诉求"), alerts.appeal_from_alert, alerts.appeal_link)
         hooks.subscribe(appeal_services.RECEIVED, services.on_intake)
         hooks.subscribe(appeal_services.REPLIED, services.score_reply)
 

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import scoping
+from gongzhi.core.events import CaseEvent
 from gongzhi.core.models import Region, Role
 
 
@@ -111,15 +114,30 @@ class Alert(models.Model):
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=300, blank=True)
-    converted_to = models.CharField(max_length=100, blank=True)
+    # What the alert became (an appeal today; a dispute, a petition or an emergency incident when
+    # those case types register as conversion targets: triage.alerts.register_conversion).
+    converted_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    converted_id = models.PositiveBigIntegerField(null=True, blank=True)
+    converted_to = GenericForeignKey("converted_type", "converted_id")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = AlertQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["converted_type", "converted_id"], name="alert_converted_idx",
+                                condition=Q(converted_id__isnull=False))]
 
     def __str__(self) -> str:
         return self.title
 
     scope_q = HotIssue.scope_q
+
+
+class AlertEvent(CaseEvent):
+    """One entry in an alert's history: raised, acknowledged, converted, dismissed (triage.alerts)."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(CaseEvent.Meta):
+        pass

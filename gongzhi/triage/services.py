@@ -20,10 +20,9 @@ from django.utils.translation import gettext
 
 from gongzhi.appeals import services as appeal_services
 from gongzhi.appeals.models import Appeal, Category, Status
-from gongzhi.core import audit
-from gongzhi.core.errors import ActionRefused, FieldErrors
-from gongzhi.core.recipients import notify, supervisors_of
+from gongzhi.core.errors import ActionRefused
 
+from .alerts import raise_alert
 from .models import Alert, ClassifierVersion, HotIssue
 
 log = logging.getLogger(__name__)
@@ -452,48 +451,6 @@ def _settled(ids: list[int], own: int | None = None) -> list[int]:
     found = list(Appeal.objects.filter(pk__in=others).select_for_update(skip_locked=True, no_key=True)
                  .values_list("pk", flat=True)) if others else []
     return ([own] if own is not None and own in ids else []) + found
-
-
-def raise_alert(kind, title, reasons, *, appeal=None, hot_issue=None, region=None, level=Alert.Level.YELLOW) -> Alert | None:
-    """One open alert per appeal or hot issue; supervisors of the region are notified."""
-    existing = Alert.objects.filter(kind=kind, appeal=appeal, hot_issue=hot_issue, state=Alert.State.OPEN).first()
-    if existing:
-        existing.reasons, existing.title = reasons, title[:200]
-        existing.save(update_fields=["reasons", "title"])
-        return existing
-    alert = Alert.objects.create(kind=kind, level=level, title=title[:200], reasons=reasons, appeal=appeal,
-                                 hot_issue=hot_issue, region=region)
-    where = appeal.region if appeal is not None else region
-    transaction.on_commit(lambda: notify(supervisors_of(where), "alert", f"预警：{alert.title}", f"/triage/alerts/{alert.pk}/"))
-    return alert
-
-
-def acknowledge_alert(alert: Alert, user, note: str = "") -> Alert:
-    if alert.state != Alert.State.OPEN:
-        raise ActionRefused(gettext("该预警已处理"))
-    alert.state, alert.acknowledged_by, alert.acknowledged_at = Alert.State.ACKNOWLEDGED, user, timezone.now()
-    alert.resolution = note[:300]
-    alert.save()
-    audit.record(user, "alert_acknowledged", alert, note=note[:300])
-    return alert
-
-
-def close_alert(alert: Alert, user, outcome: str, note: str = "") -> Alert:
-    """Dismiss, or record the case the alert became (a dispute, a petition, an emergency incident)."""
-    if alert.state in (Alert.State.CONVERTED, Alert.State.DISMISSED):
-        raise ActionRefused(gettext("该预警已处理"))
-    if outcome not in (Alert.State.CONVERTED, Alert.State.DISMISSED):
-        raise FieldErrors({"outcome": gettext("未知处置结果")})
-    note = (note or "").strip()
-    if not note:
-        raise FieldErrors({"note": gettext("请填写处置说明")})
-    alert.state = outcome
-    alert.acknowledged_by = alert.acknowledged_by or user
-    alert.acknowledged_at = alert.acknowledged_at or timezone.now()
-    alert.resolution = note[:300]
-    alert.save()
-    audit.record(user, f"alert_{outcome}", alert, note=note[:300])
-    return alert
 
 
 def train_from_database(min_per_class: int = 5, activate: bool = True) -> ClassifierVersion:

@@ -16,7 +16,7 @@ from gongzhi.appeals.models import Appeal
 from gongzhi.core import pii, scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
 
-from . import services
+from . import alerts
 from .models import Alert, ClassifierVersion, HotIssue
 
 
@@ -75,13 +75,13 @@ def alert_list(request):
 def alert_detail(request, pk: int):
     _staff(request)
     alert = scoping.get_visible_or_404(Alert.objects.all(), request.user, pk=pk)
-    return render(request, "triage/alert.html", {"alert": alert, "can_act": _can_act(request.user)})
-
-
-def _can_act(user) -> bool:
-    from gongzhi.core.models import Role
-
-    return user.is_superuser or scoping.has_role(user, Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
+    history = [{"event": e, "label": _(alerts.EVENT_LABELS.get(e.kind, e.kind))}
+               for e in alert.events.select_related("actor")]
+    return render(request, "triage/alert.html", {
+        "alert": alert, "can_act": alerts.may_deal_with(request.user),
+        "allowed": alerts.ALERT_LIFECYCLE.allowed(alert, request.user), "history": history,
+        "conversions": alerts.CONVERSIONS.values(), "conversion": alerts.conversion_of(alert),
+    })
 
 
 @login_required
@@ -89,19 +89,16 @@ def _can_act(user) -> bool:
 def alert_action(request, pk: int):
     _staff(request)
     alert = scoping.get_visible_or_404(Alert.objects.all(), request.user, pk=pk)
-    if not _can_act(request.user):
+    if not alerts.may_deal_with(request.user):
         raise Http404("not found")
     action, note = request.POST.get("action"), request.POST.get("note", "")
     try:
         if action == "acknowledge":
-            services.acknowledge_alert(alert, request.user, note)
+            alerts.acknowledge_alert(alert, request.user, note)
             messages.success(request, _("已签收预警"))
         else:
             outcome = {"convert": Alert.State.CONVERTED, "dismiss": Alert.State.DISMISSED}.get(action, "")
-            if action == "convert" and note.strip():
-                alert.converted_to = request.POST.get("target", "")[:100]
-                note = f"转为{alert.converted_to}：{note.strip()}"
-            services.close_alert(alert, request.user, outcome, note)
+            alerts.close_alert(alert, request.user, outcome, note, into=request.POST.get("target", ""))
             messages.success(request, _("已处置预警"))
     except (ActionRefused, FieldErrors) as exc:
         messages.error(request, getattr(exc, "errors", None) and _("；").join(exc.errors.values()) or str(exc))

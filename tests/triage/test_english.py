@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone, translation
 
 from gongzhi.core.errors import ActionRefused
-from gongzhi.triage import services
+from gongzhi.triage import alerts
 from gongzhi.triage.models import Alert, HotIssue
 from tests.english import assert_english, chinese_left, english
 
@@ -24,9 +24,9 @@ def issue_and_alerts(org, make_appeal):
                                     start=now - dt.timedelta(days=3), end=now, size=3, distinct_people=3, heat=4.5,
                                     terms=["电梯", "故障"])
     issue.appeals.add(*appeals)
-    hot = services.raise_alert(Alert.Kind.HOT_ISSUE, "热点升温：小区电梯故障", ["3天内3件"], hot_issue=issue,
+    hot = alerts.raise_alert(Alert.Kind.HOT_ISSUE, "热点升温：小区电梯故障", ["3天内3件"], hot_issue=issue,
                                region=org.east_c)
-    group = services.raise_alert(Alert.Kind.GROUP_SIGNAL, "群体性风险信号：小区电梯故障", ["集体上访（“集体上访”）"],
+    group = alerts.raise_alert(Alert.Kind.GROUP_SIGNAL, "群体性风险信号：小区电梯故障", ["集体上访（“集体上访”）"],
                                  appeal=appeals[1], region=org.east_c, level=Alert.Level.ORANGE)
     return issue, hot, group
 
@@ -58,7 +58,7 @@ def test_a_refused_alert_action_is_explained_in_english(client, org, issue_and_a
     page = assert_english(c, f"/triage/alerts/{group.pk}/act/", "dismissal without a note", "post",
                           {"action": "dismiss", "note": ""})
     assert "Please describe how the alert was dealt with" in page and "请填写处置说明" not in page
-    services.close_alert(hot, org.supervisor, Alert.State.DISMISSED, "误报")
+    alerts.close_alert(hot, org.supervisor, Alert.State.DISMISSED, "误报")
     page = assert_english(c, f"/triage/alerts/{hot.pk}/act/", "acknowledging a closed alert", "post",
                           {"action": "acknowledge"})
     assert "This alert has already been dealt with" in page and "该预警已处理" not in page
@@ -66,7 +66,7 @@ def test_a_refused_alert_action_is_explained_in_english(client, org, issue_and_a
 
 def test_alert_refusals_keep_their_chinese_wording_by_default(db, org, issue_and_alerts):
     _issue, hot, _group = issue_and_alerts
-    services.close_alert(hot, org.supervisor, Alert.State.DISMISSED, "误报")
+    alerts.close_alert(hot, org.supervisor, Alert.State.DISMISSED, "误报")
     with translation.override("zh-hans"), pytest.raises(ActionRefused) as exc:
-        services.acknowledge_alert(hot, org.supervisor)
+        alerts.acknowledge_alert(hot, org.supervisor)
     assert str(exc.value) == "该预警已处理"

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from gongzhi.appeals import services
-from gongzhi.appeals.models import Status
+from gongzhi.appeals.models import Appeal, Channel, Status
 from gongzhi.core.errors import ActionRefused
 from gongzhi.core.models import AuditEntry, Notification
 from gongzhi.triage import services as triage
@@ -78,13 +78,19 @@ def test_group_incident_signals_raise_a_red_alert_to_the_regions_supervisors(org
     client.post(reverse("triage:alert_action", args=[alert.pk]), {"action": "acknowledge", "note": "已联系劳动监察"})
     alert.refresh_from_db()
     assert alert.state == Alert.State.ACKNOWLEDGED and alert.acknowledged_by == org.east_supervisor
-    client.post(reverse("triage:alert_action", args=[alert.pk]), {"action": "convert", "target": "矛盾纠纷", "note": ""})
+    client.post(reverse("triage:alert_action", args=[alert.pk]), {"action": "convert", "target": "appeal", "note": ""})
     alert.refresh_from_db()
     assert alert.state == Alert.State.ACKNOWLEDGED  # converting needs an explanation
-    client.post(reverse("triage:alert_action", args=[alert.pk]), {"action": "convert", "target": "矛盾纠纷", "note": "转人民调解"})
+    client.post(reverse("triage:alert_action", args=[alert.pk]), {"action": "convert", "target": "appeal", "note": "转人民调解"})
     alert.refresh_from_db()
-    assert alert.state == Alert.State.CONVERTED and alert.converted_to == "矛盾纠纷"
+    follow_up = alert.converted_to  # a real link to what the alert became: a new appeal for the dispatchers
+    assert alert.state == Alert.State.CONVERTED and isinstance(follow_up, Appeal)
+    assert follow_up.channel == Channel.ALERT and follow_up.status == Status.RECEIVED and follow_up.pk != appeal.pk
+    assert appeal.tracking_number in follow_up.content and "转人民调解" in follow_up.content
+    assert follow_up.events.filter(kind="from_alert", data__alert=alert.pk).exists()
+    assert list(alert.events.values_list("kind", flat=True)) == ["raised", "acknowledged", "converted"]
     assert AuditEntry.objects.filter(action="alert_converted", target_id=str(alert.pk)).exists()
+    assert f"/staff/appeals/{follow_up.pk}/" in client.get(reverse("triage:alert", args=[alert.pk])).content.decode()
 
 
 def test_alerts_are_out_of_scope_for_a_department_handler(org, client):
