@@ -3,7 +3,9 @@ last week and the 28-day average, with significance flags (analysis.bulletin_sta
 the notable incidents and the coming week's hotspot forecast.
 
 ``generate_bulletin`` stores everything in ``Bulletin.data`` (the page and the .docx read only that),
-``render_docx`` writes the Word file and ``send_bulletin`` delivers it to the distribution list.
+``render_docx`` writes the Word file and ``send_bulletin`` delivers it to the distribution list; the
+rows are written by the services (``services.store_bulletin``, ``services.bulletin_sent``,
+core.recipients.notify).
 """
 from __future__ import annotations
 
@@ -13,14 +15,12 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from gongzhi.core import audit
-from gongzhi.core.models import Notification
+from gongzhi.core.recipients import notify
 
-from . import analysis
+from . import analysis, services
 from .models import Bulletin, BulletinRecipient, IncidentStatus, IncidentType, PoliceIncident
 
 log = logging.getLogger(__name__)
@@ -113,13 +113,7 @@ def generate_bulletin(day: dt.date | None = None, *, actor=None, regenerate: boo
         if send and existing.sent_at is None:
             send_bulletin(existing)
         return existing
-    data = compute_bulletin(day)
-    with transaction.atomic():
-        bulletin, _ = Bulletin.objects.update_or_create(
-            day=day, defaults={"data": data, "generated_at": timezone.now(),
-                               "generated_by": actor if getattr(actor, "pk", None) else None})
-        extra = {} if getattr(actor, "pk", None) else {"actor_label": "系统"}
-        audit.record(actor, "safety.bulletin_generated", bulletin, day=day.isoformat(), **extra)
+    bulletin = services.store_bulletin(day, compute_bulletin(day), actor)
     if send:
         send_bulletin(bulletin)
     return bulletin
@@ -276,12 +270,11 @@ def send_bulletin(bulletin: Bulletin) -> dict:
     address gets the .docx by mail. A failing mail is logged (without the address) and skipped."""
     link = reverse("safety:bulletin_detail", args=[bulletin.day.isoformat()])
     text = headline(bulletin.data)[:300]
-    notified, mailed, failed = 0, 0, 0
+    mailed, failed = 0, 0
     attachment = None
-    for r in BulletinRecipient.objects.filter(active=True).select_related("user"):
-        if r.user_id and r.user.is_active:
-            Notification.objects.create(user=r.user, kind="bulletin", text=text, link=link)
-            notified += 1
+    listed = list(BulletinRecipient.objects.filter(active=True).select_related("user"))
+    notified = notify([r.user for r in listed if r.user_id and r.user.is_active], "bulletin", text, link)
+    for r in listed:
         address = r.email or (r.user.email if r.user_id else "")
         if address:
             attachment = attachment or render_docx(bulletin)
@@ -295,8 +288,5 @@ def send_bulletin(bulletin: Bulletin) -> dict:
             except Exception:  # one bad address must not stop the others
                 log.exception("bulletin mail to recipient %s failed", r.pk)
                 failed += 1
-    bulletin.sent_at = timezone.now()
-    bulletin.save(update_fields=["sent_at"])
-    audit.record(None, "safety.bulletin_sent", bulletin, actor_label="系统", notified=notified, mailed=mailed,
-                 failed=failed)
+    services.bulletin_sent(bulletin, notified=notified, mailed=mailed, failed=failed)
     return {"notified": notified, "mailed": mailed, "failed": failed}

@@ -27,7 +27,7 @@ from gongzhi.core.models import Region, Role
 
 from .lifecycle import INCIDENT_LIFECYCLE
 from .models import (
-    EDIT_ROLES, INCIDENT_ROLES, IncidentStatus, IncidentType, Informant, InformantReport, Lead, PoliceIncident,
+    EDIT_ROLES, INCIDENT_ROLES, Bulletin, IncidentStatus, IncidentType, Informant, InformantReport, Lead, PoliceIncident,
     Premises, ReportStatus, Source, SubmissionCode, handles_informants, in_region_scope, is_informant_handler,
 )
 
@@ -366,3 +366,30 @@ def set_lead_status(actor, lead: Lead, status: str, note: str = "") -> Lead:
         lead.save(update_fields=["status"])
         audit.record(actor, "safety.lead_status", lead, from_status=old, to_status=status, note=note[:300])
     return lead
+
+
+# ---------------------------------------------------------------- daily bulletin (日通报)
+# bulletin.py computes the figures, renders the .docx and delivers it; the rows are written here.
+
+def _system(actor) -> dict:
+    return {} if getattr(actor, "pk", None) else {"actor_label": "系统"}
+
+
+def store_bulletin(day: dt.date, data: dict, actor=None) -> Bulletin:
+    """Keep the figures of `day`'s bulletin: a new one, or the old one regenerated; audited."""
+    with transaction.atomic():
+        bulletin, _ = Bulletin.objects.update_or_create(
+            day=day, defaults={"data": data, "generated_at": timezone.now(),
+                               "generated_by": actor if getattr(actor, "pk", None) else None})
+        audit.record(actor, "safety.bulletin_generated", bulletin, day=day.isoformat(), **_system(actor))
+    return bulletin
+
+
+def bulletin_sent(bulletin: Bulletin, *, notified: int, mailed: int, failed: int) -> Bulletin:
+    """The bulletin went out (to `notified` users in the app, `mailed` addresses; `failed` mails)."""
+    with transaction.atomic():
+        bulletin.sent_at = timezone.now()
+        bulletin.save(update_fields=["sent_at"])
+        audit.record(None, "safety.bulletin_sent", bulletin, notified=notified, mailed=mailed, failed=failed,
+                     **_system(None))
+    return bulletin

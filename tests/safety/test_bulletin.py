@@ -125,6 +125,13 @@ def test_sending_notifies_users_and_mails_the_docx_once(org, analyst):
     assert AuditEntry.objects.filter(action="safety.bulletin_sent").count() == 1
 
 
+def test_someone_on_the_list_twice_is_told_once(org, analyst):
+    BulletinRecipient.objects.create(user=org.leader, label="领导")
+    BulletinRecipient.objects.create(user=org.leader, label="领导（值班）")
+    assert bl.send_bulletin(bl.generate_bulletin(dt.date(2026, 3, 10)))["notified"] == 1
+    assert Notification.objects.filter(user=org.leader, kind="bulletin").count() == 1
+
+
 def test_scheduled_run_waits_for_the_morning_and_makes_yesterdays_bulletin(org, settings, monkeypatch):
     settings.GONGZHI = {**settings.GONGZHI, "BULLETIN_HOUR": 7}
     early = timezone.make_aware(dt.datetime(2026, 3, 11, 5, 0))
