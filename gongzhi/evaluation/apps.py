@@ -16,8 +16,9 @@ class EvaluationConfig(AppConfig):
         try:
             from gongzhi.core.periodic import register
 
-            from .tasks import export_opendata
+            from .tasks import export_opendata, flush_pending_kpis
 
             register(export_opendata, 24 * 3600)
+            register(flush_pending_kpis, 60)  # dashboards read at most a minute of backlog
         except ImportError:  # no task queue installed: the CLI still works
             pass
