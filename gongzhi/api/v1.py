@@ -469,7 +469,9 @@ class AppealFilters(Schema):
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
+    """In UTC: the schema allows any offset up to 23:59, PostgreSQL's timestamptz only up to 15:59."""
+    value = value if timezone.is_aware(value) else timezone.make_aware(value)
+    return value.astimezone(dt.timezone.utc)
 
 
 def _encode_cursor(value, pk: int) -> str:

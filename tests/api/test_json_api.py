@@ -129,6 +129,15 @@ def test_filters(org, api_as, make_appeal):
     assert len(client.get("/appeals", region=org.east.pk).json()["items"]) == 2
 
 
+def test_a_date_filter_with_any_offset_the_schema_allows_is_answered(org, api_as, make_appeal):
+    a = make_appeal()
+    client = api_as(org.supervisor)
+    # +23:33 is a valid RFC 3339 offset; PostgreSQL's timestamptz refuses offsets past 15:59 (a 500)
+    after = client.get("/appeals", received_after="2000-01-01T00:00:00+23:33")
+    assert after.status_code == 200 and [x["id"] for x in after.json()["items"]] == [a.pk]
+    assert client.get("/appeals", received_before="2000-01-01T00:00:00-23:59").json()["items"] == []
+
+
 def test_reveal_is_audited(org, api_as, make_appeal):
     appeal = make_appeal()
     r = api_as(org.operator).post(f"/appeals/{appeal.pk}/reveal", {"field": "appellant_phone"})
