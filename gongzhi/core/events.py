@@ -76,13 +76,18 @@ class CaseEvent(models.Model):
         return getattr(self, self.case_field().attname)
 
 
+def _events_key(case) -> models.ForeignKey:
+    """The foreign key of the case's event model to the case (the one behind ``case.events``)."""
+    model = case if isinstance(case, type) else type(case)
+    field = getattr(getattr(model, "events", None), "field", None)
+    if field is None or not issubclass(field.model, CaseEvent):
+        raise TypeError(f"{model.__name__}.events is not the history of a CaseEvent model")
+    return field
+
+
 def event_model(case) -> type[CaseEvent]:
     """The event model of a case (instance or model class): the model behind its ``events``."""
-    model = case if isinstance(case, type) else type(case)
-    related = model._meta.get_field("events").related_model
-    if not (isinstance(related, type) and issubclass(related, CaseEvent)):
-        raise TypeError(f"{model.__name__}.events is not a CaseEvent")
-    return related
+    return _events_key(case).model
 
 
 def record_event(case, kind: str, actor=None, *, from_status: str = "", to_status: str = "", note: str = "",
@@ -90,11 +95,12 @@ def record_event(case, kind: str, actor=None, *, from_status: str = "", to_statu
     """Append one event to `case`'s history, inside the caller's transaction. `to_status` defaults
     to `from_status` (an action that keeps the state). A keyword naming a column of the concrete event model (AppealEvent.department)
     fills that column; every other keyword is kept in `data`."""
-    model = event_model(case)
+    key = _events_key(case)
+    model = key.model
     columns = {name: data.pop(name) for name in list(data)
                if name not in CaseEvent.BASE_FIELDS and _is_column(model, name)}
     event = model.objects.create(
-        **{model.case_field().name: case}, kind=kind, actor=_user(actor), actor_label=actor_label(actor),
+        **{key.name: case}, kind=kind, actor=_user(actor), actor_label=actor_label(actor),
         from_status=from_status, to_status=to_status or from_status, note=note, public=public, data=data,
         created_at=at or timezone.now(), **columns,
     )

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from . import scoping
 from .errors import ActionRefused
+from .events import record_event
 from .models import Role
 
 
@@ -95,6 +97,29 @@ class Lifecycle:
         """The actions (of `actions`, default all) that the state, the guards and the roles allow."""
         return [a for a in (self.table if actions is None else actions)
                 if may_act(user, self.table[a].roles) and self.permits_state(case, a)]
+
+    def perform(self, case, action: str, actor, *, note: str = "", kind: str = "", changes: dict | None = None,
+                **data):
+        """A simple transition whole, in one transaction: lock the case's row, require the action,
+        move the state to the transition's (single) target, apply `changes` (field -> value), save,
+        and record the event (`kind`, default the action's name; `data` as record_event takes it).
+        Returns the case as saved. Transitions with several outcomes are the services' own."""
+        t = self.table[action]
+        if isinstance(t.target, tuple):
+            raise TypeError(f"{action!r} has several outcomes: its service decides")
+        self.require_role(actor, action)
+        with transaction.atomic():
+            locked = type(case)._default_manager.select_for_update().get(pk=case.pk)
+            self.require_state(locked, action)
+            before = self.state_of(locked)
+            if t.target is not None:
+                setattr(locked, self.state_field, t.target)
+            for field, value in (changes or {}).items():
+                setattr(locked, field, value)
+            locked.save()
+            record_event(locked, kind or action, actor, from_status=before, to_status=self.state_of(locked),
+                         note=note, **data)
+        return locked
 
     def leading_to(self, target: str) -> Transition | None:
         """The one action whose only outcome is `target` (a lifecycle chosen by target state)."""
