@@ -3,24 +3,17 @@ event, and what a converted one was converted into stays in its history and on i
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
+
+from tests import migrating
 
 BEFORE = [("triage", "0003_one_active_hot_issue_per_key")]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_upgrade_keeps_what_old_alerts_were_converted_into(org, client):
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("triage")
-    old = migrate(BEFORE)
+    latest = migrating.latest("triage")
+    old = migrating.migrate(BEFORE)
     try:
         Alert = old.get_model("triage", "Alert")
         converted = Alert.objects.create(kind="group_signal", title="群体性风险信号：拖欠工资", state="converted",
@@ -28,7 +21,7 @@ def test_the_upgrade_keeps_what_old_alerts_were_converted_into(org, client):
                                          acknowledged_by_id=org.east_supervisor.pk, region_id=org.east_c.pk)
         still_open = Alert.objects.create(kind="hot_issue", title="热点升温：电梯故障")
     finally:
-        migrate(latest)
+        migrating.migrate(latest)
 
     from gongzhi.triage.models import Alert as NewAlert
 

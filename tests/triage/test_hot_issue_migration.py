@@ -5,25 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests import migrating
 
 BEFORE = [("triage", "0001_initial")]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_upgrade_merges_an_issue_held_twice_into_one_row_with_all_members_and_alerts(org, make_appeal):
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("triage")
+    latest = migrating.latest("triage")
     appeals = [make_appeal(appellant_phone=f"1390000000{i}") for i in range(4)]
-    old = migrate(BEFORE)
+    old = migrating.migrate(BEFORE)
     try:
         HotIssue, Alert = old.get_model("triage", "HotIssue"), old.get_model("triage", "Alert")
         now = timezone.now()
@@ -37,7 +30,7 @@ def test_the_upgrade_merges_an_issue_held_twice_into_one_row_with_all_members_an
         other.appeals.add(appeals[3].pk)
         Alert.objects.create(kind="hot_issue", title="热点升温：电梯故障", hot_issue=second)
     finally:
-        migrate(latest)
+        migrating.migrate(latest)
 
     from gongzhi.triage.models import Alert as NewAlert
     from gongzhi.triage.models import HotIssue as NewHotIssue
