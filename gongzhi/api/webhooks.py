@@ -20,7 +20,9 @@ import logging
 import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django_tasks import task
 
@@ -87,7 +89,40 @@ def reactivate(subscriptions) -> int:
     `subscriptions` is one subscription or a queryset. Returns how many."""
     if isinstance(subscriptions, WebhookSubscription):
         subscriptions = WebhookSubscription.objects.filter(pk=subscriptions.pk)
-    return subscriptions.update(active=True, consecutive_failures=0, disabled_at=None, disabled_reason="")
+    count = subscriptions.update(active=True, consecutive_failures=0, disabled_at=None, disabled_reason="")
+    forget_subscriptions()  # an update sends no post_save
+    return count
+
+
+# Which event kinds the active subscriptions want, cached: every appeal event asks, and most
+# installations have no subscriber for most kinds, so an event should not cost a query for that.
+# The rows of the subscriptions an event wants are read again (active, owner), so a disabled or
+# deleted one is never sent to from the cache; a new or re-enabled one is seen at once where the
+# cache is this process's or shared (GONGZHI_CACHE=redis/db), and within SUBSCRIPTIONS_TTL seconds
+# in the other processes of a per-process cache (the worker's sweeps).
+SUBSCRIPTIONS_KEY = "webhooks:active-kinds"
+SUBSCRIPTIONS_TTL = 5
+
+
+def wanted_by(kind: str) -> list[int]:
+    """Ids of the active subscriptions that want events of this kind (cached, see above)."""
+    active = cache.get(SUBSCRIPTIONS_KEY)
+    if active is None:
+        active = [(pk, list(kinds or ())) for pk, kinds in
+                  WebhookSubscription.objects.filter(active=True).order_by("pk").values_list("pk", "events")]
+        cache.set(SUBSCRIPTIONS_KEY, active, SUBSCRIPTIONS_TTL)
+    return [pk for pk, kinds in active if not kinds or kind in kinds]
+
+
+def forget_subscriptions(**_ignored) -> None:
+    """A subscription changed: the cached kinds go, now and again when the change commits (an
+    event read in between must not keep the old list)."""
+    cache.delete(SUBSCRIPTIONS_KEY)
+    transaction.on_commit(lambda: cache.delete(SUBSCRIPTIONS_KEY))
+
+
+post_save.connect(forget_subscriptions, sender=WebhookSubscription, dispatch_uid="gongzhi.webhooks.forget.save")
+post_delete.connect(forget_subscriptions, sender=WebhookSubscription, dispatch_uid="gongzhi.webhooks.forget.delete")
 
 
 def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
@@ -130,7 +165,10 @@ def payload(event: AppealEvent) -> dict:
 
 def on_event(event: AppealEvent) -> None:
     """Subscribed to every AppealEvent ("event.recorded"): one delivery per interested subscriber who may see the appeal."""
-    subscriptions = [s for s in WebhookSubscription.objects.filter(active=True).select_related("owner")
+    wanted = wanted_by(event.kind)
+    if not wanted:
+        return  # the common case: no query at all
+    subscriptions = [s for s in WebhookSubscription.objects.filter(pk__in=wanted, active=True).select_related("owner")
                      if s.wants(event.kind)]
     if not subscriptions:
         return

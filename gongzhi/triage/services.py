@@ -389,7 +389,10 @@ def _maybe_auto_dispatch(appeal: Appeal, suggestions: list[dict]) -> None:
     best = suggestions[0]
     if not best["category"] or not best["department"]:
         return
-    category = Category.objects.select_related("default_department").get(pk=best["category"])
+    # the root category the suggestion came from, as this process read it (at most MODEL_CHECK_SECONDS old)
+    category = INDEXES.root_categories().get(best["label"])
+    if category is None or category.pk != best["category"]:
+        category = Category.objects.select_related("default_department").get(pk=best["category"])
     if best["confidence"] < category.auto_dispatch_threshold:
         return
     appeal_services.dispatch(appeal, None, category.default_department, category=appeal.category or category,
