@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from .duplicates import Appeal, normalise_user
-from .places import Place, extract_places, normalise, shared_places
+from .places import Place, cut_words, extract_places, normalise, shared_places
 
 __all__ = ["HotIssue", "HotIssueIndex", "GroupSignal", "Alert", "AlertThresholds", "group_signals",
            "alert_checks", "tokenize", "appeal_tokens"]
@@ -71,7 +71,7 @@ def appeal_tokens(appeal: Appeal, title_weight: int = 2) -> list[str]:
 def tokenize(text: str) -> list[str]:
     """Content words for topic similarity: jieba words of 2+ characters minus appeal boilerplate."""
     text = _ADMIN_RE.sub(" ", normalise(text))
-    return [w for w in _jieba().lcut(text) if len(w) >= 2 and w not in _STOP and _WORD_RE.match(w)]
+    return [w for w in cut_words(text) if len(w) >= 2 and w not in _STOP and _WORD_RE.match(w)]
 
 
 # --------------------------------------------------------------------------------------------

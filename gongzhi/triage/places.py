@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Place", "extract_places", "place_keys", "shared_places", "normalise"]
+__all__ = ["Place", "extract_places", "place_keys", "shared_places", "normalise", "cut_words"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,26 @@ def _tagger():
     return jieba, jieba.posseg.dt.word_tag_tab
 
 
+def cut_words(text: str) -> list[str]:
+    """``jieba.lcut(text)`` (HMM on), with each block of Chinese, letters and digits cut once per
+    process and remembered. jieba cuts a text block by block, each on its own, so this is the same
+    list; but the place finder and the topic words of hot issues cut the same sentences of every
+    appeal (its title three times), and appeals repeat stock sentences, so half the cutting was
+    done twice."""
+    jieba, _tags = _tagger()
+    out: list[str] = []
+    for block in jieba.re_han_default.split(text):
+        if not block:
+            continue
+        out.extend(_cut_block(block) if jieba.re_han_default.match(block) else jieba.lcut(block))
+    return out
+
+
+@lru_cache(maxsize=16384)
+def _cut_block(block: str) -> tuple[str, ...]:
+    return tuple(_tagger()[0].lcut(block))
+
+
 _SUFFIX_KIND = dict(_SUFFIXES)
 _SUFFIX_LENGTHS = sorted({len(suffix) for suffix in _SUFFIX_KIND}, reverse=True)
 
@@ -125,7 +145,7 @@ def _name_like(word: str, tags: dict) -> bool:
 
 
 def _segment_places(segment: str, jieba, tags) -> list[Place]:
-    words = jieba.lcut(segment, HMM=True)
+    words = cut_words(segment)
     found: list[Place] = []
     for i, word in enumerate(words):
         if (3 <= len(word) <= 4 and word[-1] in "区县" and tags.get(word, "?") in ("ns", "?")
