@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core import audit
 from gongzhi.core.errors import ActionRefused, FieldErrors
+from gongzhi.core.forms import apply_field_errors
 from gongzhi.core.scoping import get_visible_or_404, has_role
 
 from . import analysis, bulletin as bl, forms, services
@@ -37,25 +38,24 @@ EVENT_LABELS = {"created": gettext_lazy("录入"), "imported": gettext_lazy("导
                 "status": gettext_lazy("状态变更")}
 
 
-def reader_required(view):
-    """Analysts, leaders and admins (in their region scope); everyone else is refused."""
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not services.can_read(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-    return wrapped
+def _requires(allowed, doc: str):
+    """A view decorator: signed in, and `allowed(user)`, else 403."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not allowed(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+        return wrapped
+    decorator.__doc__ = doc
+    return decorator
 
 
-def handler_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not services.is_informant_handler(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-    return wrapped
+reader_required = _requires(lambda user: services.can_read(user),
+                            "Analysts, leaders and admins (in their region scope); everyone else is refused.")
+handler_required = _requires(lambda user: services.is_informant_handler(user),
+                             "The informant handler role only (sealed identities).")
 
 
 def _may_edit(user) -> bool:
@@ -63,8 +63,7 @@ def _may_edit(user) -> bool:
 
 
 def _errors_to_form(form, exc: FieldErrors) -> None:
-    for field, message in exc.errors.items():
-        form.add_error(field if field in form.fields else None, message)
+    apply_field_errors(form, exc.errors)
 
 
 def _filtered(request, qs, form_class=forms.IncidentFilter, default_days: int | None = 365):
