@@ -198,8 +198,14 @@ def refresh(appeal_ids: Iterable[int]) -> int:
 
 
 def mark_stale(appeal_ids: Iterable[int]) -> None:
-    """Note that these appeals' facts may have changed (one INSERT, no lock on a shared row)."""
-    PendingRefresh.objects.bulk_create([PendingRefresh(appeal_id=i) for i in sorted(set(appeal_ids))])
+    """Note that these appeals' facts may have changed (one INSERT, no lock on a shared row). Every
+    appeal event comes here, on the request path: a plain statement, not the ORM's bulk insert."""
+    ids = sorted(set(appeal_ids))
+    if not ids:
+        return
+    table = connection.ops.quote_name(PendingRefresh._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (appeal_id) VALUES {', '.join(['(%s)'] * len(ids))}", ids)
 
 
 def flush_pending() -> int:

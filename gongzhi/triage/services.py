@@ -426,12 +426,10 @@ def _persist_issue(issue: _IssueView, appeal: Appeal) -> HotIssue:
             size=F("size") + 1, distinct_people=F("distinct_people") + person, updated_at=timezone.now(), **fields)
         if updated:
             hot = HotIssue.objects.get(key=issue.key, state=HotIssue.State.ACTIVE)
-            if through.objects.filter(hotissue_id=hot.pk, appeal_id=appeal.pk).exists():
+            if not _join(through, hot.pk, appeal.pk):
                 # already a member (a retried intake, or the rebuild took it in): counted once
                 HotIssue.objects.filter(pk=hot.pk).update(size=F("size") - 1, distinct_people=F("distinct_people") - person)
                 hot.refresh_from_db(fields=["size", "distinct_people"])
-            else:
-                through.objects.create(hotissue_id=hot.pk, appeal_id=appeal.pk)
             return hot
         try:
             with transaction.atomic():
@@ -444,6 +442,16 @@ def _persist_issue(issue: _IssueView, appeal: Appeal) -> HotIssue:
         hot.size = len(members)
         return hot
     raise RuntimeError(f"hot issue {issue.key} could be neither updated nor created")
+
+
+def _join(through, hot_id: int, appeal_id: int) -> bool:
+    """Insert the membership row unless it exists (one statement on the hot path of intake; the
+    pair is unique). True when it was inserted."""
+    table, qn = through._meta.db_table, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {qn(table)} ({qn('hotissue_id')}, {qn('appeal_id')}) VALUES (%s, %s) "
+                       f"ON CONFLICT DO NOTHING RETURNING {qn('id')}", [hot_id, appeal_id])
+        return cursor.fetchone() is not None
 
 
 def _settled(ids: list[int], own: int | None = None) -> list[int]:
