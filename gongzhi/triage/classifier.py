@@ -183,6 +183,29 @@ def _lookup(keys: np.ndarray, rows: np.ndarray, table: np.ndarray) -> tuple[np.n
     return pairs // len(table), pairs % len(table)
 
 
+def _hstack_rows(blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
+    """``sp.hstack(blocks, format="csr")`` for CSR blocks with sorted indices, without scipy's COO
+    round trip: each row is its blocks' rows side by side, columns shifted by the widths before."""
+    n = blocks[0].shape[0]
+    offsets = np.cumsum([0] + [b.shape[1] for b in blocks])
+    counts = np.stack([np.diff(b.indptr) for b in blocks])  # (blocks, rows)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts.sum(axis=0), out=indptr[1:])
+    index = np.int32 if max(int(indptr[-1]), int(offsets[-1])) < 2**31 else np.int64
+    indices = np.empty(int(indptr[-1]), dtype=index)
+    data = np.empty(int(indptr[-1]), dtype=np.result_type(*[b.dtype for b in blocks]))
+    start = indptr[:-1].copy()
+    for b, offset, count in zip(blocks, offsets, counts):
+        # where each of this block's entries goes: its row's start so far, plus its place in the row
+        rows = np.repeat(np.arange(n), count)
+        within = np.arange(len(b.indices)) - np.repeat(b.indptr[:-1], count)
+        at = start[rows] + within
+        indices[at] = b.indices + offset
+        data[at] = b.data
+        start += count
+    return sp.csr_matrix((data, indices, indptr.astype(index)), shape=(n, int(offsets[-1])))
+
+
 class TextClassifier:
     """Category from "title\\ncontent". ``fit`` also cross-validates and writes ``self.report``."""
 
@@ -207,7 +230,7 @@ class TextClassifier:
         blocks = [self._vt.transform(titles), self._vb.transform(bodies)]
         if self.keywords:
             blocks.append(sp.csr_matrix(self._keyword_counts(titles, bodies)))
-        return sp.hstack(blocks, format="csr")
+        return _hstack_rows(blocks)
 
     def _keyword_counts(self, titles: Sequence[str], bodies: Sequence[str]) -> np.ndarray:
         """Per category: log(1 + distinct tree keywords in the text) and log(1 + distinct

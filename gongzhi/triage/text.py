@@ -214,9 +214,16 @@ class CharTfidf:
         col = np.searchsorted(vocab, keys)
         col[col >= len(vocab)] = 0
         hit = vocab[col] == keys if len(vocab) else np.zeros(len(keys), dtype=bool)
-        X = sp.csr_matrix((np.ones(int(hit.sum()), dtype=np.float32), (rows[hit], col[hit])),
+        # The counts of each (text, n-gram) in row-major order: the CSR matrix with summed
+        # duplicates and sorted indices, built directly (scipy's COO route costs more than the
+        # counting for the one text of an intake).
+        width = max(len(vocab), 1)
+        cells, counts = np.unique(rows[hit] * width + col[hit], return_counts=True)
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cells // width, minlength=len(texts)), out=indptr[1:])
+        index = np.int32 if max(len(cells), width) < 2**31 else np.int64
+        X = sp.csr_matrix((counts.astype(np.float32), (cells % width).astype(index), indptr.astype(index)),
                           shape=(len(texts), len(vocab)))
-        X.sum_duplicates()
         X.data = (np.log(X.data) + 1.0) * self.idf_[X.indices]
         norms = np.sqrt(np.bincount(np.repeat(np.arange(len(texts)), np.diff(X.indptr)),
                                     weights=X.data.astype(np.float64) ** 2, minlength=len(texts)))
