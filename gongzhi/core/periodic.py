@@ -41,6 +41,9 @@ def slot_of(now: dt.datetime, every: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(start, tz=dt.timezone.utc)
 
 
+CLAIMS_KEPT = dt.timedelta(days=1)
+
+
 def claim(periodic_task, slot: dt.datetime) -> bool:
     """Claim this task's run for the slot: True for exactly one scheduler, whatever runs at once."""
     from .models import PeriodicRun
@@ -51,6 +54,9 @@ def claim(periodic_task, slot: dt.datetime) -> bool:
                                        claimed_by=f"{socket.gethostname()}:{os.getpid()}"[:100])
     except IntegrityError:
         return False
+    # A claim matters only in its own slot; a day of them is kept to see what ran, the rest goes
+    # (a task every minute would otherwise add 1,440 rows a day for ever).
+    PeriodicRun.objects.filter(task=periodic_task.module_path, slot__lt=slot - CLAIMS_KEPT).delete()
     return True
 
 

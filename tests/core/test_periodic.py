@@ -45,3 +45,20 @@ def test_gongzhi_sweep_runs_the_registered_sweeps_in_order_and_leaves_out_the_na
         assert len(lines) == 1 and lines[0].startswith("期限巡检：") and ran == ["count"]
     finally:
         del periodic.SWEEPS["test-count"]
+
+
+@pytest.mark.django_db
+def test_claims_older_than_a_day_are_cleared_so_the_table_stays_small():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gongzhi.core.models import PeriodicRun
+
+    task = next(iter(periodic.TABLE))
+    start = timezone.now().replace(microsecond=0)
+    slots = [start + dt.timedelta(hours=h) for h in range(0, 49, 6)]  # two days, every six hours
+    assert all(periodic.claim(task, slot) for slot in slots)
+    assert not periodic.claim(task, slots[-1])  # a slot is still claimed once
+    kept = sorted(PeriodicRun.objects.filter(task=task.module_path).values_list("slot", flat=True))
+    assert kept[0] >= slots[-1] - dt.timedelta(days=1) and kept[-1] == slots[-1]
