@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gongzhi.api import v1
+from gongzhi.api import request_types, v1
 from gongzhi.appeals import validation
 from gongzhi.appeals.models import Appeal
 
@@ -207,19 +207,19 @@ SOME_TEXT = st.text(st.sampled_from("a 好\t\n\r\x00\x01\x0b\x1c\x7f\x85\xa0\u30
 @settings(max_examples=400, deadline=None)
 @given(value=SOME_TEXT, min_length=st.sampled_from([0, 1, 2, validation.REPLY_MIN]))
 def test_the_text_pattern_is_the_trimmed_length_rule(value, min_length):
-    published = re.fullmatch(v1.text_pattern(min_length), value) is not None
+    published = re.fullmatch(request_types.text_pattern(min_length), value) is not None
     assert published == (len(value.strip()) >= min_length and "\x00" not in value)
 
 
 @settings(max_examples=400, deadline=None)
 @given(value=SOME_TEXT, min_length=st.sampled_from([0, 1]))
 def test_the_intake_text_pattern_is_the_control_character_rule(value, min_length):
-    published = re.fullmatch(v1.text_pattern(min_length, intake=True), value) is not None
+    published = re.fullmatch(request_types.text_pattern(min_length, intake=True), value) is not None
     assert published == (len(value.strip()) >= min_length and not validation.control_character(value)
                          and "\x00" not in value)
 
 
 @settings(max_examples=300, deadline=None)
-@given(phone=st.from_regex(v1.PHONE_PATTERN, fullmatch=True))
+@given(phone=st.from_regex(request_types.PHONE_PATTERN, fullmatch=True))
 def test_every_phone_spelling_the_api_publishes_passes_the_services_check(phone):
     assert phone == "" or validation.valid_phone(phone)
