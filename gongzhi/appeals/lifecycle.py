@@ -55,6 +55,7 @@ APPEAL_LIFECYCLE = Lifecycle([
     Transition("supervise", tuple(OPEN_STATUSES), (Role.SUPERVISOR, Role.LEADER),
                label=pgettext_lazy("appeal action", "督办"),
                guard=lambda a: not a.supervised, refusal=gettext_lazy("该诉求已在督办中")),
-    Transition("decide_extension", (R, D, H, RP, C, M), (Role.SUPERVISOR,),
+    # Only while the appeal is worked on: replying, closing or returning settles a pending request.
+    Transition("decide_extension", WORKING, (Role.SUPERVISOR,), label=pgettext_lazy("appeal action", "审批延期"),
                guard=_pending_extension, refusal=gettext_lazy("该延期申请已处理")),
 ], state_refusal=_state_refusal)

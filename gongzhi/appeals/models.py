@@ -312,6 +312,8 @@ class ExtensionRequest(models.Model):
         PENDING = "pending", _("待审批")
         APPROVED = "approved", _("已批准")
         REJECTED = "rejected", _("已驳回")
+        # Settled without a decision: the appeal was answered, closed or returned while it waited.
+        LAPSED = "lapsed", _("已失效")
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="extension_requests")
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extension_requests")

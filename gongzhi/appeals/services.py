@@ -25,7 +25,7 @@ from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
 from gongzhi.core.geo import find_grid, valid_coordinates
 from gongzhi.core.models import Department, Role
-from gongzhi.core.recipients import handlers_of, notify, supervisors_of
+from gongzhi.core.recipients import handlers_of, notify, supervisors_of, withdraw
 from gongzhi.core.workdays import WorkCalendar
 
 from .lifecycle import APPEAL_LIFECYCLE
@@ -357,6 +357,7 @@ def return_assignment(assignment: Assignment, actor, reason: str) -> Assignment:
             appeal.status, appeal.lead_department = Status.RECEIVED, None
             appeal.return_count += 1
             appeal.save()
+            _settle_extensions(appeal, actor, "主办单位已退单", now)
         _event(appeal, "returned", actor, from_status=from_status, to_status=appeal.status, department=assignment.department,
                note=reason, assignment=assignment.pk, role=assignment.role)
     return assignment
@@ -401,6 +402,7 @@ def reply(appeal: Appeal, actor, text: str, *, resolved: bool = True) -> Reply:
         appeal.assignments.filter(state=Assignment.State.PENDING).update(state=Assignment.State.WITHDRAWN, finished_at=now)
         appeal.status, appeal.replied_at, appeal.resolved = Status.REPLIED, now, resolved
         appeal.save()
+        _settle_extensions(appeal, actor, "诉求已答复", now)
         _event(appeal, "replied", actor, from_status=Status.HANDLING, to_status=Status.REPLIED, public=True,
                department=assignment.department, note="承办单位已答复", reply=answer.pk, late=bool(appeal.due_at and now > appeal.due_at))
     hooks.publish(REPLIED, appeal, answer, on_commit=False)
@@ -446,6 +448,7 @@ def close(appeal: Appeal, actor, reason: str) -> Appeal:
         from_status = appeal.status
         appeal.status, appeal.closed_at = Status.CLOSED, _now()
         appeal.save()
+        _settle_extensions(appeal, actor, "诉求已办结", appeal.closed_at)
         _event(appeal, "closed", actor, from_status=from_status, to_status=Status.CLOSED, public=True, note=reason)
     return appeal
 
@@ -503,7 +506,22 @@ def request_extension(appeal: Appeal, actor, days: int, reason: str) -> Extensio
     return ext
 
 
+def _settle_extensions(appeal: Appeal, actor, why: str, now: dt.datetime) -> None:
+    """A pending extension request lapses once the work it asked more time for is over (answered,
+    closed, returned): recorded in the history, and the supervisors' notice of it withdrawn, so
+    nobody decides a question that no longer stands. Runs in the caller's transaction."""
+    lapsed = list(appeal.extension_requests.select_for_update().filter(state=ExtensionRequest.State.PENDING))
+    for ext in lapsed:
+        ext.state, ext.decided_at, ext.decision_note = ExtensionRequest.State.LAPSED, now, f"{why}，延期申请自动失效"
+        ext.save(update_fields=["state", "decided_at", "decision_note"])
+        _event(appeal, "extension_lapsed", actor, from_status=appeal.status, at=now,
+               note=f"{why}，延期{ext.days}个工作日的申请自动失效", extension=ext.pk)
+    if lapsed:
+        withdraw("extension", _link(appeal))
+
+
 def decide_extension(ext: ExtensionRequest, actor, approve: bool, note: str = "") -> ExtensionRequest:
+    """审批延期, only while the appeal is worked on (a closed appeal's deadline never moves)."""
     APPEAL_LIFECYCLE.require_role(actor, "decide_extension")
     with transaction.atomic():
         appeal = _lock(ext.appeal, actor)

@@ -48,6 +48,12 @@ def unread(user):
     return Notification.objects.filter(user=user, read_at__isnull=True)
 
 
+def withdraw(kind: str, link: str) -> int:
+    """Mark read the unread notifications of `kind` about `link` that no longer ask anything of
+    anyone (an extension request that lapsed): nobody acts on a settled question. Returns how many."""
+    return Notification.objects.filter(kind=kind, link=link, read_at__isnull=True).update(read_at=timezone.now())
+
+
 def mark_read(user, ids: Iterable[int] | None = None) -> int:
     """Mark `user`'s unread notifications read: those with the given ids, or all of them (None).
     Someone else's notifications are never touched. Returns how many were marked."""
