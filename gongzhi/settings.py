@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "gongzhi.appeals",
     "gongzhi.triage",
     "gongzhi.safety",
+    "gongzhi.disputes",
     "gongzhi.evaluation",
     "gongzhi.api",
     "gongzhi.staff",
@@ -243,6 +244,17 @@ GONGZHI = {
     "BULLETIN_HOUR": int(env("BULLETIN_HOUR", "7")),
     "NEAR_REPEAT_RADIUS_M": int(env("NEAR_REPEAT_RADIUS_M", "200")),
     "NEAR_REPEAT_DAYS": int(env("NEAR_REPEAT_DAYS", "14")),
+    # Disputes: calendar days a mediation may take from acceptance (counted as petitions' periods).
+    "DISPUTE_MEDIATION_DAYS": int(env("DISPUTE_MEDIATION_DAYS", "30")),
+    # Petitions (信访工作条例, 2022): calendar days from the day after the trigger; a last day on a rest
+    # day moves to the next working day.
+    "PETITION_ACCEPT_DAYS": int(env("PETITION_ACCEPT_DAYS", "15")),
+    "PETITION_OPINION_DAYS": int(env("PETITION_OPINION_DAYS", "60")),
+    "PETITION_EXTENSION_MAX_DAYS": int(env("PETITION_EXTENSION_MAX_DAYS", "30")),
+    "PETITION_REVIEW_REQUEST_DAYS": int(env("PETITION_REVIEW_REQUEST_DAYS", "30")),
+    "PETITION_REVIEW_DAYS": int(env("PETITION_REVIEW_DAYS", "30")),
+    "PETITION_REEXAM_REQUEST_DAYS": int(env("PETITION_REEXAM_REQUEST_DAYS", "30")),
+    "PETITION_REEXAM_DAYS": int(env("PETITION_REEXAM_DAYS", "30")),
 }
 
 # Every handler carries the scrubbing filter (message, arguments, traceback and stack: no phone or

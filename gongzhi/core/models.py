@@ -119,6 +119,7 @@ class Role(models.TextChoices):
     LEADER = "leader", _("领导")
     GRID_WORKER = "grid_worker", _("网格员")
     MEDIATOR = "mediator", _("调解员")
+    PETITION_OFFICER = "petition_officer", _("信访工作人员")
     ANALYST = "analyst", _("治安研判员")
     INFORMANT_HANDLER = "informant_handler", _("信息员管理员")
     EMERGENCY = "emergency", _("应急办")

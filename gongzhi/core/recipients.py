@@ -31,6 +31,16 @@ def supervisors_of(region: Region | None):
     return get_user_model().objects.filter(q, is_active=True).distinct()
 
 
+def holders_of(region: Region | None, *roles: str):
+    """Active holders of any of `roles` whose region scope covers `region` (held in it or above it,
+    or jurisdiction-wide); the generalisation of supervisors_of for other roles (petition officers)."""
+    q = Q(roles__role__in=roles, roles__region__isnull=True, roles__department__isnull=True,
+          roles__grid__isnull=True)
+    if region is not None:
+        q |= Q(roles__role__in=roles, roles__region__path__in=_ancestor_paths(region.path))
+    return get_user_model().objects.filter(q, is_active=True).distinct()
+
+
 def handlers_of(department_id: int | None):
     """Active handlers (承办人) of a department."""
     return get_user_model().objects.filter(roles__role=Role.HANDLER, roles__department_id=department_id,

@@ -15,7 +15,7 @@ from .models import Role, RoleAssignment
 
 REGION_WIDE_ROLES = {
     Role.ADMIN, Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.OPERATOR,
-    Role.MEDIATOR, Role.ANALYST, Role.EMERGENCY, Role.INFORMANT_HANDLER,
+    Role.MEDIATOR, Role.ANALYST, Role.EMERGENCY, Role.INFORMANT_HANDLER, Role.PETITION_OFFICER,
 }
 STAFF_ROLES = set(Role) - {Role.CITIZEN}
 # Who sees every unit's KPIs and rankings (the evaluation dashboards and the API's /kpis/ranking).

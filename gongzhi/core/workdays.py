@@ -47,6 +47,23 @@ class WorkCalendar:
                 remaining -= 1
         return current
 
+    def period_last_day(self, trigger: dt.date | dt.datetime, days: int) -> dt.date:
+        """The last day of a period of `days` calendar days counted from the day after `trigger`
+        (a time is read as its local date); a last day on a rest day moves to the next working day.
+        The rule of the 信访工作条例 (and of most statutory periods in days)."""
+        start = _local(trigger).date() if isinstance(trigger, dt.datetime) else trigger
+        last = start + dt.timedelta(days=days)
+        while not self.is_workday(last):
+            last += dt.timedelta(days=1)
+        return last
+
+    def period_deadline(self, trigger: dt.date | dt.datetime, days: int) -> dt.datetime:
+        """The moment such a period ends: the end (23:59:59, local) of its last day, as an aware time."""
+        from django.utils import timezone
+
+        last = self.period_last_day(trigger, days)
+        return timezone.make_aware(dt.datetime.combine(last, dt.time(23, 59, 59)))
+
     def workdays_between(self, start: dt.datetime, end: dt.datetime) -> float:
         """Working days elapsed from start to end (fractional), counting only working days."""
         if end <= start:

@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+
+def _report(counts: dict[str, int]) -> str:
+    return (f"纠纷与信访期限巡检：纠纷新超期 {counts['dispute_newly_overdue']}，即将到期 {counts['dispute_due_soon']}；"
+            f"信访新超期 {counts['petition_newly_overdue']}，即将到期 {counts['petition_due_soon']}")
+
+
+class DisputesConfig(AppConfig):
+    name = "gongzhi.disputes"
+    label = "disputes"
+    verbose_name = "矛盾纠纷与信访"
+
+    def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from gongzhi.core import periodic
+        from gongzhi.triage import alerts
+
+        from . import services, tasks
+
+        periodic.register(tasks.sweep_deadlines, 60 * 60)  # periods are in days: hourly is enough
+        periodic.register_sweep("dispute-deadlines", tasks.run_sweeps, _report,
+                                help="the mediation and petition deadline sweep")
+        alerts.register_conversion("dispute", _("矛盾纠纷"), services.from_alert, services.link)
