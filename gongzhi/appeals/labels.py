@@ -7,7 +7,7 @@ from django.utils.translation import gettext_noop as N_
 from gongzhi.appeals.models import Status
 
 EVENT_LABELS = {
-    "received": N_("受理"), "recategorized": N_("修改分类"), "dispatched": N_("派单"), "acknowledged": N_("签收"),
+    "received": N_("受理"), "recategorized": N_("修改分类"), "urgency_changed": N_("调整紧急程度"), "dispatched": N_("派单"), "acknowledged": N_("签收"),
     "returned": N_("退单"), "note": N_("办理情况"), "replied": N_("答复"), "rated": N_("评价"), "closed": N_("办结"),
     "reopened": N_("重办"), "extension_requested": N_("申请延期"), "extension_approved": N_("批准延期"),
     "extension_rejected": N_("驳回延期"), "extension_lapsed": N_("延期申请失效"), "urged": N_("催办"), "supervised": N_("督办"), "merged": N_("并单"),

@@ -223,21 +223,38 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
     return appeal, code
 
 
+def _reschedule(appeal: Appeal, now: dt.datetime) -> None:
+    """Deadlines for the appeal's category and urgency as they are now, counted from this step (or
+    the dispatch, were it later) with working days: never from the receipt, where a raised urgency
+    would give a deadline already past. The due state is written with them (no wait for the sweep)."""
+    start = max(now, appeal.dispatched_at or now)
+    appeal.ack_due_at, appeal.due_at = deadlines_for(appeal.category, appeal.urgency, start)
+    appeal.due_state = DEADLINES.state_at(appeal.due_at, now)
+
+
 def recategorize(appeal: Appeal, actor, category: Category, urgency: str | None = None) -> Appeal:
+    """修改分类 and/or 紧急程度: the deadlines are counted again from now (_reschedule), and the
+    history says what changed (an urgency change alone is "urgency_changed", not a category change)."""
     APPEAL_LIFECYCLE.require_role(actor, "recategorize")
+    if urgency and urgency not in Urgency.values:
+        raise FieldErrors({"urgency": _("未知紧急程度")})
     with transaction.atomic():
         appeal = _lock(appeal, actor)
         APPEAL_LIFECYCLE.require_state(appeal, "recategorize")
-        old = appeal.category.name if appeal.category_id else ""
+        old_category, old_urgency, old_label = appeal.category, appeal.urgency, appeal.get_urgency_display()
         appeal.category = category
-        if urgency:
-            if urgency not in Urgency.values:
-                raise FieldErrors({"urgency": _("未知紧急程度")})
-            appeal.urgency = urgency
-        appeal.ack_due_at, appeal.due_at = deadlines_for(category, appeal.urgency, appeal.received_at)
+        appeal.urgency = urgency or appeal.urgency
+        _reschedule(appeal, _now())
         appeal.save()
-        _event(appeal, "recategorized", actor, from_status=appeal.status, note=f"{old or '未分类'} → {category.name}",
-               category=category.pk, urgency=appeal.urgency)
+        changes = []
+        if old_category is None or old_category.pk != category.pk:
+            changes.append(f"{old_category.name if old_category else '未分类'} → {category.name}")
+        if appeal.urgency != old_urgency:
+            changes.append(f"紧急程度 {old_label} → {appeal.get_urgency_display()}")
+        kind = "urgency_changed" if len(changes) == 1 and appeal.urgency != old_urgency else "recategorized"
+        _event(appeal, kind, actor, from_status=appeal.status, note="；".join(changes) or f"{category.name}（未变）",
+               category=category.pk, from_category=old_category.pk if old_category else None,
+               urgency=appeal.urgency, from_urgency=old_urgency, due_at=appeal.due_at.isoformat())
     return appeal
 
 
@@ -255,8 +272,8 @@ def record_triage(appeal: Appeal, triage: dict, *, risk_score: int | None = None
         if raised:
             appeal.urgency = urgency
             if appeal.category_id and appeal.status == Status.RECEIVED:
-                appeal.ack_due_at, appeal.due_at = deadlines_for(appeal.category, urgency, appeal.received_at)
-                fields += ["ack_due_at", "due_at"]
+                _reschedule(appeal, _now())
+                fields += ["ack_due_at", "due_at", "due_state"]
             fields.append("urgency")
         appeal.save(update_fields=fields)
         if raised or note:
@@ -291,6 +308,8 @@ def dispatch(appeal: Appeal, actor, lead: Department, assisting: Iterable[Depart
                        .values_list("created_at", flat=True).first() or appeal.received_at)
             _, due_from_start = deadlines_for(appeal.category, appeal.urgency, started)
             appeal.due_at = max(due_from_start, now + dt.timedelta(hours=4))
+        # A deadline kept from intake or a reclassification is never already past at the dispatch either.
+        appeal.due_at = max(appeal.due_at, now + dt.timedelta(hours=4))
         appeal.ack_due_at = ack_due
         for dept, role in [(lead, Assignment.Role.LEAD)] + [(d, Assignment.Role.ASSIST) for d in assisting]:
             Assignment.objects.create(appeal=appeal, department=dept, role=role, dispatched_by=_user(actor),
@@ -299,7 +318,7 @@ def dispatch(appeal: Appeal, actor, lead: Department, assisting: Iterable[Depart
         appeal.lead_department = lead
         appeal.status = Status.DISPATCHED
         appeal.dispatched_at = appeal.dispatched_at or now
-        appeal.due_state = DueState.ON_TRACK
+        appeal.due_state = DEADLINES.state_at(appeal.due_at, now)
         appeal.save()
         _event(appeal, "dispatched", actor, from_status=Status.RECEIVED, to_status=Status.DISPATCHED, public=True,
                department=lead, note=f"已转{lead.name}办理" + (f"，{'、'.join(d.name for d in assisting)}协办" if assisting else ""),
@@ -476,7 +495,8 @@ def _reopen_locked(appeal: Appeal, actor, reason: str) -> Appeal:
         ack_due, due = deadlines_for(appeal.category, appeal.urgency, now)
         Assignment.objects.create(appeal=appeal, department=lead, role=Assignment.Role.LEAD, dispatched_by=_user(actor),
                                   dispatched_at=now, ack_due_at=ack_due, due_at=due, instructions=f"重办：{reason}"[:300])
-        appeal.status, appeal.ack_due_at, appeal.due_at, appeal.due_state = Status.DISPATCHED, ack_due, due, DueState.ON_TRACK
+        appeal.status, appeal.ack_due_at, appeal.due_at = Status.DISPATCHED, ack_due, due
+        appeal.due_state = DEADLINES.state_at(due, now)
         transaction.on_commit(lambda: notify(handlers_of(lead.pk), "reopened", f"重办：{appeal.title}", _link(appeal)))
     appeal.save()
     _event(appeal, "reopened", actor, from_status=from_status, to_status=appeal.status, public=True,
@@ -535,7 +555,7 @@ def decide_extension(ext: ExtensionRequest, actor, approve: bool, note: str = ""
         if approve:
             base = appeal.due_at or _now()
             appeal.due_at = calendar().add_workdays(base, ext.days)
-            appeal.due_state = DueState.ON_TRACK
+            appeal.due_state = DEADLINES.state_at(appeal.due_at, _now())
             appeal.save()
             appeal.assignments.filter(state__in=[Assignment.State.PENDING, Assignment.State.ACKNOWLEDGED]).update(due_at=appeal.due_at)
         _event(appeal, "extension_approved" if approve else "extension_rejected", actor, from_status=appeal.status,

@@ -48,6 +48,13 @@ class DeadlinePolicy:
     def soon_hours(self) -> float:
         return self.due_soon_hours() if callable(self.due_soon_hours) else self.due_soon_hours
 
+    def state_at(self, due: dt.datetime | None, now: dt.datetime) -> str:
+        """The due state a case with this deadline has at `now`, as the sweep would mark it: a service
+        that sets a deadline writes the state with it, in the same transaction."""
+        if due is None or due >= now + dt.timedelta(hours=self.soon_hours()):
+            return DueState.ON_TRACK
+        return DueState.DUE_SOON if due >= now else DueState.OVERDUE
+
 
 def sweep(policy: DeadlinePolicy, now: dt.datetime | None = None) -> dict[str, int]:
     """Mark due-soon and overdue cases and escalate the newly overdue ones. Returns how many rows

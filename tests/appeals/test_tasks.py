@@ -23,10 +23,13 @@ def _no_other_apps(monkeypatch):
 
 
 @pytest.fixture
-def late_appeal(org, make_appeal):
-    """A dispatched appeal whose handling deadline passed yesterday."""
-    appeal = make_appeal(received_at=timezone.now() - dt.timedelta(days=40))
-    services.dispatch(appeal, org.dispatcher, org.housing)
+def late_appeal(org, make_appeal, monkeypatch):
+    """An appeal dispatched 40 days ago whose handling deadline has passed."""
+    then = timezone.now() - dt.timedelta(days=40)
+    appeal = make_appeal(received_at=then)
+    with monkeypatch.context() as m:
+        m.setattr(services, "_now", lambda: then)  # a dispatch never hands over a deadline already past
+        services.dispatch(appeal, org.dispatcher, org.housing)
     appeal.refresh_from_db()
     assert appeal.due_at < timezone.now()
     return appeal
