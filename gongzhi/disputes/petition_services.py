@@ -124,8 +124,9 @@ def register(*, actor, channel: str, received_at: dt.datetime, petitioner_name: 
         petition.appeals.set(appeals)
         flags = [name for name, on in (("group", petition.is_group), ("repeat", petition.is_repeat),
                                        ("concluded_matter", petition.on_concluded_matter)) if on]
+        # The history starts when the petition arrived; when it was typed in is kept beside.
         record_event(petition, "registered", actor, to_status=P.RECEIVED, note=petition.get_channel_display(),
-                     flags=flags)
+                     at=received_at, flags=flags, registered_at=timezone.now().isoformat())
         if petition.is_group or petition.on_concluded_matter:
             notify(supervisors_of(region), "petition_flagged",
                    _("需关注的信访件：%(subject)s（%(flags)s）") % {"subject": petition.subject, "flags": "、".join(
