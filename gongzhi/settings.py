@@ -29,7 +29,9 @@ DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR.parent / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 PRODUCTION = env_bool("PRODUCTION")
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+# Off unless a developer asks (GONGZHI_DEBUG=1): the demo and every site show the product's own
+# 404/403/500 pages, never Django's debug pages listing every URL pattern or a traceback.
+DEBUG = env_bool("DEBUG") and not PRODUCTION
 DEFAULT_SECRET = "insecure-development-key-do-not-use-in-production"
 SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET)
 if PRODUCTION and (SECRET_KEY == DEFAULT_SECRET or len(SECRET_KEY) < 32):

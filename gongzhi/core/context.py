@@ -1,4 +1,4 @@
-"""Template context: which roles the signed-in person holds, for menus, and the map tiles' URL."""
+"""Template context: which roles the signed-in person holds, the map tiles' URL, the language menu."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -16,4 +16,9 @@ def roles(request):
     held = {r.role for r in roles_of(user)}
     if getattr(user, "is_superuser", False):
         held.add("admin")
-    return {"gz_roles": held, "gz_is_staff": bool(held - {"citizen"}), "gz_tile_url": tile_url()}
+    return {"gz_roles": held, "gz_is_staff": bool(held - {"citizen"}), "gz_tile_url": tile_url(),
+            "gz_languages": LANGUAGE_MENU}
+
+
+# Each language named in itself, whatever the page's language (not translated like settings.LANGUAGES).
+LANGUAGE_MENU = [(code, {"zh-hans": "中文", "en": "English"}.get(code, code)) for code, _name in settings.LANGUAGES]

@@ -21,7 +21,7 @@ from gongzhi.core import scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.models import Department, Grid, Role
 
-from . import kpis, opendata, reports, services
+from . import kpis, opendata, pages, reports, services
 from .models import EvaluationScheme, Exclusion, FollowUpCall, KpiRollup
 
 OVERSIGHT_ROLES = scoping.OVERSIGHT_ROLES
@@ -229,9 +229,8 @@ def _hot_markers(hot) -> list[dict]:
             for h in hot if h.region_id in centres]
 
 
-@login_required
+@pages.LEADER.guard
 def leader(request):
-    _require_oversight(request.user)
     ctx = _leader_context(request)
     ctx["map_data"] = {"grids": ctx["grids"], "hot": _hot_markers(ctx["hot"])}
     ctx["chart_data"] = ctx["charts"]
@@ -249,13 +248,10 @@ def leader_live(request):
 
 # ---------------------------------------------------------------- department dashboard
 
-@login_required
+@pages.MY_DEPARTMENT.guard
 def my_department(request):
     own = sorted(scoping.department_ids(request.user, Role.HANDLER, Role.LEADER, Role.SUPERVISOR))
-    if own:
-        return redirect("evaluation:department", pk=own[0])
-    _require_oversight(request.user)
-    return redirect("evaluation:rankings")
+    return redirect("evaluation:department", pk=own[0])
 
 
 @login_required
@@ -290,9 +286,8 @@ def department(request, pk: int):
 
 # ---------------------------------------------------------------- rankings and unit panels
 
-@login_required
+@pages.RANKINGS.guard
 def rankings(request):
-    _require_oversight(request.user)
     month, period, _months = _period_args(request)
     kind = request.GET.get("kind", "department")
     if kind not in kpis.RANKED_KINDS:
@@ -410,11 +405,9 @@ def report_docx(request, kind: str, pk: int):
 
 # ---------------------------------------------------------------- follow-up
 
-@login_required
+@pages.FOLLOW_UP.guard
 def follow_up(request):
     user = request.user
-    if not (user.is_superuser or scoping.has_role(user, Role.OPERATOR, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN)):
-        raise Http404("not found")
     if request.method == "POST":
         appeal = scoping.get_visible_or_404(Appeal.objects.all(), user, pk=request.POST.get("appeal"))
         resolved = {"yes": True, "no": False}.get(request.POST.get("resolved", ""))
@@ -439,11 +432,9 @@ def follow_up(request):
 
 # ---------------------------------------------------------------- exclusions
 
-@login_required
+@pages.EXCLUSIONS.guard
 def exclusions(request):
     user = request.user
-    if not (user.is_superuser or scoping.has_role(user, Role.SUPERVISOR, Role.ADMIN, Role.LEADER)):
-        raise Http404("not found")
     if request.method == "POST":
         try:
             if request.POST.get("revoke"):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -25,6 +24,7 @@ from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.forms import apply_field_errors
 from gongzhi.core.models import Grid
 
+from . import pages
 from .forms import RateForm, SubmitForm, TrackForm
 
 SESSION_SUBMITTED = "portal_submitted"
@@ -53,7 +53,7 @@ def _tracked(request, tracking_number: str) -> Appeal | None:
         "category", "category__parent", "merged_into").first()
 
 
-@login_required
+@pages.MY_APPEALS.guard
 def my_appeals(request):
     """A signed-in citizen's own appeals, each opening the same public view as the tracking page."""
     appeals = Appeal.objects.filter(appellant_user=request.user).select_related("category").order_by("-received_at")

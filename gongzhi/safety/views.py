@@ -28,7 +28,7 @@ from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.forms import apply_field_errors
 from gongzhi.core.scoping import get_visible_or_404, has_role
 
-from . import analysis, bulletin as bl, forms, services
+from . import analysis, bulletin as bl, forms, pages, services
 from .models import (
     Bulletin, IncidentStatus, Informant, InformantReport, Lead, LeadStatus, PoliceIncident, Premises, ReportStatus,
 )
@@ -91,7 +91,7 @@ def _filtered(request, qs, form_class=forms.IncidentFilter, default_days: int | 
 
 # ---------------------------------------------------------------- overview and incidents
 
-@reader_required
+@pages.HOME.guard
 def home(request):
     qs = PoliceIncident.objects.restrict(request.user)
     latest = qs.aggregate(m=Max("occurred_on"))["m"]
@@ -107,7 +107,7 @@ def home(request):
         "recent": qs.select_related("type", "region")[:10], "may_edit": _may_edit(request.user)})
 
 
-@reader_required
+@pages.INCIDENTS.guard
 def incident_list(request):
     form, qs, start, end = _filtered(request, PoliceIncident.objects.restrict(request.user), default_days=None)
     page = Paginator(qs.select_related("type", "type__parent", "region"), 50).get_page(request.GET.get("page"))
@@ -215,7 +215,7 @@ def pattern_data(qs, map_cells: int = 400) -> dict:
             "types": [t for t in heat if t != "all"]}
 
 
-@reader_required
+@pages.PATTERNS.guard
 def patterns(request):
     form, qs, start, end = _filtered(request, PoliceIncident.objects.restrict(request.user))
     data = pattern_data(qs)
@@ -225,7 +225,7 @@ def patterns(request):
                                                      "heat_rows": heat_rows})
 
 
-@reader_required
+@pages.NEAR_REPEAT.guard
 def near_repeat(request):
     rules = getattr(settings, "GONGZHI", {})
     defaults = {"radius_m": int(rules.get("NEAR_REPEAT_RADIUS_M", 200)), "window_days": int(rules.get("NEAR_REPEAT_DAYS", 14))}
@@ -294,7 +294,7 @@ def _patrol(request, cells, past):
     return pform, plan
 
 
-@reader_required
+@pages.FORECAST.guard
 def forecast(request):
     form, until, cells, past, n = _forecast(request)
     pform, plan = _patrol(request, cells, past)
@@ -327,7 +327,7 @@ def _bulletin_or_404(request, day: str) -> Bulletin:
     return get_visible_or_404(Bulletin.objects.all(), request.user, day=when)
 
 
-@reader_required
+@pages.BULLETINS.guard
 def bulletin_list(request):
     visible = Bulletin.objects.restrict(request.user)
     form = forms.BulletinForm(request.POST or None, initial={"day": bl.yesterday()})
@@ -418,7 +418,7 @@ def bulletin_send(request, day: str):
 # ---------------------------------------------------------------- informants (信息员)
 
 @sensitive_post_parameters("name", "phone", "contact")  # kept out of error reports
-@handler_required
+@pages.INFORMANTS.guard
 def informants(request):
     form = forms.InformantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -532,10 +532,8 @@ def submit(request):
     return response
 
 
-@login_required
+@pages.LEADS.guard
 def leads(request):
-    if not (services.can_read(request.user) or services.is_informant_handler(request.user)):
-        raise PermissionDenied
     qs = Lead.objects.restrict(request.user).select_related("type", "region")
     if request.method == "POST":
         lead = get_visible_or_404(Lead.objects.all(), request.user, pk=request.POST.get("lead") or 0)

@@ -35,6 +35,7 @@ from gongzhi.core.reveal import reveal as audited_reveal
 from gongzhi.core.models import Department, Grid, Notification, Region, Role
 from gongzhi.core.scoping import get_visible_or_404
 
+from . import pages
 from .access import allowed_actions, handler_departments, has_any, held_roles, staff_required
 from .forms import AppealFilterForm, DeskForm, GridReportForm
 
@@ -130,7 +131,7 @@ def triage_view(appeal: Appeal, user, lookup: _Lookup | None = None) -> dict:
     return {"suggestions": suggestions, "duplicates": duplicates}
 
 
-@staff_required()
+@pages.INBOX.guard
 def inbox(request):
     user = request.user
     held = held_roles(user)
@@ -202,7 +203,7 @@ def _board_counts(visible, now) -> dict:
     return {k: qs.count() for k, qs in _board_sections(visible, now).items()}
 
 
-@staff_required(Role.SUPERVISOR, Role.LEADER)
+@pages.BOARD.guard
 def board(request):
     now = timezone.now()
     sections = _board_sections(_visible(request), now)
@@ -504,7 +505,7 @@ def filtered_appeals(request):
     return form, qs.order_by("-received_at", "-id")
 
 
-@staff_required()
+@pages.APPEAL_LIST.guard
 def appeal_list(request):
     form, qs = filtered_appeals(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -561,7 +562,7 @@ def appeal_export(request):
 
 # ---------------------------------------------------------------- operator desk
 
-@staff_required(Role.OPERATOR)
+@pages.DESK.guard
 def desk(request):
     form = DeskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -610,7 +611,7 @@ def _grids_of(user) -> list[Grid]:
     return list(Grid.objects.filter(q).select_related("community")) if (ids or any(r.region_id for r in roles)) else []
 
 
-@staff_required(Role.GRID_WORKER)
+@pages.GRID_REPORT.guard
 def grid_report(request):
     grids = _grids_of(request.user)
     form = GridReportForm(request.POST or None, request.FILES or None, grids=grids)

@@ -16,7 +16,7 @@ from gongzhi.appeals.models import Appeal
 from gongzhi.core import pii, scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
 
-from . import alerts
+from . import alerts, pages
 from .models import Alert, ClassifierVersion, HotIssue
 
 
@@ -25,9 +25,8 @@ def _staff(request):
         raise Http404("not found")
 
 
-@login_required
+@pages.HOT_BOARD.guard
 def hot_board(request):
-    _staff(request)
     issues = list(HotIssue.objects.restrict(request.user).filter(state=HotIssue.State.ACTIVE, size__gte=2)[:50])
     markers, series = [], []
     for rank, issue in enumerate(issues, 1):

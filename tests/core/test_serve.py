@@ -1,10 +1,12 @@
 """`gongzhi serve`, the command the README's first line ends in."""
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -19,6 +21,7 @@ def _free_port() -> int:
 def _env(tmp_path):
     env = dict(os.environ, GONGZHI_DATA_DIR=str(tmp_path))
     env.pop("GONGZHI_DATABASE_URL", None)  # its own SQLite file, migrated by the command
+    env.pop("GONGZHI_DEBUG", None)  # as the README's demo runs
     return env
 
 
@@ -32,12 +35,23 @@ def test_serve_migrates_and_answers_http(tmp_path):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
                     assert response.status == 200
-                    assert "我要反映" in response.read().decode()
+                    page = response.read().decode()
+                    assert "我要反映" in page
                     break
             except OSError:
                 assert proc.poll() is None, proc.stderr.read()
                 assert time.monotonic() < deadline, "the server did not answer in time"
                 time.sleep(0.5)
+        # Without GONGZHI_DEBUG (as the README's demo runs) the static files are still served ...
+        stylesheet = re.search(r'href="(/static/css/gongzhi[^"]*\.css)"', page).group(1)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{stylesheet}", timeout=5) as response:
+            assert response.status == 200 and b".topbar" in response.read()
+        # ... and a wrong address gets the product's own page, not Django's list of every URL pattern.
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/no-such-page/", timeout=5)
+        body = missing.value.read().decode()
+        assert missing.value.code == 404
+        assert "页面不存在" in body and "URLconf" not in body and "staff/" not in body
     finally:
         proc.terminate()
         proc.wait(20)
