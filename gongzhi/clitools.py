@@ -15,11 +15,23 @@ class CliError(Exception):
     """A user error: printed as one line, exit status 2."""
 
 
-def run_cli(prog: str, description: str, registrars: Iterable[Callable], argv: list[str] | None) -> int:
+def build_parser(prog: str, description: str, registrars: Iterable[Callable],
+                 elsewhere: dict[str, str] | None = None) -> argparse.ArgumentParser:
+    """The group's parser. `elsewhere`: sub-commands of the same group that run inside Django
+    (name -> one line), listed in the group's --help so it shows all of them."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
     for register in registrars:
         register(sub)
+    for name, line in (elsewhere or {}).items():
+        if name not in sub.choices:
+            sub.add_parser(name, help=line)
+    return parser
+
+
+def run_cli(prog: str, description: str, registrars: Iterable[Callable], argv: list[str] | None,
+            elsewhere: dict[str, str] | None = None) -> int:
+    parser = build_parser(prog, description, registrars, elsewhere)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

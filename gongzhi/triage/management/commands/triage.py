@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from gongzhi.core.errors import ActionRefused
+from gongzhi.triage.cli import DATABASE_COMMANDS
 
 
 class Command(BaseCommand):
@@ -16,10 +17,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("train", help="train from the platform's closed appeals and activate the model")
-        use = sub.add_parser("use-model", help="register and activate a model directory trained with --csv")
+        use = sub.add_parser("use-model", help=DATABASE_COMMANDS["use-model"])
         use.add_argument("model_dir")
-        sub.add_parser("rebuild-hot", help="recluster the last year's appeals into hot issues")
-        sub.add_parser("backlog", help="analyse waiting appeals that skipped intake triage (e.g. after an import)")
+        sub.add_parser("rebuild-hot", help=DATABASE_COMMANDS["rebuild-hot"])
+        sub.add_parser("backlog", help=DATABASE_COMMANDS["backlog"])
 
     def handle(self, *args, action, **opts):
         from gongzhi.triage import services
