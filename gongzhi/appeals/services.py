@@ -595,16 +595,40 @@ def supervise(appeal: Appeal, actor, note: str) -> Appeal:
     return appeal
 
 
+# The states an appeal may take a repeat complaint in: still being worked on.
+MERGE_TARGET_STATUSES = (Status.RECEIVED, Status.DISPATCHED, Status.HANDLING)
+
+
+def merge_refusal(into: Appeal) -> str | None:
+    """Why `into` cannot take a repeat complaint now (None: it can). The pages mark duplicate
+    candidates with it; merge() refuses with it.
+
+    An answered (待回访) or closed appeal is refused rather than reopened: a repeat complaint about
+    it ("之前反映过好几次都没人管") says the answer did not help, and folding it in would leave it
+    with an appeal nobody works on. Reopening is the supervisors' 重办 (their role, counted against
+    the limit of reopenings and in the departments' evaluation), not something a dispatcher's
+    merge may do on the side; so the complaint stays in the queue with its own clock, to be
+    dispatched, and a supervisor may still reopen the original."""
+    if into.status == Status.MERGED:
+        return _("目标诉求已被并单")
+    if into.status not in MERGE_TARGET_STATUSES:
+        return _("目标诉求 %(number)s 状态为“%(status)s”，不能并入：请将本诉求派单办理，或请督办员重办原诉求") % {
+            "number": into.tracking_number, "status": into.get_status_display()}
+    return None
+
+
 def merge(duplicate: Appeal, into: Appeal, actor, reason: str = "重复诉求") -> Appeal:
-    """并单: a repeat of an existing appeal is folded into it and follows its outcome."""
+    """并单: a repeat of an appeal still worked on is folded into it and follows its outcome
+    (merge_refusal says which targets are refused, and why)."""
     APPEAL_LIFECYCLE.require_role(actor, "merge")
     if duplicate.pk == into.pk:
         raise ActionRefused(_("不能与自身并单"))
     with transaction.atomic():
         duplicate, into = _lock(duplicate, actor), _lock(into, actor)
         APPEAL_LIFECYCLE.require_state(duplicate, "merge")
-        if into.status == Status.MERGED:
-            raise ActionRefused(_("目标诉求已被并单"))
+        refusal = merge_refusal(into)
+        if refusal:
+            raise ActionRefused(refusal)
         duplicate.status, duplicate.merged_into, duplicate.closed_at = Status.MERGED, into, _now()
         duplicate.save()
         _event(duplicate, "merged", actor, from_status=Status.RECEIVED, to_status=Status.MERGED, public=True,

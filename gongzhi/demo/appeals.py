@@ -344,6 +344,10 @@ class AppealsHistory:
         target = story.duplicate_of.appeal
         if target is None or target.pk is None:
             return
+        target.refresh_from_db(fields=["status"])
+        if self.services.merge_refusal(target):  # answered or closed meanwhile: dispatched as a new appeal
+            self.dispatch(story, False)
+            return
         self.services.merge(story.appeal, target, self.dispatcher, reason="同一地点同一问题的重复诉求")
         self.stats["merged"] += 1
 

@@ -126,8 +126,9 @@ def triage_view(appeal: Appeal, user, lookup: _Lookup | None = None) -> dict:
         for other in found:
             by_key[other.tracking_number] = by_key[str(other.pk)] = other
         for key, score, reason in wanted:
-            if key in by_key:
-                duplicates.append({"appeal": by_key[key], "score": score, "reason": reason})
+            if key in by_key:  # a candidate that cannot take the merge (answered, closed) is marked
+                duplicates.append({"appeal": by_key[key], "score": score, "reason": reason,
+                                   "refusal": services.merge_refusal(by_key[key])})
     return {"suggestions": suggestions, "duplicates": duplicates}
 
 
