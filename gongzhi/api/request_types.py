@@ -7,7 +7,7 @@ from typing import Annotated, TypeVar, Union
 
 from django.utils.translation import gettext
 from ninja import Field, Path
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Strict, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -139,6 +139,8 @@ def _rfc3339(value):
 
 
 When = Annotated[dt.datetime, BeforeValidator(_rfc3339), _Publish(pattern=WHEN_PATTERN)]
+# The same in a request body (strict, see In): JSON has no date type, so the string is read as one.
+WhenBody = Annotated[When, Strict(False)]
 
 MONTH_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 

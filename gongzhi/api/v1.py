@@ -33,6 +33,7 @@ from gongzhi.core.models import Department, Grid, Region, Role
 from gongzhi.core.reveal import reveal as audited_reveal
 
 from . import security, webhooks
+from .docs import OfflineSwagger
 from .models import IdempotencyRecord, WebhookDelivery, WebhookSubscription
 
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
@@ -62,6 +63,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=BearerToken(),
     docs_url="/docs",
+    docs=OfflineSwagger(),  # from the platform's static files: works offline, within the CSP
 )
 
 
@@ -419,6 +421,14 @@ def create_appeal(request, payload: AppealIn,
                   idempotency_key: Omittable[text(255)] = Header(None, alias="Idempotency-Key")):
     user = _user(request)
     data = payload.model_dump()
+    return idempotent(request, idempotency_key, data, lambda: _receive(user, data), AppealCreated)
+
+
+def idempotent(request, idempotency_key: str | None, data: dict, create, schema, status: int = 201):
+    """Answer a create once per Idempotency-Key: `create()` returns the body (as `schema`), stored
+    with the key; a retry with the same key and body replays it and creates nothing, the same key
+    with another body is a 409. Every create of the API goes through here."""
+    user = _user(request)
     key = (idempotency_key or "").strip()
     if key:
         with transaction.atomic():
@@ -432,10 +442,10 @@ def create_appeal(request, payload: AppealIn,
             record = None
             if key:
                 record = IdempotencyRecord.objects.create(user=user, key=key, request_hash=_request_hash(data))
-            body = _receive(user, data)
+            body = create()
             if record is not None:
-                stored = json.dumps(AppealCreated.model_validate(body).model_dump(), cls=NinjaJSONEncoder)
-                record.status_code, record.response = 201, json.loads(stored)
+                stored = json.dumps(schema.model_validate(body).model_dump(), cls=NinjaJSONEncoder)
+                record.status_code, record.response = status, json.loads(stored)
                 record.save(update_fields=["status_code", "response"])
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer as it did.
@@ -443,7 +453,7 @@ def create_appeal(request, payload: AppealIn,
         if record is None:
             raise
         return _replay(request, record, data)
-    return Answer(201, body)
+    return Answer(status, body)
 
 
 def _replay(request, record: IdempotencyRecord, data: dict):
@@ -913,3 +923,8 @@ def deliveries(request, webhook_id: Id):
 api.add_router("", appeals)
 api.add_router("", org)
 api.add_router("", hooks)
+
+# Disputes and petitions (gongzhi.disputes) have their operations in their own module, on this API.
+from . import disputes as _disputes  # noqa: E402
+
+api.add_router("", _disputes.router)

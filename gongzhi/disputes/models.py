@@ -171,7 +171,8 @@ class Dispute(models.Model):
 
 
 class DisputeParty(models.Model):
-    """A party (a person or an organisation); phone, ID number and address are protected."""
+    """A party (a person or an organisation); name, phone, ID number and address are protected as an
+    appellant's are (masked everywhere, revealed one at a time through core.reveal)."""
 
     class Kind(models.TextChoices):
         PERSON = "person", _("自然人")
@@ -190,7 +191,7 @@ class DisputeParty(models.Model):
     id_number = models.CharField(_("证件号码"), max_length=32, blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
 
-    PROTECTED_FIELDS = {"phone": "联系电话", "id_number": "证件号码", "address": "住址"}
+    PROTECTED_FIELDS = {"name": "姓名或名称", "phone": "联系电话", "id_number": "证件号码", "address": "住址"}
     REVEAL_REFUSAL = _("您的角色无权查看当事人的个人信息")
 
     class Meta:

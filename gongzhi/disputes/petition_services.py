@@ -218,7 +218,9 @@ def answer(petition: Petition, actor, *, opinion: str, received_at=None, at=None
     if not (opinion or "").strip():
         raise FieldErrors({"opinion": _("请填写处理意见")})
     at = _now(at)
+    _not_future("at", at, _("出具时间不能晚于现在"))
     received = received_at or at
+    _not_future("received_at", received, _("收到意见时间不能晚于现在"))
     _after(at, received, "received_at", _("收到意见时间不能早于出具时间"))
     return _move(petition, "answer", actor, note=_("出具处理意见"), at=at, opinion=opinion.strip(), opinion_at=at,
                  opinion_received_at=received)
@@ -245,6 +247,7 @@ def review(petition: Petition, actor, *, opinion: str, at=None) -> Petition:
     if not (opinion or "").strip():
         raise FieldErrors({"opinion": _("请填写复查意见")})
     at = _now(at)
+    _not_future("at", at, _("复查意见时间不能晚于现在"))
     return _move(petition, "review", actor, note=_("出具复查意见"), at=at, review_opinion=opinion.strip(), review_at=at)
 
 
@@ -270,6 +273,7 @@ def reexamine(petition: Petition, actor, *, opinion: str, at=None) -> Petition:
     if not (opinion or "").strip():
         raise FieldErrors({"opinion": _("请填写复核意见")})
     at = _now(at)
+    _not_future("at", at, _("复核意见时间不能晚于现在"))
     return _move(petition, "reexamine", actor, note=_("出具复核意见，信访事项终结"), at=at,
                  reexam_opinion=opinion.strip(), reexam_at=at)
 
