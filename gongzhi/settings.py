@@ -128,6 +128,9 @@ LOGOUT_REDIRECT_URL = "portal:home"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# ISO dates first in every language's input formats (a form shows a value in the first one, and the
+# browser's date field takes only YYYY-MM-DD): gongzhi/core/formats.
+FORMAT_MODULE_PATH = ["gongzhi.core.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True

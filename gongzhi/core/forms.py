@@ -1,7 +1,29 @@
-"""Form helpers shared by the pages of every app (they import no app)."""
+"""Form helpers shared by the pages of every app (they import no app): the date widgets every date
+field uses, and service errors put next to their fields."""
 from __future__ import annotations
 
 from django import forms
+
+
+
+class DateInput(forms.DateInput):
+    """<input type="date">, whose value is always ISO (YYYY-MM-DD) whatever the language: the
+    browser rejects any other (a localised "2026/12/01" leaves the field empty and the form unsent)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """<input type="datetime-local">, whose value is always ISO (YYYY-MM-DDTHH:MM)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
 
 # Service error keys that name a form field differently (or no field at all: None, top of the form).
 SERVICE_FIELD_ALIASES = {"location": "location_text", "lead": "lead", "channel": None, "source_ref": None}

@@ -6,12 +6,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.forms import DateInput, DateTimeInput
 from gongzhi.core.models import Region
 
 from .models import IncidentStatus, IncidentType, Premises
 
-DATE = forms.DateInput(attrs={"type": "date"})
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE = DateInput()
+DATETIME = DateTimeInput()
 
 
 class TypeChoiceField(forms.ModelChoiceField):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.appeals.models import Category, Channel, Status, Urgency
 from gongzhi.core.deadlines import DueState
+from gongzhi.core.forms import DateInput
 from gongzhi.core.models import Department, Region
 
 
@@ -71,8 +72,8 @@ class AppealFilterForm(forms.Form):
     due_state = forms.ChoiceField(label=_("时限"), required=False)
     channel = forms.ChoiceField(label=_("渠道"), required=False)
     region = forms.TypedChoiceField(label=_("区域"), required=False, coerce=int, empty_value=None)
-    date_from = forms.DateField(label=_("受理日期起"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("受理日期止"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("受理日期起"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("受理日期止"), required=False, widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

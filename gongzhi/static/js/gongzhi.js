@@ -22,3 +22,23 @@ document.addEventListener("click", (e) => {
 document.addEventListener("change", (e) => {
   if (e.target.matches("select[data-autosubmit]")) e.target.form.submit();
 });
+// A form the browser will not send (a field fails its own check: empty, a date it cannot read)
+// says why beside the field, as text, not only in a bubble that may never show. "invalid" does not
+// bubble, so it is caught on the way down; the note goes once the field is changed.
+document.addEventListener("invalid", (e) => {
+  const field = e.target;
+  if (!field.form || !field.validationMessage) return;
+  let note = field.nextElementSibling;
+  if (!note || !note.matches(".field-error[data-client-check]")) {
+    note = document.createElement("span");
+    note.className = "field-error error";
+    note.dataset.clientCheck = "";
+    note.setAttribute("role", "alert");
+    field.insertAdjacentElement("afterend", note);
+  }
+  note.textContent = field.validationMessage;
+}, true);
+document.addEventListener("input", (e) => {
+  const note = e.target.nextElementSibling;
+  if (note && note.matches(".field-error[data-client-check]") && e.target.checkValidity()) note.remove();
+});
