@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,5 +14,5 @@ for optional in ("triage", "safety", "evaluation"):
         urlpatterns.append(path(f"{optional}/", include(f"gongzhi.{optional}.urls")))
     except ModuleNotFoundError:
         pass  # the app has no pages yet
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ route, not even with DEBUG: uploaded files are served only by views that check scope
+# (staff:attachment, portal:reply_photo).

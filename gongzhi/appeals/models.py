@@ -298,8 +298,21 @@ class AppealEvent(CaseEvent):
 
 
 class Attachment(models.Model):
+    """A file kept with an appeal: the appellant's at intake, or a department's with a reply or a note
+    (photos before and after the work). Served only through views that check scope; a reply's photo
+    marked public is shown to the appellant from `public_file`, a copy without the metadata."""
+
+    class Stage(models.TextChoices):
+        BEFORE = "before", _("处理前")
+        AFTER = "after", _("处理后")
+
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="attachments")
+    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(AppealEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
+    stage = models.CharField(_("照片类型"), max_length=8, choices=Stage.choices, blank=True)
+    public = models.BooleanField(_("向诉求人公开"), default=False)
     file = models.FileField(upload_to="attachments/%Y/%m/")
+    public_file = models.FileField(upload_to="attachments/public/%Y/%m/", blank=True)
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=64)
     size = models.PositiveIntegerField()

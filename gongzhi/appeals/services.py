@@ -36,8 +36,9 @@ from .models import (
 from .validation import (
     COMMENT_MAX, CONTENT_MAX, EXTENSION_DAYS_MAX, EXTENSION_DAYS_MIN, LOCATION_MAX, NAME_MAX, NOTE_MAX, REASON_MAX,
     REASON_MIN, REPLY_MAX, REPLY_MIN, TITLE_MAX, control_character_errors, normalise_phone,
-    sniff_upload, valid_id_number, valid_phone,
+    valid_id_number, valid_phone,
 )
+from . import uploads
 
 log = logging.getLogger(__name__)
 RULES = settings.GONGZHI
@@ -163,21 +164,8 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
     for field, message in control_character_errors(title=title, content=content, location_text=location_text,
                                                    appellant_name=appellant_name).items():
         errors.setdefault(field, message)
-    files = list(attachments)
-    checked_files = []
-    for f in files:
-        head = f.read(16)
-        f.seek(0)
-        content_type = sniff_upload(head)
-        if content_type is None:
-            errors["attachments"] = (_("“%(name)s”不是允许的类型（仅限 JPG、PNG、GIF 图片或 PDF）")
-                                      % {"name": getattr(f, "name", _("附件"))})
-        elif f.size > RULES["ATTACHMENT_MAX_BYTES"]:
-            errors["attachments"] = (_("“%(name)s”超过%(size)sMB")
-                                      % {"name": f.name, "size": RULES["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)})
-        checked_files.append((f, content_type))
-    if len(files) > 5:
-        errors["attachments"] = _("最多上传5个附件")
+    checked_files, refused = uploads.check_uploads(attachments)  # by content: an image must decode
+    errors.update(refused)
     if errors:
         raise FieldErrors(errors)
 
@@ -210,9 +198,9 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
         if category is not None:
             appeal.ack_due_at, appeal.due_at = deadlines_for(category, urgency, at)
             appeal.save(update_fields=["ack_due_at", "due_at"])
-        for f, content_type in checked_files:
-            Attachment.objects.create(appeal=appeal, file=f, original_name=getattr(f, "name", "file")[:200],
-                                      content_type=content_type, size=f.size, uploaded_by=appeal.created_by)
+        for upload in checked_files:
+            Attachment.objects.create(appeal=appeal, file=upload.file, original_name=upload.name,
+                                      content_type=upload.content_type, size=upload.size, uploaded_by=appeal.created_by)
         _event(appeal, "received", actor, to_status=Status.RECEIVED, public=True, at=at,
                note=f"通过{appeal.get_channel_display()}受理", channel=channel)
         if with_appeal is not None:
@@ -382,14 +370,47 @@ def return_assignment(assignment: Assignment, actor, reason: str) -> Assignment:
     return assignment
 
 
-def add_note(appeal: Appeal, actor, note: str) -> AppealEvent:
-    """办理: a progress note by a department working on the appeal (internal)."""
+def _checked_photos(before=(), after=(), attachments=()) -> list[tuple[str, uploads.CheckedUpload]]:
+    """The files of a reply or note, each with its stage, checked by content; FieldErrors by field."""
+    errors: dict[str, str] = {}
+    staged = []
+    for field, stage, files in (("before", Attachment.Stage.BEFORE, before), ("after", Attachment.Stage.AFTER, after),
+                                ("attachments", "", attachments)):
+        checked, refused = uploads.check_uploads(files, field)
+        errors.update(refused)
+        staged += [(stage, u) for u in checked]
+    if len(staged) > uploads.MAX_FILES:
+        errors.setdefault("attachments", _("最多上传5个附件"))
+    if errors:
+        raise FieldErrors(errors)
+    return staged
+
+
+def _store_photos(appeal: Appeal, staged, actor, *, reply: Reply | None = None, event: AppealEvent | None = None,
+                  public: bool = False) -> list[Attachment]:
+    """Stored under MEDIA_ROOT; a public one (images of a reply only) also as a copy without metadata."""
+    stored = []
+    for stage, upload in staged:
+        shown = public and reply is not None and upload.is_image
+        stored.append(Attachment.objects.create(
+            appeal=appeal, reply=reply, event=event, stage=stage, public=shown, file=upload.file,
+            public_file=uploads.public_copy(upload) if shown else "", original_name=upload.name,
+            content_type=upload.content_type, size=upload.size, uploaded_by=_user(actor)))
+    return stored
+
+
+def add_note(appeal: Appeal, actor, note: str, *, before=(), after=(), attachments=()) -> AppealEvent:
+    """办理: a progress note by a department working on the appeal (internal), with any photos or files."""
     note = _reason(note, "note", maximum=NOTE_MAX)
+    staged = _checked_photos(before, after, attachments)
     with transaction.atomic():
         appeal = _lock(appeal, actor)
         APPEAL_LIFECYCLE.require_state(appeal, "note")
         dept = _acting_assignment(appeal, actor, acknowledged=True).department
-        return _event(appeal, "note", actor, from_status=appeal.status, department=dept, note=note)
+        event = _event(appeal, "note", actor, from_status=appeal.status, department=dept, note=note,
+                       files=len(staged))
+        _store_photos(appeal, staged, actor, event=event)
+        return event
 
 
 def _acting_assignment(appeal: Appeal, actor, *, acknowledged: bool, lead_only: bool = False) -> Assignment:
@@ -405,11 +426,14 @@ def _acting_assignment(appeal: Appeal, actor, *, acknowledged: bool, lead_only: 
     return assignment
 
 
-def reply(appeal: Appeal, actor, text: str, *, resolved: bool = True) -> Reply:
-    """答复: the lead department's official answer; the appeal waits for follow-up."""
+def reply(appeal: Appeal, actor, text: str, *, resolved: bool = True, before=(), after=(), attachments=(),
+          public_photos: bool = False) -> Reply:
+    """答复: the lead department's official answer; the appeal waits for follow-up. Photos before and
+    after the work go with it; with `public_photos` the appellant sees them (without their metadata)."""
     text = (text or "").strip()
     if len(text) < REPLY_MIN:
         raise FieldErrors({"text": _("答复内容过短，请说明核查情况、处理措施和结果")})
+    staged = _checked_photos(before, after, attachments)
     with transaction.atomic():
         appeal = _lock(appeal, actor)
         APPEAL_LIFECYCLE.require_state(appeal, "reply")
@@ -422,8 +446,10 @@ def reply(appeal: Appeal, actor, text: str, *, resolved: bool = True) -> Reply:
         appeal.status, appeal.replied_at, appeal.resolved = Status.REPLIED, now, resolved
         appeal.save()
         _settle_extensions(appeal, actor, "诉求已答复", now)
+        _store_photos(appeal, staged, actor, reply=answer, public=public_photos)
         _event(appeal, "replied", actor, from_status=Status.HANDLING, to_status=Status.REPLIED, public=True,
-               department=assignment.department, note="承办单位已答复", reply=answer.pk, late=bool(appeal.due_at and now > appeal.due_at))
+               department=assignment.department, note="承办单位已答复", reply=answer.pk, late=bool(appeal.due_at and now > appeal.due_at),
+               files=len(staged))
     hooks.publish(REPLIED, appeal, answer, on_commit=False)
     return answer
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Q
-from django.http import JsonResponse
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.appeals import services
 from gongzhi.appeals.labels import labelled
-from gongzhi.appeals.models import Appeal, Channel, Status
+from gongzhi.appeals.models import Appeal, Attachment, Channel, Status
 from gongzhi.core import audit, throttle
 from gongzhi.core.context import tile_url
 from gongzhi.core.errors import ActionRefused, FieldErrors
@@ -168,7 +168,9 @@ def _detail_context(appeal: Appeal, rate_form=None, error: str = "") -> dict:
         "appeal": appeal,
         "steps": steps,
         "events": labelled(appeal.events.filter(public=True).select_related("department")),
-        "replies": appeal.replies.select_related("department"),
+        "replies": appeal.replies.select_related("department").prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.filter(public=True).exclude(public_file=""),
+                     to_attr="public_photos")),
         "rate_form": rate_form or (RateForm() if appeal.status == Status.REPLIED else None),
         "error": error,
     }
@@ -181,6 +183,18 @@ def track_detail(request, tracking_number: str):
         messages.info(request, _("请输入受理编号和查询码"))
         return redirect("portal:track")
     return render(request, "portal/track_detail.html", _detail_context(appeal))
+
+
+@never_cache
+def reply_photo(request, tracking_number: str, attachment_id: int):
+    """A reply's photo the department made public, to whoever may follow the appeal: the copy
+    without metadata, never the original."""
+    appeal = _tracked(request, tracking_number)
+    photo = appeal and Attachment.objects.filter(appeal=appeal, pk=attachment_id, public=True,
+                                                 reply__isnull=False).exclude(public_file="").first()
+    if photo is None:
+        raise Http404("not found")
+    return FileResponse(photo.public_file.open("rb"), content_type=photo.content_type)
 
 
 @require_POST

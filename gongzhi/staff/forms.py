@@ -74,10 +74,22 @@ class AppealFilterForm(forms.Form):
     region = forms.TypedChoiceField(label=_("区域"), required=False, coerce=int, empty_value=None)
     date_from = forms.DateField(label=_("受理日期起"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("受理日期止"), required=False, widget=DateInput())
+    urgency = forms.ChoiceField(label=_("紧急程度"), required=False)
+    returned = forms.ChoiceField(label=_("退单"), required=False)
+    due_before = forms.DateField(label=_("办理时限不晚于"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    sort = forms.ChoiceField(label=_("排序"), required=False)
 
     def __init__(self, *args, **kwargs):
+        from .queues import sort_choices
+
         super().__init__(*args, **kwargs)
         blank = [("", _("全部"))]
+        self.fields["urgency"].choices = blank + list(Urgency.choices)
+        self.fields["returned"].choices = blank + [("yes", _("退过单")), ("no", _("未退单"))]
+        self.fields["sort"].choices = [("", _("受理时间（新的在前）"))] + [
+            (value, (_("%(column)s ↓") if value.startswith("-") else _("%(column)s ↑")) % {"column": label})
+            for value, label in sort_choices()]
         self.fields["status"].choices = blank + list(Status.choices)
         self.fields["due_state"].choices = blank + list(DueState.choices)
         self.fields["channel"].choices = blank + list(Channel.choices)
@@ -87,3 +99,17 @@ class AppealFilterForm(forms.Form):
             (r.pk, ("　" * max(0, r.path.count("/") - 2)) + r.name)
             for r in Region.objects.exclude(level=Region.Level.CITY)
         ]
+
+    def described_filters(self) -> list[tuple[str, str]]:
+        """(field name, the chosen value as shown) for each filter in use, for a printed list's header."""
+        if not (self.is_bound and self.is_valid()):
+            return []
+        out = []
+        for name, value in self.cleaned_data.items():
+            if value in (None, "") or name == "sort":
+                continue
+            field = self.fields[name]
+            if hasattr(field, "choices"):
+                value = dict(field.choices).get(value, dict(field.choices).get(str(value), value))
+            out.append((name, str(value)))
+        return out

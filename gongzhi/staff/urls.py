@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from . import bulk, printing
 
 app_name = "staff"
 urlpatterns = [
@@ -8,9 +9,12 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("appeals/", views.appeal_list, name="appeal_list"),
     path("appeals/export.xlsx", views.appeal_export, name="appeal_export"),
+    path("appeals/print/", printing.queue_print, name="queue_print"),
+    path("appeals/bulk/", bulk.bulk_action, name="bulk_action"),
     path("appeals/<int:pk>/", views.appeal_detail, name="appeal_detail"),
     path("appeals/<int:pk>/reveal/<slug:field>/", views.reveal, name="reveal"),
     path("appeals/<int:pk>/reply-check/", views.reply_check, name="reply_check"),
+    path("appeals/<int:pk>/print/", printing.work_order, name="work_order"),
     path("appeals/<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("appeals/<int:pk>/<slug:action>/", views.appeal_action, name="appeal_action"),
     path("desk/", views.desk, name="desk"),

@@ -38,6 +38,9 @@ from gongzhi.core.scoping import get_visible_or_404
 from . import pages
 from .access import allowed_actions, handler_departments, has_any, held_roles, staff_required
 from .forms import AppealFilterForm, DeskForm, GridReportForm
+from .queues import (
+    assignment_return_annotations, bulk_choices, filtered_appeals, return_annotations, sort_links,
+)
 
 PAGE_SIZE = 30
 BOARD_ROWS = 20
@@ -145,7 +148,8 @@ def inbox(request):
                  "grid_rows": None}
     visible = _visible(request)
     if admin or Role.DISPATCHER in held:
-        queue = visible.filter(status=Status.RECEIVED).select_related("category", "region").order_by("received_at", "id")
+        queue = (visible.filter(status=Status.RECEIVED).select_related("category", "region")
+                 .annotate(**return_annotations()).order_by("received_at", "id"))
         page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
         ctx["dispatch_page"] = page
         lookup = _Lookup()
@@ -154,10 +158,12 @@ def inbox(request):
     if depts:
         rows = (Assignment.objects.filter(department_id__in=depts,
                                           state__in=[Assignment.State.PENDING, Assignment.State.ACKNOWLEDGED])
-                .select_related("appeal", "department").order_by("due_at", "dispatched_at"))
+                .select_related("appeal", "department").annotate(**assignment_return_annotations())
+                .order_by("due_at", "dispatched_at"))
         ctx["department_rows"] = [
             {"assignment": a, "appeal": a.appeal,
              "ack_late": a.state == Assignment.State.PENDING and a.ack_due_at and a.ack_due_at < now,
+             "return_reason": a.last_return_reason, "return_department": a.last_return_department,
              "state_class": _due_class(a, now)}
             for a in rows[:200]
         ]
@@ -246,7 +252,7 @@ def _detail_context(request, appeal: Appeal, **extra) -> dict:
         "appeal": appeal,
         "assignments": assignments,
         "events": labelled(appeal.events.select_related("actor", "department")),
-        "replies": appeal.replies.select_related("department", "author"),
+        "replies": appeal.replies.select_related("department", "author").prefetch_related("attachments"),
         "attachments": appeal.attachments.all(),
         "extensions": appeal.extension_requests.select_related("assignment__department", "requested_by"),
         "allowed": allowed["names"],
@@ -323,8 +329,12 @@ def _act_return(request, appeal):
     return _("已退单，诉求退回派单员")
 
 
+def _photos(request) -> dict:
+    return {"before": request.FILES.getlist("before"), "after": request.FILES.getlist("after")}
+
+
 def _act_note(request, appeal):
-    services.add_note(appeal, request.user, request.POST.get("note", ""))
+    services.add_note(appeal, request.user, request.POST.get("note", ""), **_photos(request))
     return _("办理情况已记录")
 
 
@@ -345,7 +355,8 @@ def _act_decide_extension(request, appeal):
 
 def _act_reply(request, appeal):
     services.reply(appeal, request.user, request.POST.get("text", ""),
-                   resolved=request.POST.get("resolved", "1") != "0")
+                   resolved=request.POST.get("resolved", "1") != "0", **_photos(request),
+                   public_photos=request.POST.get("public_photos") == "1")
     return _("答复已提交，等待回访")
 
 
@@ -479,31 +490,7 @@ def attachment(request, pk: int, attachment_id: int):
 
 # ---------------------------------------------------------------- search, filters, export
 
-def filtered_appeals(request):
-    form = AppealFilterForm(request.GET or None)
-    qs = _visible(request).select_related("category", "category__parent", "lead_department", "region")
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
-        if d["q"]:
-            term = d["q"].strip()
-            qs = qs.filter(Q(tracking_number=term.upper()) | Q(title__icontains=term) | Q(content__icontains=term))
-        for field in ("status", "due_state", "channel"):
-            if d[field]:
-                qs = qs.filter(**{field: d[field]})
-        if d["category"]:
-            qs = qs.filter(Q(category_id=d["category"]) | Q(category__parent_id=d["category"]))
-        if d["department"]:
-            qs = qs.filter(lead_department_id=d["department"])
-        if d["region"]:
-            region = Region.objects.filter(pk=d["region"]).first()
-            if region:
-                qs = qs.filter(region__path__startswith=region.path)
-        tz = timezone.get_current_timezone()
-        if d["date_from"]:
-            qs = qs.filter(received_at__gte=dt.datetime.combine(d["date_from"], dt.time.min, tz))
-        if d["date_to"]:
-            qs = qs.filter(received_at__lt=dt.datetime.combine(d["date_to"] + dt.timedelta(days=1), dt.time.min, tz))
-    return form, qs.order_by("-received_at", "-id")
+# The queue's filters, sorting and bulk actions live in queues.py (filtered_appeals is imported above).
 
 
 @pages.APPEAL_LIST.guard
@@ -512,8 +499,12 @@ def appeal_list(request):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    return render(request, "staff/appeal_list.html",
-                  {"form": form, "page": page, "query": params.urlencode(), "total": page.paginator.count})
+    sort = form.cleaned_data.get("sort", "") if form.is_bound and form.is_valid() else ""
+    return render(request, "staff/appeal_list.html", {
+        "form": form, "page": page, "query": params.urlencode(), "total": page.paginator.count,
+        "sorts": sort_links(request, sort), "bulk": bulk_choices(request.user),
+        "departments": Department.objects.filter(active=True),
+    })
 
 
 EXPORT_COLUMNS = [gettext_lazy("受理编号"), gettext_lazy("受理时间"), gettext_lazy("渠道"), gettext_lazy("标题"),

@@ -13,9 +13,9 @@ from gongzhi.core.errors import ActionRefused
 from gongzhi.core.models import AuditEntry
 from gongzhi.core.reveal import reveal
 from tests.api.conftest import ApiClient
+from tests.staff.photos import png_bytes
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = png_bytes()  # a real image: uploads are checked by decoding them
 
 
 def sees(user, appeal) -> bool:

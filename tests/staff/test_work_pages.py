@@ -12,6 +12,7 @@ from gongzhi.core.deadlines import DueState
 from gongzhi.core.models import AuditEntry, Notification
 
 from .helpers import action_url, dispatched, replied, signed_in
+from .photos import png_bytes
 
 
 def test_the_dispatcher_queue_lists_received_appeals_oldest_first(client, org, make_appeal):
@@ -150,7 +151,7 @@ def test_a_grid_report_is_received_in_the_workers_community(client, org):
     signed_in(client, org.grid_worker)
     body = client.get(reverse("staff:grid_report")).content.decode()
     assert f'value="{org.east_g.pk}" selected' in body
-    png = io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    png = io.BytesIO(png_bytes())
     png.name = "scene.png"
     client.post(reverse("staff:grid_report"), {"grid": org.east_g.pk, "title": "路面塌陷", "content": "东湖路中段路面塌陷约一米。",
                                                "urgency": "urgent", "photo": png})
