@@ -14,6 +14,7 @@ urlpatterns = [
     path("report/<str:kind>/<int:pk>/", views.report, name="report"),
     path("report/<str:kind>/<int:pk>/docx/", views.report_docx, name="report_docx"),
     path("follow-up/", views.follow_up, name="follow_up"),
+    path("follow-up/<int:pk>/phone/", views.follow_up_phone, name="follow_up_phone"),
     path("exclusions/", views.exclusions, name="exclusions"),
     path("public/", views.public_stats, name="public"),
     path("opendata/", views.opendata_page, name="opendata"),

@@ -14,10 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
-from django.views.decorators.cache import cache_page
+from django.utils.html import escape
+from django.views.decorators.cache import cache_page, never_cache
+from django.views.decorators.http import require_POST
 
 from gongzhi.appeals.models import Appeal, Satisfaction
-from gongzhi.core import scoping
+from gongzhi.core import pii, scoping
+from gongzhi.core.reveal import reveal
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.models import Department, Grid, Role
 
@@ -421,13 +424,30 @@ def follow_up(request):
             messages.success(request, _("已记录 %(number)s 的电话回访") % {"number": appeal.tracking_number})
         return redirect("evaluation:follow_up")
     link = services.rating_link(request)
-    page = Paginator(services.awaiting_follow_up(user), 30).get_page(request.GET.get("page"))
+    page = Paginator(services.awaiting_follow_up(user).prefetch_related("replies"), 30).get_page(request.GET.get("page"))
     for a in page.object_list:
         a.sms = services.sms_text(a, link)
         a.calls = list(FollowUpCall.objects.filter(appeal=a)[:3])
+        a.phone_masked = "" if a.anonymous else pii.mask_phone(a.appellant_phone)
+        a.phone_revealable = bool(a.phone_masked) and a.may_reveal(user)
+        replies = list(a.replies.all())
+        a.last_reply = replies[-1] if replies else None
     return render(request, "evaluation/follow_up.html", {
         "page": page, "satisfactions": Satisfaction.choices, "outcomes": FollowUpCall.Outcome.choices,
     })
+
+
+@never_cache
+@require_POST
+@pages.FOLLOW_UP.guard
+def follow_up_phone(request, pk: int):
+    """The phone number to call back, in full, through the audited reveal (core.reveal)."""
+    appeal = scoping.get_visible_or_404(Appeal.objects.all(), request.user, pk=pk)
+    try:
+        value = reveal(appeal, request.user, "appellant_phone", request=request)
+    except ActionRefused as exc:
+        return HttpResponse(f'<span class="error">{escape(exc)}</span>', status=403)
+    return render(request, "evaluation/_revealed_phone.html", {"value": value})
 
 
 # ---------------------------------------------------------------- exclusions
