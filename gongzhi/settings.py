@@ -227,6 +227,9 @@ GONGZHI = {
     # Map tiles, e.g. https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png; empty = outlines only.
     "TILE_URL": env("TILE_URL", ""),
     "SUBMITS_PER_HOUR": int(env("SUBMITS_PER_HOUR", "20")),
+    # The operator desk's live suggestions (places, category, repeats, knowledge base): requests per
+    # operator per minute; the page asks once per pause in typing.
+    "DESK_SUGGEST_PER_MINUTE": int(env("DESK_SUGGEST_PER_MINUTE", "120")),
     # The reverse proxy in front of `gongzhi serve` (e.g. 127.0.0.1), trusted for X-Forwarded-For.
     "TRUSTED_PROXY": env("TRUSTED_PROXY", ""),
     # JSON API limits: requests per window per token and per address.

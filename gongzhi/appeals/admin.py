@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Category
+from .models import Category, KnowledgeEntry
 
 
 @admin.register(Category)
@@ -14,3 +14,14 @@ class CategoryAdmin(admin.ModelAdmin):
     list_filter = ("active", "parent")
     search_fields = ("name", "code")
     autocomplete_fields = ("parent", "default_department")
+
+
+@admin.register(KnowledgeEntry)
+class KnowledgeEntryAdmin(admin.ModelAdmin):
+    """The knowledge base (知识库); supervisors keep it from the staff page /staff/knowledge/ too."""
+
+    list_display = ("question", "category", "keywords", "active", "used_count", "updated_at")
+    list_filter = ("active", "category")
+    search_fields = ("question", "keywords", "answer")
+    autocomplete_fields = ("category",)
+    readonly_fields = ("used_count", "updated_by", "updated_at")

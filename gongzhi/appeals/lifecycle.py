@@ -50,6 +50,9 @@ APPEAL_LIFECYCLE = Lifecycle([
                label=pgettext_lazy("appeal action", "评价")),
     Transition("close", (R, RP), (Role.SUPERVISOR, Role.OPERATOR, Role.DISPATCHER), C,
                label=pgettext_lazy("appeal action", "办结")),
+    # 直接答复: the operator answers from the knowledge base at intake (services.answer_at_intake):
+    # received, replied and closed as answered in one transaction.
+    Transition("answer_at_intake", (R,), (Role.OPERATOR,), C, label=pgettext_lazy("appeal action", "直接答复")),
     Transition("reopen", (RP, C), (Role.SUPERVISOR,), (D, R), label=pgettext_lazy("appeal action", "重办")),
     Transition("urge", WORKING, (Role.SUPERVISOR, Role.LEADER), label=pgettext_lazy("appeal action", "催办")),
     Transition("supervise", tuple(OPEN_STATUSES), (Role.SUPERVISOR, Role.LEADER),

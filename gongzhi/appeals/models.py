@@ -135,6 +135,9 @@ class Appeal(models.Model):
     return_count = models.PositiveSmallIntegerField(_("退单次数"), default=0)
     urge_count = models.PositiveSmallIntegerField(_("催办次数"), default=0)
     supervised = models.BooleanField(_("督办"), default=False)
+    # 直接答复: the operator answered it from the knowledge base while the caller was on the line
+    # (services.answer_at_intake); evaluation counts these apart.
+    answered_at_intake = models.BooleanField(_("受理时直接答复"), default=False, db_default=False)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged",
                                     db_index=False)
     risk_score = models.PositiveSmallIntegerField(_("风险分"), default=0)
@@ -338,3 +341,35 @@ class ExtensionRequest(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=300, blank=True)
+
+
+class KnowledgeEntry(models.Model):
+    """知识库: a standard answer to a question callers often ask (公积金提取, 停水通知 …). The operator
+    desk suggests the entries whose keywords the caller's words match, and an operator may answer
+    from one on the spot (services.answer_at_intake). Changed only through appeals.knowledge."""
+
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="knowledge",
+                                 verbose_name=_("分类"))
+    question = models.CharField(_("问题"), max_length=200)
+    answer = models.TextField(_("标准答复"))
+    keywords = models.CharField(_("关键词"), max_length=300, blank=True,
+                                help_text=_("以空格或逗号分隔，来电内容含其中的词时推荐本条"))
+    active = models.BooleanField(_("启用"), default=True)
+    used_count = models.PositiveIntegerField(_("直接答复次数"), default=0)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["-active", "question", "id"]
+        verbose_name = _("知识库条目")
+        verbose_name_plural = _("知识库")
+
+    def __str__(self) -> str:
+        return self.question
+
+    @property
+    def keyword_list(self) -> list[str]:
+        import re
+
+        return [k for k in re.split(r"[\s,，、;；]+", self.keywords or "") if k]

@@ -23,6 +23,7 @@ from gongzhi.appeals.models import Appeal, AppealEvent, Status
 from gongzhi.core.models import Department, Grid, Notification, Region, User
 
 from .appeals import AppealsHistory, build_categories
+from .knowledge import build_gazetteer, build_knowledge
 from .organisation import build_organisation
 
 
@@ -39,6 +40,9 @@ def build(appeals: int = 2000, seed: int = 2026, now: dt.datetime | None = None,
     with transaction.atomic():
         city = build_organisation(rng, out)
         build_categories(city)
+        places = build_gazetteer(city)
+        answers = build_knowledge(city.users["supervisor"])
+        out(f"受理台：{places} 个地名，{answers} 条知识库答复")
         out(f"组织架构：{Region.objects.count()} 个区划，{Grid.objects.count()} 个网格，{Department.objects.count()} 个部门，"
             f"{User.objects.count()} 个账号")
         stats = AppealsHistory(city, rng, appeals, now, out).run()

@@ -261,7 +261,7 @@ def generate_chunk(rng: np.random.Generator, org: OrgArrays, cal: Calendar, star
         "replied_on_time": is_replied & (replied <= due), "rated": rated,
         "satisfied": satisfaction == 1, "basic": satisfaction == 2, "dissatisfied": satisfaction == 3,
         "resolved": rated & resolved, "returned": returned, "repeated": repeated, "reopened": reopened,
-        "closed": is_closed, "open": status <= REPLIED,
+        "closed": is_closed, "open": status <= REPLIED, "answered_at_intake": np.zeros(n, dtype=bool),
     }
     facts = {
         "appeal_id": ids[counts], "month": month_days[counts].astype(np.int64),

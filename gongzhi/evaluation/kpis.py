@@ -31,6 +31,7 @@ COUNTERS = (
     "reopened",         # reopened (重办) at least once
     "closed",
     "open",
+    "answered_at_intake",  # answered from the knowledge base at intake (直接答复), never dispatched
     "handled_centi",    # sum of handling times in hundredths of a working day (replied appeals)
 )
 FLAG_COUNTERS = COUNTERS[:-1]
@@ -55,6 +56,7 @@ KPI_LABELS = {
     "reopen_rate": "重办率",
     "mean_days": "平均办理时长(工作日)",
     "p90_days": "90%办理时长(工作日)",
+    "intake_answer_rate": "受理即答率",
 }
 DEFAULT_WEIGHTS = {
     "response_rate": 10, "on_time_rate": 20, "resolution_rate": 30, "satisfaction_rate": 30,
@@ -184,6 +186,7 @@ def compute_fact(a: Mapping, workdays: Callable[[dt.datetime, dt.datetime], floa
         "reopened": int(replied and (a.get("reopen_count") or 0) > 0),
         "closed": int(a["status"] == "closed"),
         "open": int(a["status"] in ("received", "dispatched", "handling", "replied")),
+        "answered_at_intake": int(bool(a.get("answered_at_intake"))),
     }
     handled = centi_days(workdays(a["received_at"], replied_at)) if replied else None
     if excluded:
@@ -258,8 +261,10 @@ def kpis(counts: Mapping, satisfaction_weights: Mapping | None = None) -> dict:
     replied = counts.get("replied") or 0
     out["mean_days"] = (counts.get("handled_centi") or 0) / 100 / replied if replied else None
     out["p90_days"] = percentile_nearest_rank(counts.get("hist") or {}, 0.9)
-    for k in ("appeals", "excluded", "dispatched", "replied", "rated", "open", "closed"):
+    for k in ("appeals", "excluded", "dispatched", "replied", "rated", "open", "closed", "answered_at_intake"):
         out[k] = counts.get(k) or 0
+    # Not a ranked rate (no department takes part): the share of appeals answered at intake.
+    out["intake_answer_rate"] = out["answered_at_intake"] / out["appeals"] if out["appeals"] else None
     return out
 
 

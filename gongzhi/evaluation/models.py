@@ -39,6 +39,7 @@ class AppealFact(models.Model):
     reopened = models.SmallIntegerField(default=0)
     closed = models.SmallIntegerField(default=0)
     open = models.SmallIntegerField(default=0)
+    answered_at_intake = models.SmallIntegerField(default=0, db_default=0)
     handled_centi = models.IntegerField(null=True)
 
     class Meta:
@@ -91,6 +92,7 @@ class KpiRollup(models.Model):
     reopened = models.IntegerField(default=0)
     closed = models.IntegerField(default=0)
     open = models.IntegerField(default=0)
+    answered_at_intake = models.IntegerField(default=0, db_default=0)
     handled_centi = models.BigIntegerField(default=0)
     hist = models.JSONField(default=dict)
 

@@ -29,6 +29,7 @@ KPI_LABELS = {
     "reopen_rate": gettext_lazy("重办率"),
     "mean_days": gettext_lazy("平均办理时长(工作日)"),
     "p90_days": gettext_lazy("90%办理时长(工作日)"),
+    "intake_answer_rate": gettext_lazy("受理即答率"),
 }
 
 

@@ -79,7 +79,7 @@ def appeal_values(ids: Iterable[int], lookups: _Lookups | None = None) -> list[d
     lookups = lookups or _Lookups()
     rows = list(Appeal.objects.filter(pk__in=ids).values(
         "id", "status", "received_at", "region_id", "grid_id", "category_id", "lead_department_id", "dispatched_at",
-        "replied_at", "due_at", "satisfaction", "resolved", "return_count", "reopen_count"))
+        "replied_at", "due_at", "satisfaction", "resolved", "return_count", "reopen_count", "answered_at_intake"))
     leads: dict[int, tuple] = {}
     for a_id, dept, ack_at, ack_due in (Assignment.objects.filter(appeal_id__in=ids, role=Assignment.Role.LEAD)
                                         .exclude(state__in=[Assignment.State.RETURNED, Assignment.State.WITHDRAWN])
@@ -99,7 +99,7 @@ def appeal_values(ids: Iterable[int], lookups: _Lookups | None = None) -> list[d
             "lead_ack_at": _local(ack_at), "lead_ack_due_at": _local(ack_due), "replied_at": _local(r["replied_at"]),
             "due_at": _local(r["due_at"]), "satisfaction": r["satisfaction"], "resolved": r["resolved"],
             "return_count": r["return_count"], "reopen_count": r["reopen_count"], "merged_count": merged.get(r["id"], 0),
-            "excluded": r["id"] in excluded,
+            "excluded": r["id"] in excluded, "answered_at_intake": r["answered_at_intake"],
         })
     return out
 

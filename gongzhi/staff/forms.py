@@ -44,8 +44,53 @@ class DeskForm(IntakeFields):
     anonymous = forms.BooleanField(label=_("来电人要求匿名"), required=False)
     appellant_id_number = forms.CharField(label=_("身份证号"), max_length=32, required=False)
 
+    # Set by picking a suggested place (the gazetteer): the community or subdistrict it lies in.
+    region = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     field_order = ["appellant_phone", "appellant_name", "title", "content", "category", "urgency",
                    "location_text", "anonymous", "appellant_id_number"]
+
+    def clean_region(self):
+        pk = self.cleaned_data.get("region")
+        if not pk:
+            return None
+        region = Region.objects.filter(pk=pk, level__in=[Region.Level.SUBDISTRICT, Region.Level.COMMUNITY]).first()
+        if region is None:
+            raise forms.ValidationError(_("所选地点不存在，请重新选择"))
+        return region
+
+
+class DeskAnswerForm(DeskForm):
+    """直接答复: the desk's fields plus the knowledge-base entry answered from (and its text, as edited)."""
+
+    knowledge = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    answer_text = forms.CharField(label=_("答复内容"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+
+    def clean_knowledge(self):
+        from gongzhi.appeals.models import KnowledgeEntry
+
+        pk = self.cleaned_data.get("knowledge")
+        entry = KnowledgeEntry.objects.filter(pk=pk, active=True).select_related("category").first() if pk else None
+        if entry is None:
+            raise forms.ValidationError(_("请先从右侧推荐中选择一条知识库答复"))
+        return entry
+
+
+class KnowledgeForm(forms.Form):
+    question = forms.CharField(label=_("问题"), max_length=200, required=False)
+    answer = forms.CharField(label=_("标准答复"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
+    keywords = forms.CharField(label=_("关键词"), max_length=300, required=False,
+                               help_text=_("以空格或逗号分隔，来电内容含其中的词时推荐本条"))
+    category = forms.TypedChoiceField(label=_("分类"), required=False, coerce=int, empty_value=None)
+    active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+
+    def clean_category(self):
+        pk = self.cleaned_data.get("category")
+        return Category.objects.filter(pk=pk).first() if pk else None
 
 
 class GridReportForm(IntakeFields):

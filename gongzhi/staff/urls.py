@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import desk_views, knowledge_views, views
 from . import bulk, printing
 
 app_name = "staff"
@@ -19,6 +19,13 @@ urlpatterns = [
     path("appeals/<int:pk>/<slug:action>/", views.appeal_action, name="appeal_action"),
     path("desk/", views.desk, name="desk"),
     path("desk/history/", views.desk_history, name="desk_history"),
+    path("desk/places/", desk_views.desk_places, name="desk_places"),
+    path("desk/live/", desk_views.desk_live, name="desk_live"),
+    path("desk/answer/", desk_views.desk_answer, name="desk_answer"),
+    path("knowledge/", knowledge_views.knowledge_list, name="knowledge_list"),
+    path("knowledge/new/", knowledge_views.knowledge_edit, name="knowledge_new"),
+    path("knowledge/<int:pk>/", knowledge_views.knowledge_edit, name="knowledge_edit"),
+    path("knowledge/<int:pk>/toggle/", knowledge_views.knowledge_toggle, name="knowledge_toggle"),
     path("grid/", views.grid_report, name="grid_report"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),

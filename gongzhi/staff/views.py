@@ -563,8 +563,9 @@ def desk(request):
             appeal, code = services.receive(
                 channel=Channel.PHONE, actor=request.user, title=d["title"], content=d["content"],
                 category=d["category"], urgency=d["urgency"] or Urgency.NORMAL, location_text=d["location_text"],
-                lat=d["lat"], lon=d["lon"], anonymous=d["anonymous"], appellant_name=d["appellant_name"],
-                appellant_phone=d["appellant_phone"], appellant_id_number=d["appellant_id_number"], request=request,
+                lat=d["lat"], lon=d["lon"], region=d["region"], anonymous=d["anonymous"],
+                appellant_name=d["appellant_name"], appellant_phone=d["appellant_phone"],
+                appellant_id_number=d["appellant_id_number"], request=request,
             )
         except FieldErrors as exc:
             apply_field_errors(form, exc.errors)

@@ -141,3 +141,32 @@ class AlertEvent(CaseEvent):
 
     class Meta(CaseEvent.Meta):
         pass
+
+
+class PlaceName(models.Model):
+    """地名: a road, compound or landmark of the territory, for the operator desk's gazetteer
+    (triage/gazetteer.py) beside the regions and grids themselves. Where it lies is its community
+    (or subdistrict) and, when it is inside one, its grid; a point when one is known."""
+
+    class Kind(models.TextChoices):
+        ROAD = "road", _("道路")
+        COMPOUND = "compound", _("小区")
+        LANDMARK = "landmark", _("地标")
+
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.ROAD)
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", verbose_name=_("所属区划"))
+    grid = models.ForeignKey("core.Grid", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             verbose_name=_("网格"))
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("地名")
+        verbose_name_plural = _("地名")
+        constraints = [models.UniqueConstraint(fields=["name", "region"], name="unique_place_name_per_region")]
+
+    def __str__(self) -> str:
+        return self.name

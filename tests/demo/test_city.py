@@ -144,3 +144,18 @@ def test_building_leaves_the_services_clock_and_hooks_as_they_were(city):
 
     if apps.is_installed("gongzhi.triage"):
         assert hooks.subscribers(services.RECEIVED), "the triage app's intake hook is back in place"
+
+
+def test_the_desk_knows_the_demos_roads_and_compounds_and_has_standard_answers(city):
+    from gongzhi.appeals.models import KnowledgeEntry
+    from gongzhi.triage import desk
+    from gongzhi.triage.models import PlaceName
+
+    assert PlaceName.objects.filter(kind="road").count() == 15
+    assert PlaceName.objects.filter(kind="compound", grid__isnull=False).count() == 60
+    desk.forget_gazetteer()
+    road = desk.locate("柳岸路与石桥路交叉口")[0]
+    assert road["kind"] == "road" and road["context"] == "清河街道"
+    entries = KnowledgeEntry.objects.filter(active=True)
+    assert {"住房公积金如何提取？", "如何查询社保缴费记录？", "停水了，什么时候恢复供水？"} <= set(entries.values_list("question", flat=True))
+    assert all(e.category_id and e.keyword_list for e in entries)
