@@ -215,6 +215,8 @@ TASKS = {
 # Rules of the appeal lifecycle that differ between places.
 GONGZHI = {
     "DUE_SOON_HOURS": int(env("DUE_SOON_HOURS", "24")),
+    # Rankings: a unit with fewer appeals than this in the period is listed but not ranked.
+    "RANKING_MIN_APPEALS": int(env("RANKING_MIN_APPEALS", "10")),
     "MAX_REOPENS": int(env("MAX_REOPENS", "2")),
     "FOLLOW_UP_DAYS": int(env("FOLLOW_UP_DAYS", "5")),
     "NO_RATING_COUNTS_AS": env("NO_RATING_COUNTS_AS", "satisfied"),

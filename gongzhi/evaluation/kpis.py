@@ -291,6 +291,11 @@ class Ranked:
     score: float | None
     rank: int | None
     previous_rank: int | None = None
+    too_few: bool = False  # fewer appeals than the ranking's minimum: shown, never ranked
+
+    @property
+    def cases(self) -> int:
+        return self.values.get("appeals") or 0
 
     @property
     def movement(self) -> int | None:
@@ -301,19 +306,22 @@ class Ranked:
 
 
 def rank(units: Mapping[int, Mapping], weights: Mapping | None = None, satisfaction_weights: Mapping | None = None,
-         previous: Mapping[int, Mapping] | None = None) -> list[Ranked]:
-    """Rank units by score (ties share a rank; units without a score come last, unranked)."""
+         previous: Mapping[int, Mapping] | None = None, min_cases: int = 0) -> list[Ranked]:
+    """Rank units by score (ties share a rank). Units without a score, and units with fewer than
+    `min_cases` appeals (a rate on three appeals says little), come last, unranked."""
 
     def ranked(source):
         rows = []
         for uid, counts in source.items():
             values = kpis(counts, satisfaction_weights)
-            rows.append(Ranked(uid, values, score(values, weights), None))
-        scored = sorted((r for r in rows if r.score is not None), key=lambda r: (-r.score, r.unit_id))
+            rows.append(Ranked(uid, values, score(values, weights), None,
+                               too_few=(values["appeals"] < min_cases)))
+        scored = sorted((r for r in rows if r.score is not None and not r.too_few), key=lambda r: (-r.score, r.unit_id))
         scores = [-r.score for r in scored]
         for r in scored:
             r.rank = bisect.bisect_left(scores, -r.score) + 1
-        return scored + sorted((r for r in rows if r.score is None), key=lambda r: r.unit_id)
+        rest = [r for r in rows if r.rank is None]
+        return scored + sorted(rest, key=lambda r: (r.score is None, -(r.cases), r.unit_id))
 
     rows = ranked(units)
     if previous:
@@ -321,6 +329,14 @@ def rank(units: Mapping[int, Mapping], weights: Mapping | None = None, satisfact
         for r in rows:
             r.previous_rank = before.get(r.unit_id)
     return rows
+
+
+def top_and_bottom(rows: list[Ranked], n: int = 10) -> tuple[list[Ranked], list[Ranked]]:
+    """The best and the worst ranked units, at most `n` each and never the same unit in both:
+    with fewer than 2n ranked units each list takes half (the worst list worst first)."""
+    ranked = [r for r in rows if r.rank is not None]
+    k = min(n, len(ranked) // 2)
+    return ranked[:k], list(reversed(ranked[len(ranked) - k:])) if k else []
 
 
 def period_months(period: str, anchor: dt.date) -> list[dt.date]:
@@ -338,6 +354,17 @@ def period_months(period: str, anchor: dt.date) -> list[dt.date]:
 def previous_anchor(period: str, anchor: dt.date) -> dt.date:
     first = period_months(period, anchor)[0]
     return (first - dt.timedelta(days=1)).replace(day=1)
+
+
+def is_partial(period: str, anchor: dt.date, today: dt.date) -> bool:
+    """The period has not ended yet on `today` (its figures are still growing)."""
+    last = period_months(period, anchor)[-1]
+    return (last.year, last.month) >= (today.year, today.month)
+
+
+def last_complete(period: str, today: dt.date) -> dt.date:
+    """The first month of the latest period that has ended by `today`: what a dashboard shows first."""
+    return period_months(period, previous_anchor(period, today))[0]
 
 
 def sum_counts(parts: Iterable[Mapping]) -> dict:

@@ -360,6 +360,20 @@ def units_of_kind(kind: str) -> dict[int, str]:
     return unit_names(kind)
 
 
+def ranking_minimum() -> int:
+    """Appeals a unit needs in the period to be ranked (GONGZHI_RANKING_MIN_APPEALS)."""
+    return settings.GONGZHI["RANKING_MIN_APPEALS"]
+
+
+def default_anchor(period: str = "month", today: dt.date | None = None) -> dt.date:
+    """Dashboards open on the last complete period; the current one is a click away, marked partial."""
+    return kpis.last_complete(period, today or timezone.localdate())
+
+
+def is_partial(period: str, anchor: dt.date, today: dt.date | None = None) -> bool:
+    return kpis.is_partial(period, anchor, today or timezone.localdate())
+
+
 def default_scheme(kind: str = "department", period: str = "month") -> EvaluationScheme:
     scheme = EvaluationScheme.objects.filter(active=True, scope_kind=kind, period=period).first()
     return scheme or EvaluationScheme(name="默认方案", scope_kind=kind, period=period)
@@ -375,7 +389,8 @@ def ranking(kind: str, anchor: dt.date, scheme: EvaluationScheme | None = None, 
     names = units_of_kind(kind)
     for uid in names:
         current.setdefault(uid, kpis.empty_counts())
-    rows = kpis.rank(current, scheme.kpi_weights(), scheme.satisfaction_weights(), previous)
+    rows = kpis.rank(current, scheme.kpi_weights(), scheme.satisfaction_weights(), previous,
+                     min_cases=ranking_minimum())
     extra = unit_names(kind, [r.unit_id for r in rows if r.unit_id not in names])
     for r in rows:
         r.name = names.get(r.unit_id) or extra.get(r.unit_id) or f"#{r.unit_id}"

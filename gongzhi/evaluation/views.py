@@ -24,7 +24,7 @@ from gongzhi.core.reveal import reveal
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.models import Department, Grid, Role
 
-from . import kpis, opendata, pages, reports, services
+from . import kpis, opendata, pages, periods, reports, services
 from .models import EvaluationScheme, Exclusion, FollowUpCall, KpiRollup
 
 OVERSIGHT_ROLES = scoping.OVERSIGHT_ROLES
@@ -93,9 +93,10 @@ def _cell(v, percent: bool, counts: bool) -> str:
 
 
 def chart(chart_id: str, title: str, kind: str, categories: list, series: list[dict], *, percent: bool = False,
-          counts: bool = False) -> dict:
+          counts: bool = False, partial: int | None = None) -> dict:
     """One chart's spec for evaluation.js, with the same numbers as table rows for <details class=sr-table>.
-    `counts`: the values are numbers of appeals (the table says so in the reader's language)."""
+    `counts`: the values are numbers of appeals (the table says so in the reader's language);
+    `partial`: the position of a month still running, drawn shaded and labelled, not as a fall."""
     rows = []
     for i, c in enumerate(categories):
         cells = []
@@ -104,7 +105,8 @@ def chart(chart_id: str, title: str, kind: str, categories: list, series: list[d
             cells.append(_cell(v, percent, counts))
         rows.append({"label": c, "cells": cells})
     return {"id": chart_id, "title": title, "type": kind, "categories": categories, "series": series,
-            "percent": percent, "headers": [s["name"] for s in series], "rows": rows}
+            "percent": percent, "headers": [s["name"] for s in series], "rows": rows,
+            "partial": partial, "partial_label": _("未完结") if partial is not None else ""}
 
 
 def _pct(v):
@@ -150,11 +152,7 @@ def kpi_panel(kind: str, unit_id: int, months: list[dt.date], scheme: Evaluation
 
 
 def _period_args(request):
-    month = services.parse_month(request.GET.get("month"))
-    period = request.GET.get("period", "month")
-    if period not in ("month", "quarter", "year"):
-        period = "month"
-    return month, period, kpis.period_months(period, month)
+    return periods.period_args(request)
 
 
 # ---------------------------------------------------------------- leader dashboard
@@ -164,29 +162,36 @@ def _leader_context(request):
     figures for that subdistrict's supervisor (the drill-downs are scoped the same way by restrict())."""
     now = timezone.now()
     where = services.jurisdiction_of(request.user)
-    this = services.month_start()
+    this, _period, _months = periods.period_args(request)  # the month shown: the last complete one by default
     last = services.add_months(this, -1)
-    first = services.add_months(this, -11)
-    series = services.jurisdiction_series(where, first, this)
+    current = services.month_start()
+    first = services.add_months(max(this, current), -11)
+    series = services.jurisdiction_series(where, first, max(this, current))
+    if last < first:  # an older month asked for: its own figures beside the last twelve months' trend
+        series = {**services.jurisdiction_series(where, last, this), **series}
     vals = {m: kpis.kpis(c) for m, c in series.items()}
-    months = list(series)
-    labels = [_month_label(m) for m in months]
+    months = [m for m in series if m >= first]
+    labels, partial = periods.series_labels(months)
     three = []
     for name in THREE:
+        num, den = kpis.RATES[name][:2]
+        counts = series[this]
         three.append({"label": reports.kpi_label(name), "now": vals[this][name], "before": vals[last][name],
+                      "num": (counts.get("satisfied", 0) + counts.get("basic", 0)) if num is None else counts.get(num, 0),
+                      "den": counts.get(den, 0), "before_den": series[last].get(den, 0),
                       "delta": (None if vals[this][name] is None or vals[last][name] is None
                                 else vals[this][name] - vals[last][name]),
-                      "url": drill_url("city", None, this, kpis.RATES[name][1])})
+                      "url": drill_url("city", None, this, den)})
     trend = chart("trend", _("近12个月三率趋势"), "line", labels,
                   [{"name": reports.kpi_label(n), "data": [_pct(vals[m][n]) for m in months]} for n in THREE],
-                  percent=True)
+                  percent=True, partial=partial)
     volume = chart("volume", _("近12个月诉求量"), "bar", labels,
-                   [{"name": _("受理量"), "data": [vals[m]["appeals"] for m in months]}], counts=True)
+                   [{"name": _("受理量"), "data": [vals[m]["appeals"] for m in months]}], counts=True, partial=partial)
     cat_counts = services.jurisdiction_categories(where, this)
     cat_names = services.unit_names("category", cat_counts)
     cats = sorted(((cat_names.get(uid, f"#{uid}"), n) for uid, n in cat_counts.items()), key=lambda x: -x[1])
-    categories = chart("categories", _("本月分类构成"), "pie", [c[0] for c in cats],
-                       [{"name": _("诉求量"), "data": [c[1] for c in cats]}], counts=True)
+    categories = chart("categories", _("分类构成（%(month)s）") % {"month": _month_label(this)}, "pie",
+                       [c[0] for c in cats], [{"name": _("诉求量"), "data": [c[1] for c in cats]}], counts=True)
     grid_counts = {r.unit_id: r.appeals for r in KpiRollup.objects.filter(kind="grid", month=this)}
     grids = [{"name": g.name, "count": grid_counts.get(g.pk, 0), "polygon": g.polygon,
               "url": drill_url("grid", g.pk, this),
@@ -194,16 +199,25 @@ def _leader_context(request):
               % {"name": g.name, "count": grid_counts.get(g.pk, 0)}}
              for g in services.jurisdiction_grids(where)]
     ranking = services.jurisdiction_ranking(where, this)
-    scored = [r for r in ranking["rows"] if r.score is not None]
-    worst = sorted(scored, key=lambda r: (r.score, r.unit_id))[:10]
+    best, worst = kpis.top_and_bottom(ranking["rows"], 10)
     hot = _hot_issues(where)
     return {
         "where": where, "worst_kind": ranking["kind"],
         "health": services.jurisdiction_health(where, now=now), "three": three, "this_month": this, "last_month": last,
         "charts": [trend, volume, categories], "grids": grids,
         "grid_table": sorted(grids, key=lambda g: -g["count"]),
-        "worst": worst, "hot": hot, "now": now, "this_label": _month_label(this),
+        "best": best, "worst": worst, "ranked_lists": _ranked_lists(ranking["kind"], this, best, worst), "unranked": sum(1 for r in ranking["rows"] if r.too_few),
+        "min_cases": services.ranking_minimum(), "hot": hot, "now": now, "this_label": _month_label(this),
+        "period_note": periods.period_note(request, this, "month"),
     }
+
+
+def _ranked_lists(kind: str, month: dt.date, best, worst) -> list[tuple[str, list]]:
+    """The leader's best and worst units of the month (kpis.top_and_bottom: never one unit in both)."""
+    label = {"month": _month_label(month)}
+    if kind == "community":
+        return [(_("排名靠前的社区（%(month)s）") % label, best), (_("排名靠后的社区（%(month)s）") % label, worst)]
+    return [(_("排名靠前的部门（%(month)s）") % label, best), (_("排名靠后的部门（%(month)s）") % label, worst)]
 
 
 def _hot_issues(where: services.Jurisdiction):
@@ -269,10 +283,11 @@ def department(request, pk: int):
     first = services.add_months(month, -5)
     series = services.monthly_series("department", pk, first, month)
     vals = {m: kpis.kpis(c) for m, c in series.items()}
-    labels = [_month_label(m) for m in series]
+    labels, partial = periods.series_labels(list(series))
     trend = chart("dept-trend", _("近6个月指标"), "line", labels,
                   [{"name": reports.kpi_label(n), "data": [_pct(vals[m][n]) for m in series]}
-                   for n in ("response_rate", "on_time_rate", "resolution_rate", "satisfaction_rate")], percent=True)
+                   for n in ("response_rate", "on_time_rate", "resolution_rate", "satisfaction_rate")], percent=True,
+                  partial=partial)
     now = timezone.now()
     queue = (Appeal.objects.restrict(request.user).filter(lead_department=dept, status__in=["dispatched", "handling"])
              .order_by("due_at")[:20])
@@ -282,7 +297,7 @@ def department(request, pk: int):
         "dept": dept, "rows": rows, "counts": counts, "values": values, "month": month, "period": period,
         "health": services.queue_health(dept, now=now), "chart_data": [trend], "charts": [trend], "queue": queue,
         "position": position, "ranked": len([r for r in ranking["rows"] if r.rank]), "now": now,
-        "month_label": _month_label(month),
+        "month_label": _month_label(month), "period_note": periods.period_note(request, month, period),
         "report_url": reverse("evaluation:report", args=["department", pk]) + f"?month={_month_label(month)}",
     })
 
@@ -304,13 +319,16 @@ def rankings(request):
     for r in result["rows"]:
         r.url = reverse("evaluation:unit", args=[kind, r.unit_id]) + f"?month={_month_label(month)}&period={period}"
         r.drill = drill_url(kind, r.unit_id, month, "appeals", period)
-    score_chart = chart("ranking-scores", _("综合得分"), "hbar", [r.name for r in result["rows"] if r.score is not None][:30],
-                        [{"name": _("得分"), "data": [r.score for r in result["rows"] if r.score is not None][:30]}])
+        r.cells = [(r.values[n], r.values.get(den) or 0) for n, (_num, den, _better) in kpis.RATES.items()]
+    ranked = [r for r in result["rows"] if r.rank is not None][:30]
+    score_chart = chart("ranking-scores", _("综合得分"), "hbar", [r.name for r in ranked],
+                        [{"name": _("得分"), "data": [r.score for r in ranked]}])
     return render(request, "evaluation/rankings.html", {
         **result, "scheme_name": reports.scheme_name(result["scheme"]), "month": month,
         "month_label": _month_label(month), "kind_label": KIND_LABELS[kind],
         "kinds": [(k, KIND_LABELS[k]) for k in kpis.RANKED_KINDS], "schemes": EvaluationScheme.objects.filter(active=True),
         "kpi_names": [(n, reports.kpi_label(n)) for n in kpis.RATES], "charts": [score_chart], "chart_data": [score_chart],
+        "min_cases": services.ranking_minimum(), "period_note": periods.period_note(request, month, period),
     })
 
 
@@ -326,6 +344,7 @@ def unit(request, kind: str, pk: int):
     return render(request, "evaluation/unit.html", {
         "kind": kind, "kind_label": KIND_LABELS[kind], "pk": pk, "name": _("全市") if kind == "city" else names[pk], "rows": rows,
         "counts": counts, "month": month, "month_label": _month_label(month), "period": period,
+        "period_note": periods.period_note(request, month, period),
         "excluded_url": drill_url(kind, None if kind == "city" else pk, month, "excluded", period),
         "report_url": reverse("evaluation:report", args=[kind, pk]) + f"?month={_month_label(month)}",
     })
@@ -486,8 +505,8 @@ def public_stats(request):
     this = services.month_start()
     first = services.add_months(this, -11)
     series = services.monthly_series("city", 0, first, this)
-    labels = [_month_label(m) for m in series]
     months = list(series)
+    labels, partial = periods.series_labels(months)
     year = [m for m in months]
     cat_counts = services.units_counts("category", year)
     cat_names = services.unit_names("category", cat_counts)
@@ -507,7 +526,7 @@ def public_stats(request):
     overall = kpis.kpis(total)
     charts = [
         chart("pub-volume", _("各月诉求量"), "bar", labels,
-              [{"name": _("受理量"), "data": [series[m]["appeals"] for m in months]}], counts=True),
+              [{"name": _("受理量"), "data": [series[m]["appeals"] for m in months]}], counts=True, partial=partial),
         chart("pub-categories", _("诉求分类"), "pie", [c[0] for c in cats],
               [{"name": _("诉求量"), "data": [c[1] for c in cats]}], counts=True),
         chart("pub-regions", _("各街道诉求量"), "hbar", [s[0] for s in subs],
@@ -516,7 +535,8 @@ def public_stats(request):
               [{"name": reports.kpi_label(n), "data": [_pct(d[n]) for d in depts[:15]]} for n in THREE], percent=True),
         chart("pub-days", _("各月平均办理时长"), "line", labels,
               [{"name": reports.kpi_label("mean_days"),
-                "data": [None if (d := kpis.kpis(series[m])["mean_days"]) is None else round(d, 2) for m in months]}]),
+                "data": [None if (d := kpis.kpis(series[m])["mean_days"]) is None else round(d, 2) for m in months]}],
+              partial=partial),
     ]
     return render(request, "evaluation/public.html", {
         "charts": charts, "chart_data": charts, "depts": depts, "overall": overall, "first": first, "this": this,

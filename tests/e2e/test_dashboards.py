@@ -29,8 +29,10 @@ def city(org, make_appeal):
 
 def test_leader_dashboard_renders_charts_map_and_drills_down(page, login, shot, org, city):
     login("leader")
-    page.goto("/evaluation/")
+    page.goto("/evaluation/")  # opens on last month, the last complete one; this month is a click away
+    page.click("text=截至今日，未完结")
     page.wait_for_selector("#chart-trend[data-rendered='1'] svg")
+    assert "未完结" in page.inner_text(".period-note.partial")
     page.wait_for_selector("#grid-map[data-rendered='1'] path.leaflet-interactive")
     assert "领导驾驶舱" in page.inner_text("h1")
     assert "响应率" in page.inner_text(".three-rates") and "满意率" in page.inner_text(".three-rates")
@@ -49,7 +51,9 @@ def test_leader_dashboard_renders_charts_map_and_drills_down(page, login, shot, 
     shot(page, "evaluation-drill-down")
 
     # and the department ranking shows both bureaus
-    page.goto("/evaluation/rankings/")
+    from django.utils import timezone
+
+    page.goto(f"/evaluation/rankings/?month={timezone.localdate():%Y-%m}")
     text = page.inner_text("table.ranking")
     assert "区住建局" in text and "区生态环境局" in text
     shot(page, "evaluation-rankings")

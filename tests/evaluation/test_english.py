@@ -92,7 +92,8 @@ def test_the_evaluation_pages_have_no_chinese_left_in_english(client, org, histo
     c = english(client, org.leader)
     month = f"{history[0].received_at:%Y-%m}"
     pages = {
-        "leader dashboard": "/evaluation/",
+        "leader dashboard": f"/evaluation/?month={month}",
+        "leader dashboard, last complete month": "/evaluation/",
         "live tiles": "/evaluation/live/",
         "rankings": "/evaluation/rankings/",
         "quarterly rankings by subdistrict": f"/evaluation/rankings/?kind=subdistrict&period=quarter&month={month}",
@@ -112,7 +113,7 @@ def test_the_evaluation_pages_have_no_chinese_left_in_english(client, org, histo
         assert '<html lang="en">' in html or name == "live tiles", name
         assert chinese_left(html) == [], name
     # spot checks that the words are the English ones, not merely absent
-    leader = c.get("/evaluation/").content.decode()
+    leader = c.get(f"/evaluation/?month={month}").content.decode()
     assert "Leader dashboard" in leader and "Response rate" in leader and "Received today" in leader
     charts = json.loads(JSON_SCRIPT.search(leader).group(1))
     assert charts[0]["title"] == "The three rates over the last 12 months"

@@ -32,11 +32,31 @@
       grid: { left: horizontal ? 120 : 50, right: 20, top: 36, bottom: 50 },
       xAxis: horizontal ? valAxis : catAxis,
       yAxis: horizontal ? Object.assign({}, catAxis, { inverse: true }) : valAxis,
-      series: spec.series.map(function (s) {
+      series: markPartial(spec, spec.series.map(function (s) {
         return { name: s.name, type: spec.type === "line" ? "line" : "bar", data: s.data, connectNulls: true,
                  smooth: spec.type === "line", label: { show: spec.type !== "line" && s.data.length <= 15, position: horizontal ? "right" : "top" } };
-      })
+      }))
     };
+  }
+
+  // A month still running (spec.partial, its position) is shaded and labelled, its points hollow and
+  // its bars pale, so a half-counted month does not read as a fall.
+  function markPartial(spec, series) {
+    var i = spec.partial;
+    if (typeof i !== "number" || i < 0 || i >= spec.categories.length) return series;
+    series.forEach(function (s, n) {
+      s.data = s.data.map(function (v, j) {
+        if (j !== i || v === null || v === undefined) return v;
+        return s.type === "line" ? { value: v, symbol: "emptyCircle", symbolSize: 9 } : { value: v, itemStyle: { opacity: 0.4 } };
+      });
+      if (n === 0) {
+        var cat = spec.categories[i];
+        s.markArea = { silent: true, itemStyle: { color: "rgba(230,126,34,0.10)" },
+                       label: { show: true, position: "insideTop", color: "#b35c00", formatter: String(spec.partial_label || "").replace(/[{}]/g, "") },
+                       data: [[{ xAxis: cat }, { xAxis: cat }]] };
+      }
+    });
+    return series;
   }
 
   function drawCharts() {
