@@ -78,6 +78,11 @@ def test_the_operator_is_not_shown_the_leaders_pages(org):
     assert not labels & {"领导驾驶舱", "考评排名", "部门看板", "考评剔除", "督办看板"}, labels
 
 
+def test_every_declared_page_has_its_url():
+    for page in nav.declared():
+        assert page.url().startswith("/"), page.url_name
+
+
 @pytest.mark.django_db
 def test_each_menu_page_opens_exactly_for_whom_its_entry_is_shown(org):
     everyone = people(org)
