@@ -65,7 +65,10 @@ def build_gazetteer(city) -> int:
             if (road, subdistrict.pk) not in seen:
                 seen.add((road, subdistrict.pk))
                 rows.append(PlaceName(name=road, kind=PlaceName.Kind.ROAD, region=subdistrict))
-    PlaceName.objects.bulk_create(rows)
+    PlaceName.objects.bulk_create(rows)  # no save signals: the desk's cached gazetteer is dropped here
+    from gongzhi.triage.desk import forget_gazetteer
+
+    forget_gazetteer()
     return len(rows)
 
 

@@ -24,6 +24,10 @@ class TriageConfig(AppConfig):
 
         warmup.register(services.warm)
 
+        from . import desk
+
+        desk.forget_on_change()
+
         from gongzhi.core import periodic
 
         from . import tasks

@@ -66,8 +66,19 @@ def gazetteer() -> Gazetteer:
     return built
 
 
-def forget_gazetteer() -> None:
+def forget_gazetteer(**_signal) -> None:
+    """Drop this process's copy (a region, grid or place name changed here: read them again)."""
     _cache.pop("gazetteer", None)
+
+
+def forget_on_change() -> None:
+    """Connected in TriageConfig.ready(): a saved or deleted name is suggested at once in this process
+    (other processes within GAZETTEER_SECONDS)."""
+    from django.db.models.signals import post_delete, post_save
+
+    for model in (Region, Grid, PlaceName):
+        post_save.connect(forget_gazetteer, sender=model, dispatch_uid=f"gazetteer-save-{model.__name__}")
+        post_delete.connect(forget_gazetteer, sender=model, dispatch_uid=f"gazetteer-delete-{model.__name__}")
 
 
 def locate(typed: str, limit: int = 8) -> list[dict]:

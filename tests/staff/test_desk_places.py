@@ -99,3 +99,9 @@ def test_a_region_that_does_not_exist_is_refused_with_a_reason(client, city):
         "location_text": "石桥路", "region": 987654})
     assert response.status_code == 400 and "所选地点不存在" in response.content.decode()
     assert not Appeal.objects.exists()
+
+
+def test_a_place_name_added_is_suggested_at_once(city):
+    assert desk.locate("金桂幼儿园门口") == [] or desk.locate("金桂幼儿园门口")[0]["name"] != "金桂幼儿园"
+    PlaceName.objects.create(name="金桂幼儿园", kind=PlaceName.Kind.LANDMARK, region=city.communities[0])
+    assert desk.locate("金桂幼儿园门口")[0]["name"] == "金桂幼儿园"
