@@ -19,6 +19,9 @@ class TriageConfig(AppConfig):
         alerts.register_conversion("appeal", _("诉求"), alerts.appeal_from_alert, alerts.appeal_link)
         hooks.subscribe(appeal_services.RECEIVED, services.on_intake)
         hooks.subscribe(appeal_services.REPLIED, services.score_reply)
+        from . import suggesting
+
+        hooks.subscribe(appeal_services.RETURNED, suggesting.refresh_suggestions)
 
         from gongzhi.core import warmup
 

@@ -11,16 +11,16 @@ in cross-validation (0.849 -> 0.867). Unlabelled texts (other appeals) may be pa
 learn document frequencies (about +0.5). Prediction needs no word segmentation, so it runs at
 thousands of appeals per second on one core.
 
-Confidence is a softmax of the SVM scores with a temperature fitted on out-of-fold scores, so it can
-feed auto-dispatch; the report suggests per-category thresholds that reached a target precision in
-cross-validation. Models are stored as JSON + NumPy arrays (no pickle), so loading a model file
-cannot run code and does not depend on the scikit-learn version that trained it.
+Confidence is a softmax of the SVM scores with a temperature fitted on out-of-fold scores
+(calibration.py says why this method), so it can feed auto-dispatch. Labels may be category paths
+("城乡建设 > 市政设施"): the first level's probability is the sum of its children's, so a caller can route on the most specific level the model is sure of. The report keeps, per
+level, the held-out precision curve from which a threshold for any target precision is read.
+Models are stored as JSON + NumPy arrays (no pickle), so loading a model file cannot run code and
+does not depend on the scikit-learn version that trained it.
 """
 from __future__ import annotations
 
 import json
-import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,15 +29,19 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .text import CharTfidf, clean, ngram_keys, normalize, split_title, write_model_files
+from .calibration import expected_calibration_error, fit_temperature, precision_curve, reliability, softmax
+from .keywords import _hstack_rows, _lookup, _pack, keyword_bigrams, tree_keywords  # noqa: F401
+from .text import CharTfidf, clean, ngram_keys, split_title, write_model_files
 
-__all__ = ["Prediction", "TextClassifier", "FORMAT_VERSION"]
+__all__ = ["Prediction", "TextClassifier", "FORMAT_VERSION", "LEVEL_SEP", "root_of"]
 
 FORMAT_VERSION = 1
 MODEL_FILE = f"classifier-v{FORMAT_VERSION}.npz"
 META_FILE = f"classifier-v{FORMAT_VERSION}.json"
 REPORT_FILE = "report.json"
-TARGET_PRECISIONS = (0.9, 0.95)
+TARGET_PRECISIONS = (0.9, 0.95, 0.97)
+LEVEL_SEP = " > "  # a label "城乡建设 > 市政设施" is a second-level category under 城乡建设
+CURVE_MIN_SUPPORT = 10  # a threshold must rest on at least this many held-out predictions
 # Softmax temperature used when training skips cross-validation; fitted values on the appeal data
 # are 0.17-0.23, and an SVM score scale of 1 would make every confidence look low.
 DEFAULT_TEMPERATURE = 0.2
@@ -45,10 +49,15 @@ DEFAULT_TEMPERATURE = 0.2
 
 @dataclass(frozen=True)
 class Prediction:
-    label: str
+    label: str  # the most specific label (a path when the model was trained on paths)
     confidence: float
     top3: list[tuple[str, float]] = field(default_factory=list)
     key_terms: list[str] = field(default_factory=list)
+    root: tuple[str, float] | None = None  # the most likely first level and its probability
+
+
+def root_of(label: str) -> str:
+    return label.split(LEVEL_SEP, 1)[0]
 
 
 def _prepare(texts: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -65,38 +74,22 @@ def _vectorizer(keys=None, min_df=1, idf=None) -> CharTfidf:
 
 
 def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
-    z = scores / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return softmax(scores, temperature)
 
 
 def _fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
-    """Temperature minimising the log-loss of out-of-fold scores (a one-parameter calibration)."""
-    from scipy.optimize import minimize_scalar
-
-    def nll(log_t):
-        p = _softmax(scores, math.exp(log_t))
-        return -float(np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None))))
-
-    res = minimize_scalar(nll, bounds=(-5.0, 3.0), method="bounded")
-    return float(math.exp(res.x))
+    return fit_temperature(scores, y)
 
 
-def _threshold_for(conf: np.ndarray, correct: np.ndarray, target: float, min_support: int = 5):
-    """Lowest confidence above which predictions of one class reached ``target`` precision."""
-    if len(conf) < min_support:
+def _curve_point(curve: list, target: float) -> dict | None:
+    """The point of a precision curve with the lowest threshold that reached ``target``."""
+    from .calibration import threshold_for
+
+    found = threshold_for(curve, target)
+    if found is None:
         return None
-    order = np.argsort(-conf)
-    hits = np.cumsum(correct[order])
-    n = np.arange(1, len(order) + 1)
-    precision = hits / n
-    ok = np.where((precision >= target) & (n >= min_support))[0]
-    if len(ok) == 0:
-        return None
-    k = ok[-1]
-    return {"threshold": round(float(conf[order][k]), 4), "coverage": round(float((k + 1) / len(conf)), 4),
-            "precision": round(float(precision[k]), 4)}
+    precision = next(point[1] for point in curve if point[0] == found[0])
+    return {"threshold": round(found[0], 4), "coverage": round(found[1], 4), "precision": round(precision, 4)}
 
 
 _WORDS: frozenset[str] | None = None
@@ -118,7 +111,6 @@ def _dictionary() -> frozenset[str]:
     return _WORDS
 
 
-_TREE_SPLIT = re.compile(r"[、，,;；/和及与()（）\s]+")
 TREE_WEIGHT = 0.2
 BIGRAM_WEIGHT = 0.1
 # Self-training on unlabelled appeals: per category, the PSEUDO_PER_CLASS unlabelled texts the first
@@ -130,82 +122,6 @@ PSEUDO_PER_CLASS = 80
 PSEUDO_WEIGHT = 0.3
 
 
-def tree_keywords(rows: Iterable[Sequence[str]], labels: Sequence[str]) -> dict[str, list[str]]:
-    """Keywords per category from a category tree: rows of (first-level name, sub-category names...).
-
-    The names of a category's sub- and sub-sub-categories (e.g. 城乡建设 > 物业管理, 拆迁安置) are
-    words a citizen uses about it; in cross-validation their presence as features added about a point
-    of accuracy. Names are split at 、/和/及 and "其他" is ignored; roots outside ``labels`` are dropped.
-    """
-    wanted = set(labels)
-    found: dict[str, set[str]] = {lab: set() for lab in labels}
-    for row in rows:
-        if not row:
-            continue
-        root = str(row[0]).strip()
-        if root not in wanted:
-            continue
-        for name in row[1:]:
-            for word in _TREE_SPLIT.split(normalize(name or "")):
-                if len(word) >= 2 and word != "其他" and word != root:
-                    found[root].add(word)
-    return {lab: sorted(words) for lab, words in found.items() if words}
-
-
-def keyword_bigrams(keywords: dict[str, list[str]]) -> dict[str, frozenset[str]]:
-    """Character bigrams of each category's keywords that no other category's keywords contain.
-
-    Tree names are rarely written verbatim (城市公共设施), but their parts are (公共, 设施); a bigram
-    that belongs to one category only is a cheap, softer match. Added about another point in CV."""
-    from collections import Counter
-
-    per = {lab: {w[i:i + 2] for w in words for i in range(len(w) - 1)} for lab, words in keywords.items()}
-    seen = Counter(b for grams in per.values() for b in grams)
-    return {lab: frozenset(b for b in grams if seen[b] == 1) for lab, grams in per.items()}
-
-
-def _pack(gram: str) -> int:
-    """The int64 key ``text.ngram_keys`` gives a 1-3 character n-gram."""
-    key = 0
-    for ch in gram:
-        key = (key << 21) | ord(ch)
-    return key
-
-
-def _lookup(keys: np.ndarray, rows: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (text row, position in the sorted ``table``) pairs for keys found in ``table``."""
-    if len(table) == 0 or len(keys) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    pos = np.searchsorted(table, keys)
-    pos[pos >= len(table)] = 0
-    hit = table[pos] == keys
-    pairs = np.unique(rows[hit] * len(table) + pos[hit])
-    return pairs // len(table), pairs % len(table)
-
-
-def _hstack_rows(blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
-    """``sp.hstack(blocks, format="csr")`` for CSR blocks with sorted indices, without scipy's COO
-    round trip: each row is its blocks' rows side by side, columns shifted by the widths before."""
-    n = blocks[0].shape[0]
-    offsets = np.cumsum([0] + [b.shape[1] for b in blocks])
-    counts = np.stack([np.diff(b.indptr) for b in blocks])  # (blocks, rows)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts.sum(axis=0), out=indptr[1:])
-    index = np.int32 if max(int(indptr[-1]), int(offsets[-1])) < 2**31 else np.int64
-    indices = np.empty(int(indptr[-1]), dtype=index)
-    data = np.empty(int(indptr[-1]), dtype=np.result_type(*[b.dtype for b in blocks]))
-    start = indptr[:-1].copy()
-    for b, offset, count in zip(blocks, offsets, counts):
-        # where each of this block's entries goes: its row's start so far, plus its place in the row
-        rows = np.repeat(np.arange(n), count)
-        within = np.arange(len(b.indices)) - np.repeat(b.indptr[:-1], count)
-        at = start[rows] + within
-        indices[at] = b.indices + offset
-        data[at] = b.data
-        start += count
-    return sp.csr_matrix((data, indices, indptr.astype(index)), shape=(n, int(offsets[-1])))
-
-
 class TextClassifier:
     """Category from "title\\ncontent". ``fit`` also cross-validates and writes ``self.report``."""
 
@@ -215,6 +131,7 @@ class TextClassifier:
         self.seed = seed
         self.labels: list[str] = []
         self.temperature = DEFAULT_TEMPERATURE
+        self.curves: dict[str, list] = {}
         self.report: dict = {}
         self._vt = self._vb = None
         self._coef = self._intercept = None
@@ -319,6 +236,7 @@ class TextClassifier:
 
         oof = self._cross_validate(X, y, Xu) if evaluate else None
         self.temperature = _fit_temperature(oof, y) if oof is not None else DEFAULT_TEMPERATURE
+        self._calibrate(oof, y)
         svm = self._train(X, y, Xu)
         coef = svm.coef_ if len(self.labels) > 2 else np.vstack([-svm.coef_[0], svm.coef_[0]])
         icpt = svm.intercept_ if len(self.labels) > 2 else np.array([-svm.intercept_[0], svm.intercept_[0]])
@@ -329,6 +247,30 @@ class TextClassifier:
         self.report["tree_keywords"] = sum(len(v) for v in self.keywords.values())
         self.report["pseudo_labelled"] = self._n_pseudo
         return self
+
+    def _root_matrix(self) -> tuple[list[str], np.ndarray]:
+        """First-level names and the 0/1 matrix (labels x roots) that sums children into them."""
+        roots = sorted({root_of(lab) for lab in self.labels})
+        m = np.zeros((len(self.labels), len(roots)))
+        for i, lab in enumerate(self.labels):
+            m[i, roots.index(root_of(lab))] = 1.0
+        return roots, m
+
+    @property
+    def hierarchical(self) -> bool:
+        return any(LEVEL_SEP in lab for lab in self.labels)
+
+    def _calibrate(self, oof: np.ndarray | None, y: np.ndarray) -> None:
+        """Held-out precision curves per level from the out-of-fold scores (none without CV)."""
+        self.curves = {}
+        if oof is None:
+            return
+        prob = _softmax(oof, self.temperature)
+        self.curves["leaf"] = precision_curve(prob.max(1), prob.argmax(1) == y, CURVE_MIN_SUPPORT)
+        if self.hierarchical:
+            _roots, m = self._root_matrix()
+            q = prob @ m
+            self.curves["root"] = precision_curve(q.max(1), q.argmax(1) == m[y].argmax(1), CURVE_MIN_SUPPORT)
 
     def _train(self, X, y, Xu=None):
         """A linear SVM on the labelled rows; with unlabelled rows, retrained once with the most
@@ -377,7 +319,7 @@ class TextClassifier:
             "model": f"char 1-2gram TF-IDF (title, content){' + category-tree keywords and bigrams' if self.keywords else ''}"
                      f" + LinearSVC(C={self.C})"
                      f"{f' + self-training ({PSEUDO_PER_CLASS}/category, weight {PSEUDO_WEIGHT})' if n_unlabeled else ''}"
-                     ", temperature-scaled softmax",
+                     ", temperature-scaled softmax (fitted on held-out folds)",
             "n_train": int(len(y)),
             "n_unlabeled": int(n_unlabeled),
             "labels": list(self.labels),
@@ -398,7 +340,8 @@ class TextClassifier:
         thresholds = {}
         for i, lab in enumerate(self.labels):
             mine = pred == i
-            suggestions = {f"{t:.2f}": _threshold_for(conf[mine], (y[mine] == i), t) for t in TARGET_PRECISIONS}
+            curve = precision_curve(conf[mine], y[mine] == i, 5)
+            suggestions = {f"{t:.2f}": _curve_point(curve, t) for t in TARGET_PRECISIONS}
             thresholds[lab] = suggestions
             first = suggestions[f"{TARGET_PRECISIONS[0]:.2f}"]
             per_class[lab] = {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
@@ -412,10 +355,17 @@ class TextClassifier:
             "cv_macro_f1": round(float(f1_score(y, pred, average="macro")), 4),
             "cv_log_loss": round(nll, 4),
             "cv_mean_confidence": round(float(conf.mean()), 4),
+            "cv_ece": round(expected_calibration_error(conf, pred == y), 4),
+            "reliability": reliability(conf, pred == y),
+            "precision_curves": self.curves,
+            # per target precision and level ("leaf": the label, "root": its first level), the
+            # threshold that reached it on held-out folds and the share of appeals above it
+            "dispatch_thresholds": [{"target": t, **{level: _curve_point(curve, t) for level, curve in self.curves.items()}}
+                                    for t in TARGET_PRECISIONS],
             "per_class": per_class,
             "confusion_matrix": confusion_matrix(y, pred, labels=idx).tolist(),
-            "threshold_note": ("per category: the lowest confidence at which cross-validated predictions "
-                               "of that category reached the target precision (null: never reached)"),
+            "threshold_note": ("per category: the lowest calibrated confidence at which cross-validated "
+                               "predictions of that category reached the target precision (null: never reached)"),
             "suggested_thresholds": thresholds,
         })
         return report
@@ -431,7 +381,19 @@ class TextClassifier:
         return X, np.asarray(X @ self._coef.T) + self._intercept
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities of the labels."""
         return _softmax(self.decision_scores(texts)[1], self.temperature)
+
+    def root_proba(self, prob: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """First-level names and their probabilities (the sums of their labels' ``prob``)."""
+        roots, m = self._root_matrix()
+        return roots, prob @ m
+
+    def threshold(self, target: float, level: str = "leaf") -> float | None:
+        """The lowest calibrated confidence at which held-out predictions at ``level`` ("leaf" or
+        "root") reached ``target`` precision; None when none did (or the model was not evaluated)."""
+        point = _curve_point(self.curves.get(level if self.hierarchical else "leaf") or [], target)
+        return point["threshold"] if point else None
 
     def predict_labels(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
         """Labels and confidences only: the fast path for bulk scoring."""
@@ -445,6 +407,7 @@ class TextClassifier:
         titles, bodies = _prepare(texts)
         X = self._features(titles, bodies)
         prob = _softmax(np.asarray(X @ self._coef.T) + self._intercept, self.temperature)
+        roots, root_prob = self.root_proba(prob)
         out = []
         for row in range(len(texts)):
             order = np.argsort(-prob[row])
@@ -454,7 +417,9 @@ class TextClassifier:
             tree = [w for w in self.keywords.get(self.labels[best], []) if w in titles[row] or w in bodies[row]]
             if tree and self._coef[best, len(self._feature_names()) + best] > 0:
                 terms = (sorted(tree, key=len, reverse=True)[:3] + [t for t in terms if not any(t in w for w in tree)])
-            out.append(Prediction(self.labels[best], round(float(prob[row, best]), 4), top3, terms[:n_terms]))
+            r = int(root_prob[row].argmax())
+            out.append(Prediction(self.labels[best], round(float(prob[row, best]), 4), top3, terms[:n_terms],
+                                  (roots[r], round(float(root_prob[row, r]), 4))))
         return out
 
     def _feature_names(self) -> list[str]:
@@ -491,6 +456,7 @@ class TextClassifier:
             "C": self.C, "cv_folds": self.cv_folds, "seed": self.seed,
             "version": self.report.get("version"), "keywords": self.keywords, "tree_weight": self.tree_weight,
             "bigram_weight": self.bigram_weight,
+            "precision_curves": self.curves,
         }
         arrays = dict(coef=self._coef, intercept=self._intercept, title_keys=self._vt.keys_, title_idf=self._vt.idf_,
                       body_keys=self._vb.keys_, body_idf=self._vb.idf_)
@@ -515,6 +481,8 @@ class TextClassifier:
         model.keywords = {k: list(v) for k, v in (meta.get("keywords") or {}).items()}
         model.tree_weight = float(meta.get("tree_weight", TREE_WEIGHT))
         model.bigram_weight = float(meta.get("bigram_weight", BIGRAM_WEIGHT))
+        # absent in models trained before the curves were kept: no threshold, so nothing is automatic
+        model.curves = {k: [list(p) for p in v] for k, v in (meta.get("precision_curves") or {}).items()}
         model._vt = _vectorizer(keys=title[0], idf=title[1])
         model._vb = _vectorizer(keys=body[0], idf=body[1])
         model._coef, model._intercept = coef.astype(np.float32), intercept.astype(np.float32)

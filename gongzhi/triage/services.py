@@ -23,6 +23,7 @@ from gongzhi.appeals.models import Appeal, Category, Status
 from gongzhi.core.errors import ActionRefused
 
 from .alerts import raise_alert
+from .suggesting import maybe_auto_dispatch, returned_by, routing_feedback, suggestions_for  # noqa: F401
 from .models import Alert, ClassifierVersion, HotIssue
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ MODELS_DIR = Path(settings.DATA_DIR) / "models"
 WINDOW_DAYS = 365
 HIGH_RISK = 70
 MODEL_CHECK_SECONDS = 10.0  # how stale this process's view of the active model and categories may be
+ROUTING_CHECK_SECONDS = 300.0  # how stale this process's routing feedback (accepted/returned counts) may be
 TRAIN_LIMIT = 50_000  # the most recent closed appeals: enough to learn from, bounded at city scale
 
 
@@ -116,6 +118,7 @@ class _Indexes:
         self.classifier_version = None
         self.classifier_checked = 0.0
         self._roots = None
+        self._routing = None
         self._build_started = float("-inf")
 
     @property
@@ -130,7 +133,7 @@ class _Indexes:
         with self.lock:
             self.current = None
             self.classifier = self.classifier_version = None
-            self.classifier_checked, self._roots = 0.0, None
+            self.classifier_checked, self._roots, self._routing = 0.0, None, None
 
     def ensure(self, exclude_id: int | None = None) -> _Built:
         """The indexes, built first if this process has none; `exclude_id` (the appeal being
@@ -221,15 +224,37 @@ class _Indexes:
             self.classifier_checked = 0.0
 
     def root_categories(self) -> dict:
-        """First-level categories by name (what the classifier predicts), read at most every
-        MODEL_CHECK_SECONDS."""
+        """First-level categories by name, read at most every MODEL_CHECK_SECONDS."""
+        return self._categories()[1]
+
+    def categories(self) -> dict:
+        """Categories by the label the classifier uses: a first level by its name, a second level
+        by "first > second" (classifier.LEVEL_SEP), read at most every MODEL_CHECK_SECONDS."""
+        return self._categories()[2]
+
+    def _categories(self):
+        from .classifier import LEVEL_SEP
+
         now = time.monotonic()
         cached = self._roots
         if cached is not None and now - cached[0] < MODEL_CHECK_SECONDS:
+            return cached
+        rows = list(Category.objects.filter(parent__parent__isnull=True).select_related("default_department", "parent"))
+        roots = {c.name: c for c in rows if c.parent_id is None}
+        by_label = {**{f"{c.parent.name}{LEVEL_SEP}{c.name}": c for c in rows if c.parent_id}, **roots}
+        self._roots = (now, roots, by_label)
+        return self._roots
+
+    def routing(self) -> dict:
+        """Routing feedback: {category id: {department id: (accepted, returned)}} over lead
+        assignments of the last year, read at most every ROUTING_CHECK_SECONDS."""
+        now = time.monotonic()
+        cached = self._routing
+        if cached is not None and now - cached[0] < ROUTING_CHECK_SECONDS:
             return cached[1]
-        roots = {c.name: c for c in Category.objects.filter(parent__isnull=True).select_related("default_department")}
-        self._roots = (now, roots)
-        return roots
+        feedback = routing_feedback()
+        self._routing = (now, feedback)
+        return feedback
 
 
 class _IssueView:
@@ -268,27 +293,6 @@ def warm() -> None:
     _jieba()
     INDEXES.ensure()
     INDEXES.model()
-
-
-def suggestions_for(appeal: Appeal) -> list[dict]:
-    """Top-3 categories (with their departments) for an appeal, most likely first."""
-    model = INDEXES.model()
-    if model is None:
-        return []
-    prediction = model.predict([f"{appeal.title}\n{appeal.content}"])[0]
-    roots = INDEXES.root_categories()
-    out = []
-    for label, prob in prediction.top3:
-        cat = roots.get(label)
-        out.append({
-            "label": label, "confidence": round(float(prob), 4),
-            "category": cat.pk if cat else None,
-            "department": cat.default_department_id if cat and cat.default_department_id else None,
-            "department_name": cat.default_department.name if cat and cat.default_department_id else "",
-        })
-    if out:
-        out[0]["key_terms"] = list(prediction.key_terms)[:8]
-    return out
 
 
 def on_intake(appeal: Appeal) -> None:
@@ -355,25 +359,28 @@ def _analyse(appeal: Appeal, *, fresh: bool) -> None:
     suggestions = suggestions_for(appeal)
     repeat_contacts = sum(1 for c in duplicates if "same_user" in c.reasons)
     text = f"{appeal.title}\n{appeal.content}"
-    risk = score_risk(text, repeat_contacts=repeat_contacts)
+    risk = score_risk(text, repeat_contacts=repeat_contacts, extra_safety=settings.GONGZHI.get("SAFETY_WORDS") or ())
     found = {"suggestions": suggestions, "duplicates": dup_rows, "risk": {"score": risk.score, "reasons": risk.reasons},
              "failed": None}
     if issue is not None:
         found["hot_issue"] = issue.key
     appeal = appeal_services.record_triage(
         appeal, found, risk_score=risk.score, urgency=risk.urgency,
-        note=f"风险评分{risk.score}：{'；'.join(risk.reasons[:3])}" if risk.score >= HIGH_RISK else "",
+        note=f"风险评分{risk.score}：{'；'.join(risk.reasons[:3])}" if risk.score >= HIGH_RISK or risk.safety else "",
     )
     signals = group_signals(text)
     if signals:
         raise_alert(Alert.Kind.GROUP_SIGNAL, f"群体性风险信号：{appeal.title}",
                     [f"{s.label}（“{s.text}”）" for s in signals], appeal=appeal, region=appeal.region,
                     level=Alert.Level.RED if len(signals) >= 2 else Alert.Level.ORANGE)
-    elif risk.score >= HIGH_RISK:
+    if risk.safety:  # a danger to life: the region's supervisors are told at intake
+        raise_alert(Alert.Kind.HIGH_RISK, f"安全隐患（{'、'.join(risk.safety)}）：{appeal.title}", risk.reasons,
+                    appeal=appeal, region=appeal.region, level=Alert.Level.RED)
+    elif risk.score >= HIGH_RISK and not signals:
         raise_alert(Alert.Kind.HIGH_RISK, f"高风险诉求：{appeal.title}", risk.reasons, appeal=appeal,
                     region=appeal.region, level=Alert.Level.ORANGE)
     if fresh:
-        _maybe_auto_dispatch(appeal, suggestions)
+        maybe_auto_dispatch(appeal, suggestions)
     if issue is not None:
         # Last: the issue's row stays locked until this transaction ends, and many intakes join one issue.
         hot = _persist_issue(issue, appeal)
@@ -381,23 +388,6 @@ def _analyse(appeal: Appeal, *, fresh: bool) -> None:
             raise_alert(Alert.Kind.HOT_ISSUE, f"热点升温：{hot.title}", issue.alert_reasons, hot_issue=hot,
                         region=hot.region,
                         level=Alert.Level.ORANGE if hot.distinct_people >= 10 else Alert.Level.YELLOW)
-
-
-def _maybe_auto_dispatch(appeal: Appeal, suggestions: list[dict]) -> None:
-    if not suggestions or appeal.status != Status.RECEIVED or appeal.triage.get("duplicates"):
-        return
-    best = suggestions[0]
-    if not best["category"] or not best["department"]:
-        return
-    # the root category the suggestion came from, as this process read it (at most MODEL_CHECK_SECONDS old)
-    category = INDEXES.root_categories().get(best["label"])
-    if category is None or category.pk != best["category"]:
-        category = Category.objects.select_related("default_department").get(pk=best["category"])
-    if best["confidence"] < category.auto_dispatch_threshold:
-        return
-    appeal_services.dispatch(appeal, None, category.default_department, category=appeal.category or category,
-                             instructions=f"智能分类“{best['label']}”置信度{best['confidence']:.0%}，自动派单",
-                             automatic=True)
 
 
 def _aware(t):
@@ -473,13 +463,34 @@ def train_from_database(min_per_class: int = 5, activate: bool = True) -> Classi
             .order_by("-closed_at")[:TRAIN_LIMIT])
     for a in rows.iterator():
         texts.append(f"{a.title}\n{a.content}")
-        labels.append(a.category.root.name)
+        labels.append(_label_of(a.category))
+    labels = _enough_per_label(labels, min_per_class)
     counts = {label: labels.count(label) for label in set(labels)}
     keep = [i for i, label in enumerate(labels) if counts[label] >= min_per_class]
     if len({labels[i] for i in keep}) < 2:
         raise ActionRefused(gettext("已办结且已分类的诉求太少，至少需要两个类别、每类5件"))
     texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
     return register_model(TextClassifier().fit(texts, labels), "database", len(texts), activate)
+
+
+def _label_of(category: Category) -> str:
+    """The label the classifier learns: "first > second" for a second-level category (deeper ones
+    count as their second level), the name for a first level."""
+    from .classifier import LEVEL_SEP
+
+    chain = [category]
+    while chain[-1].parent_id:
+        chain.append(chain[-1].parent)
+    chain.reverse()
+    return chain[0].name if len(chain) == 1 else f"{chain[0].name}{LEVEL_SEP}{chain[1].name}"
+
+
+def _enough_per_label(labels: list[str], min_per_class: int) -> list[str]:
+    """Second-level labels with fewer than ``min_per_class`` examples are learnt as their first level."""
+    from .classifier import root_of
+
+    counts = {label: labels.count(label) for label in set(labels)}
+    return [label if counts[label] >= min_per_class else root_of(label) for label in labels]
 
 
 def register_model(model, source: str, size: int, activate: bool = True) -> ClassifierVersion:

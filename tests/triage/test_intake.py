@@ -27,8 +27,8 @@ def receive(org, title, content, phone="13812345678", **extra):
 
 @pytest.fixture
 def trained(org, tmp_path):
-    texts = [f"{t}\n{t}，希望有关部门尽快处理。" for t in HOUSING * 3] + [f"{t}\n{t}，请相关部门处理。" for t in NOISE * 3]
-    labels = [org.cat_root.name] * (len(HOUSING) * 3) + ["噪声污染"] * (len(NOISE) * 3)
+    texts = [f"{t}\n{t}，希望有关部门尽快处理。" for t in HOUSING * 4] + [f"{t}\n{t}，请相关部门处理。" for t in NOISE * 4]
+    labels = [org.cat_root.name] * (len(HOUSING) * 4) + ["噪声污染"] * (len(NOISE) * 4)
     model = TextClassifier().fit(texts, labels)
     return triage.register_model(model, "test", len(texts))
 
@@ -47,7 +47,8 @@ def test_a_new_appeal_gets_category_suggestions_with_departments(org, trained):
 def test_a_confident_appeal_is_dispatched_automatically(org, trained):
     org.cat_root.auto_dispatch_threshold = 0.3
     org.cat_root.save()
-    appeal = receive(org, "物业公司乱收物业费", "物业公司乱收物业费，还不公开公共收益。")
+    appeal = receive(org, "物业公司乱收物业费", "物业公司乱收物业费，希望有关部门尽快处理。")
+    assert appeal.triage["suggestions"][0]["sure"]
     assert appeal.status == Status.DISPATCHED
     assert appeal.lead_department == org.housing
     event = appeal.events.get(kind="dispatched")
