@@ -39,6 +39,7 @@ COUNTER_LABELS = {
     "reopened": gettext_lazy("有重办"), "closed": gettext_lazy("已办结"), "open": gettext_lazy("办理中"),
     "excluded": gettext_lazy("已剔除考评"), "today": gettext_lazy("今日受理"), "overdue": gettext_lazy("已超期"),
     "due_soon": gettext_lazy("即将到期"), "awaiting_ack": gettext_lazy("待签收"),
+    "answered_at_intake": gettext_lazy("受理时直接答复"),
 }
 # The messages evaluation.services raises (in Chinese): marked here so the catalogue has them and
 # _refusal() can show them in the reader's language.
@@ -148,6 +149,11 @@ def kpi_panel(kind: str, unit_id: int, months: list[dt.date], scheme: Evaluation
                  "den": counts["replied"], "den_url": link("replied")})
     rows.append({"name": "p90_days", "label": reports.kpi_label("p90_days"), "days": values["p90_days"],
                  "den": counts["replied"], "den_url": link("replied")})
+    if kind != "department":  # answered at intake (直接答复): no department takes part
+        rows.append({"name": "intake_answer_rate", "label": reports.kpi_label("intake_answer_rate"),
+                     "value": values["intake_answer_rate"], "better": True,
+                     "num": counts.get("answered_at_intake", 0), "num_url": link("answered_at_intake"),
+                     "den": counts.get("appeals", 0), "den_url": link("appeals")})
     return rows, counts, values
 
 

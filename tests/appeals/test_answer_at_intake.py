@@ -107,3 +107,21 @@ def test_only_supervisors_and_administrators_keep_the_knowledge_base(org):
     assert not KnowledgeEntry.objects.exists()
     saved = knowledge.save_entry(org.admin, question="停水怎么办？", answer=ANSWER, keywords="停水")
     assert saved.keyword_list == ["停水"]
+
+
+def test_the_city_figures_show_the_share_answered_at_intake_and_list_those_appeals(client, org, entry, make_appeal,
+                                                                                  django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answered, _code = services.answer_at_intake(entry=entry, actor=org.operator, **CALL)
+        other = make_appeal()
+    client.force_login(org.leader)
+    month = timezone.localdate().strftime("%Y-%m")
+    page = client.get(reverse("evaluation:unit", args=["city", 0]), {"month": month}).content.decode()
+    row = page[page.index('data-kpi="intake_answer_rate"'):]
+    row = row[:row.index("</tr>")]
+    assert "受理即答率" in row and "50" in row
+    drill = client.get(reverse("evaluation:drill"), {"kind": "city", "month": month, "counter": "answered_at_intake"})
+    body = drill.content.decode()
+    assert answered.tracking_number in body and other.tracking_number not in body

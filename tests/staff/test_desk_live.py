@@ -116,3 +116,16 @@ def test_a_direct_answer_without_an_entry_or_with_too_short_a_text_says_why(clie
     no_phone = client.post(reverse("staff:desk_answer"), {**CALL, "appellant_phone": "", "knowledge": entry.pk})
     assert no_phone.status_code == 400 and "实名诉求请留下联系电话" in no_phone.content.decode()
     assert not Appeal.objects.exists()
+
+
+def test_standard_answers_rank_by_the_keywords_found_then_the_question_s_words():
+    from gongzhi.triage.answers import Answer, rank_answers
+
+    fund = Answer(1, "住房公积金如何提取？", ("公积金", "提取"), "城乡建设")
+    water = Answer(2, "停水了，什么时候恢复供水？", ("停水",), "城乡建设")
+    pension = Answer(3, "社保缴费记录怎么查询", (), "劳动和社会保障")
+    found = rank_answers("你好，我想提取公积金，租房可以吗", [water, fund, pension])
+    assert [s.answer.id for s in found] == [1] and found[0].matched == ["公积金", "提取"]
+    assert [s.answer.id for s in rank_answers("社保缴费记录在哪里查询", [fund, pension])] == [3], "by the question"
+    assert rank_answers("小区停水三天了", [water, fund])[0].answer.id == 2
+    assert rank_answers("路灯坏了", [water, fund, pension]) == []
