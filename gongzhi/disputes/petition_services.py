@@ -41,7 +41,7 @@ def deadline(trigger: dt.datetime, period: int) -> dt.datetime:
 
 
 def link(petition: Petition) -> str:
-    return f"/staff/petitions/{petition.pk}/"
+    return f"/disputes/petitions/{petition.pk}/"
 
 
 def _now(at=None) -> dt.datetime:

@@ -40,7 +40,7 @@ def mediation_days() -> int:
 
 
 def link(dispute: Dispute) -> str:
-    return f"/staff/disputes/{dispute.pk}/"
+    return f"/disputes/{dispute.pk}/"
 
 
 def new_number(prefix: str, at: dt.datetime) -> str:
@@ -348,8 +348,10 @@ def from_alert(alert, actor, note: str = "") -> Dispute:
     kind = DisputeKind.objects.filter(code="other").first() or DisputeKind.objects.first()
     region = alert.region or Region.objects.filter(parent__isnull=True).first()
     at = _now()
-    dispute = Dispute(number=new_number("TJ", at), title=alert.title[:200], facts=note or alert.title, kind=kind,
-                      region=region, source=Dispute.Source.ALERT, alert=alert, reported_by=actor, reported_at=at)
+    facts = "\n".join(line for line in (note, _("预警依据：") + "；".join(str(r) for r in alert.reasons)) if line)
+    dispute = Dispute(number=new_number("TJ", at), title=alert.title[:200], facts=facts, kind=kind, region=region,
+                      source=Dispute.Source.ALERT, alert=alert, appeal=alert.appeal, reported_by=actor,
+                      reported_at=at)
     assessed = _assess(dispute, [])
     dispute.risk_score, dispute.risk_reasons, dispute.distress = assessed.score, assessed.reasons, assessed.distress
     dispute.risk_level = dispute.computed_risk_level = assessed.level

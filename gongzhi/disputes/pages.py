@@ -1,0 +1,18 @@
+"""The disputes' and petitions' menu pages (gongzhi.core.nav). Who may open a page is declared here;
+which rows they see is each model's scope_q (a page open to a role shows only its cases)."""
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core import nav
+from gongzhi.core.models import Role
+
+# Those who work on disputes: they see the ones in their scope (Dispute.scope_q).
+DISPUTE_ROLES = (Role.MEDIATOR, Role.GRID_WORKER, Role.SUPERVISOR, Role.LEADER, Role.PETITION_OFFICER, Role.ADMIN)
+REPORT_ROLES = (Role.MEDIATOR, Role.GRID_WORKER, Role.SUPERVISOR, Role.PETITION_OFFICER, Role.OPERATOR,
+                Role.DISPATCHER, Role.ADMIN)
+PETITION_ROLES = (Role.PETITION_OFFICER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
+
+may_report = nav.any_role(*REPORT_ROLES)
+
+DISPUTES = nav.page("disputes:dispute_list", _("矛盾纠纷"), nav.any_role(*DISPUTE_ROLES), order=60)
+REPORT = nav.page("disputes:dispute_new", _("登记纠纷"), may_report, menus=())
+PETITIONS = nav.page("disputes:petition_list", _("信访"), nav.any_role(*PETITION_ROLES), order=61)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import petition_views, views
+
+app_name = "disputes"
+urlpatterns = [
+    path("", views.dispute_list, name="dispute_list"),
+    path("new/", views.dispute_new, name="dispute_new"),
+    path("from-appeal/<int:appeal_id>/", views.from_appeal, name="from_appeal"),
+    path("<int:pk>/", views.dispute_detail, name="dispute_detail"),
+    path("<int:pk>/agreement.docx", views.agreement_docx, name="agreement_docx"),
+    path("<int:pk>/parties/<int:party_id>/reveal/<slug:field>/", views.reveal_party, name="reveal_party"),
+    path("<int:pk>/<slug:action>/", views.dispute_action, name="dispute_action"),
+    path("petitions/", petition_views.petition_list, name="petition_list"),
+    path("petitions/new/", petition_views.petition_new, name="petition_new"),
+    path("petitions/<int:pk>/", petition_views.petition_detail, name="petition_detail"),
+    path("petitions/<int:pk>/reveal/<slug:field>/", petition_views.reveal_petitioner, name="reveal_petitioner"),
+    path("petitions/<int:pk>/<slug:action>/", petition_views.petition_action, name="petition_action"),
+]
