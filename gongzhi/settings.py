@@ -191,7 +191,7 @@ AXES_LOCKOUT_CALLABLE = "gongzhi.core.login_lock.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit log (core.AuditEntry)
 
-# Outgoing e-mail (the daily safety bulletin). Without a host, development prints mail to the console;
+# Outgoing e-mail (the daily safety bulletin, notifications, staff password reset). Without a host, development prints mail to the console;
 # production then uses the local MTA on localhost:25, Django's default.
 EMAIL_HOST = env("EMAIL_HOST", "")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
@@ -248,11 +248,23 @@ GONGZHI = {
     "WEBHOOK_ALLOW_HTTP_HOSTS": env_list("WEBHOOK_ALLOW_HTTP_HOSTS"),
     "WEBHOOK_ALLOW_INTERNAL_HOSTS": env_list("WEBHOOK_ALLOW_INTERNAL_HOSTS"),
     # Open311: the jurisdiction_id clients must send (empty = not checked) and the contact shown in discovery.
-    # Triage: an appeal is dispatched without a dispatcher only when the classifier's held-out
-    # precision at its confidence reached this target; safety words (comma-separated, added to the
-    # built-in list of triage.risk) raise urgency and tell the region's supervisors at intake.
-    "AUTO_DISPATCH_PRECISION": float(env("AUTO_DISPATCH_PRECISION", "0.97")),
-    "SAFETY_WORDS": env_list("SAFETY_WORDS"),
+    # Notifications (gongzhi/core/delivery.py): the address links in messages start with; attempts per
+    # message before it is given up; SMS: "console" (development: printed, number masked), "file"
+    # (JSON lines appended to SMS_FILE) or "http" (one POST per message to SMS_URL with SMS_TOKEN as
+    # a bearer token, under the outbound policy of gongzhi/core/outbound.py; SMS_ALLOW_* name the
+    # provider hosts allowed over plain http or on internal addresses); empty = no SMS.
+    "SITE_URL": env("SITE_URL", "http://localhost:8000").rstrip("/"),
+    "NOTIFY_MAX_ATTEMPTS": int(env("NOTIFY_MAX_ATTEMPTS", "6")),
+    "NOTIFY_TIMEOUT": int(env("NOTIFY_TIMEOUT", "10")),
+    "SMS_BACKEND": env("SMS_BACKEND", "" if PRODUCTION else "console"),
+    "SMS_FILE": env("SMS_FILE", str(DATA_DIR / "sms-outbox.jsonl")),
+    "SMS_URL": env("SMS_URL", ""),
+    "SMS_TOKEN": env("SMS_TOKEN", ""),
+    "SMS_SENDER": env("SMS_SENDER", ""),
+    "SMS_ALLOW_HTTP_HOSTS": env_list("SMS_ALLOW_HTTP_HOSTS"),
+    "SMS_ALLOW_INTERNAL_HOSTS": env_list("SMS_ALLOW_INTERNAL_HOSTS"),
+    # Lost access codes sent again (portal): per address and per tracking number, in any hour.
+    "CODE_RECOVERIES_PER_HOUR": int(env("CODE_RECOVERIES_PER_HOUR", "5")),
     "OPEN311_JURISDICTION": env("OPEN311_JURISDICTION", ""),
     "OPEN311_CONTACT": env("OPEN311_CONTACT", "12345 政务服务便民热线"),
     # Public safety: local hour the daily bulletin is built and sent; near-repeat defaults.

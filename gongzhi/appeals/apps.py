@@ -7,9 +7,15 @@ class AppealsConfig(AppConfig):
     verbose_name = "诉求"
 
     def ready(self):
-        from gongzhi.core import periodic
+        from gongzhi.core import deadlines, hooks, periodic
 
-        from . import services, tasks
+        from . import notifying, services, tasks
+        from .models import Appeal, AppealEvent
+
+        notifying.register_wording()
+        hooks.subscribe(services.RECEIVED, notifying.on_received, when=notifying.may_tell_at_intake)
+        hooks.subscribe("event.recorded", notifying.on_event, sender=AppealEvent, when=notifying.tells_appellant)
+        hooks.subscribe(deadlines.DUE_SOON_TOPIC, notifying.on_due_soon, sender=Appeal)
 
         periodic.register(tasks.sweep_deadlines, 5 * 60)  # deadlines are in hours: every 5 minutes
         periodic.register(tasks.auto_close_unrated, 60 * 60)

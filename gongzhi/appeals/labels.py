@@ -11,7 +11,7 @@ EVENT_LABELS = {
     "returned": N_("退单"), "note": N_("办理情况"), "replied": N_("答复"), "rated": N_("评价"), "closed": N_("办结"),
     "reopened": N_("重办"), "extension_requested": N_("申请延期"), "extension_approved": N_("批准延期"),
     "extension_rejected": N_("驳回延期"), "extension_lapsed": N_("延期申请失效"), "urged": N_("催办"), "supervised": N_("督办"), "merged": N_("并单"),
-    "merged_in": N_("并入诉求"), "overdue": N_("超期"), "from_alert": N_("预警转办"),
+    "merged_in": N_("并入诉求"), "overdue": N_("超期"), "from_alert": N_("预警转办"), "access_code_reissued": N_("重发查询码"),
 }
 
 

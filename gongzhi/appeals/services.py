@@ -51,7 +51,6 @@ TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O/1/I: read out o
 # "appeal.replied" (appeal, reply); and every AppealEvent through "event.recorded".
 # A failing subscriber is logged and never loses the appeal.
 RECEIVED, REPLIED = "appeal.received", "appeal.replied"
-RETURNED = "appeal.returned"  # the lead department returned it (退单): triage suggests again without it
 
 
 # ---------------------------------------------------------------- helpers
@@ -208,6 +207,7 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
         if with_appeal is not None:
             with_appeal(appeal)
     if run_hooks:
+        appeal.issued_access_code = code  # for the acceptance message only (appeals.notifying); never stored
         hooks.publish(RECEIVED, appeal, on_commit=False)  # its transaction is done: triage runs now
         appeal.refresh_from_db()
     return appeal, code
@@ -402,8 +402,6 @@ def return_assignment(assignment: Assignment, actor, reason: str) -> Assignment:
             _settle_extensions(appeal, actor, "主办单位已退单", now)
         _event(appeal, "returned", actor, from_status=from_status, to_status=appeal.status, department=assignment.department,
                note=reason, assignment=assignment.pk, role=assignment.role)
-        if assignment.role == Assignment.Role.LEAD:
-            hooks.publish(RETURNED, appeal)
     return assignment
 
 
@@ -775,3 +773,19 @@ def may_see_full_text(appeal: Appeal, user) -> bool:
 def shown_text(appeal: Appeal, user, text: str | None) -> str:
     """Free text of `appeal` as `user` may read it now (see may_see_full_text)."""
     return (text or "") if may_see_full_text(appeal, user) else pii.mask_text(text)
+
+
+# ---------------------------------------------------------------- a lost access code
+
+def reissue_access_code(appeal: Appeal) -> str:
+    """A new access code for an appellant who lost theirs (codes are stored hashed, so the old one
+    cannot be sent again): the old code stops working. Returns the new code, to be sent to the
+    contact on the appeal only (appeals.notifying.send_new_access_code), never shown."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        appeal.access_code_hash = hash_access_code(code)
+        appeal.save(update_fields=["access_code_hash", "updated_at"])
+        _event(appeal, "access_code_reissued", None, from_status=appeal.status, public=False,
+               note="查询码已重新发送给诉求人")
+    return code

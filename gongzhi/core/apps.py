@@ -9,6 +9,13 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.utils.module_loading import autodiscover_modules
 
-        from . import signals  # noqa: F401
+        from django.db.models.signals import post_delete, post_save
+
+        from . import delivery, recipients, signals  # noqa: F401
+        from .models import NotificationPreference
+
+        post_save.connect(recipients.forget_choices, sender=NotificationPreference, dispatch_uid="core-notify-choices")
+        post_delete.connect(recipients.forget_choices, sender=NotificationPreference, dispatch_uid="core-notify-choices-d")
+        delivery.register_periodic()
 
         autodiscover_modules("pages")  # every app's menu pages (core.nav), before the first request

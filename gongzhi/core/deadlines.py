@@ -3,7 +3,9 @@
 A case type supplies a `DeadlinePolicy` (which cases' clocks run, the fields, how long before the
 deadline a case is due soon, and what happens the first time one is late); `sweep(policy, now)`
 marks every running case on track, due soon or overdue in three UPDATEs and escalates each case
-that has just become overdue, once. Working-day arithmetic is `core.workdays.WorkCalendar`.
+that has just become overdue, once. Each case that has just become due soon is published on the
+hook topic `deadline.due_soon` (subscribers filter with `sender=` their model: appeals tell the
+handlers). Working-day arithmetic is `core.workdays.WorkCalendar`.
 """
 from __future__ import annotations
 
@@ -15,6 +17,10 @@ from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from . import hooks
+
+DUE_SOON_TOPIC = "deadline.due_soon"
 
 
 class DueState(models.TextChoices):
@@ -65,10 +71,13 @@ def sweep(policy: DeadlinePolicy, now: dt.datetime | None = None) -> dict[str, i
     running = policy.open_cases().filter(**{f"{due}__isnull": False})
     late = running.filter(**{f"{due}__lt": now}).exclude(**{state: DueState.OVERDUE})
     newly = list(late.values_list("pk", flat=True))
+    becoming_soon = running.filter(**{f"{due}__gte": now, f"{due}__lt": soon}).exclude(**{state: DueState.DUE_SOON})
+    # Only an on-track case becoming due soon is news (an overdue one whose deadline moved is not).
+    newly_soon = (list(becoming_soon.filter(**{state: DueState.ON_TRACK}).values_list("pk", flat=True))
+                  if hooks.subscribers(DUE_SOON_TOPIC) else [])
     counts = {
         "overdue": late.update(**{state: DueState.OVERDUE}),
-        "due_soon": running.filter(**{f"{due}__gte": now, f"{due}__lt": soon}).exclude(**{state: DueState.DUE_SOON})
-                           .update(**{state: DueState.DUE_SOON}),
+        "due_soon": becoming_soon.update(**{state: DueState.DUE_SOON}),
         "on_track": running.filter(**{f"{due}__gte": soon}).exclude(**{state: DueState.ON_TRACK})
                            .update(**{state: DueState.ON_TRACK}),
         "newly_overdue": 0,
@@ -76,6 +85,9 @@ def sweep(policy: DeadlinePolicy, now: dt.datetime | None = None) -> dict[str, i
     if policy.ack_cases is not None and policy.on_ack_late is not None:
         for case in policy.ack_cases().filter(**{f"{policy.ack_field}__lt": now}).exclude(pk__in=newly):
             policy.on_ack_late(case)
+    if newly_soon:
+        for case in policy.open_cases().filter(pk__in=newly_soon):
+            hooks.publish(DUE_SOON_TOPIC, case, on_commit=False)
     for case in policy.open_cases().filter(pk__in=newly):
         if policy.on_overdue is not None:
             policy.on_overdue(case)

@@ -17,3 +17,13 @@ class FieldErrors(Exception):
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+class DeliveryError(Exception):
+    """A message could not be sent (core.channels, core.sms). `permanent`: trying again would not
+    help (a refused address, a 4xx answer); otherwise the delivery is retried with backoff. The
+    message is stored in the delivery log: it never carries the address or the text."""
+
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent

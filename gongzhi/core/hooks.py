@@ -5,6 +5,7 @@ arguments; the apps that care subscribe to it in their AppConfig.ready()::
 
     hooks.subscribe("appeal.received", triage_services.on_intake)
     hooks.subscribe("event.recorded", on_event, sender=AppealEvent)  # only events of that class
+    hooks.subscribe("event.recorded", on_reply, sender=AppealEvent, when=lambda e: e.kind == "replied")
 
 Each subscriber runs in its own atomic block, after the publisher's transaction commits (or at once
 with on_commit=False, or when there is no transaction). A failing subscriber is logged and never
@@ -28,21 +29,26 @@ log = logging.getLogger(__name__)
 class _Subscriber:
     fn: Callable
     sender: type | None = None  # only when the first argument is an instance of it
+    when: Callable[..., bool] | None = None  # only when when(*args) is true (checked at publish time)
 
     def wants(self, args: tuple) -> bool:
-        return self.sender is None or (bool(args) and isinstance(args[0], self.sender))
+        if self.sender is not None and not (args and isinstance(args[0], self.sender)):
+            return False
+        return self.when is None or bool(self.when(*args))
 
 
 _lock = threading.Lock()
 _topics: dict[str, tuple[_Subscriber, ...]] = {}
 
 
-def subscribe(topic: str, fn: Callable, *, sender: type | None = None) -> None:
-    """Run `fn(*args)` whenever `topic` is published (once, however often it is subscribed)."""
+def subscribe(topic: str, fn: Callable, *, sender: type | None = None, when: Callable[..., bool] | None = None) -> None:
+    """Run `fn(*args)` whenever `topic` is published (once, however often it is subscribed).
+    `when(*args)`, a cheap test of the arguments already at hand (no query), is checked when the
+    topic is published: a subscriber it turns down costs nothing, not even its transaction."""
     with _lock:
         current = _topics.get(topic, ())
         if all(s.fn != fn for s in current):  # == : a bound method is made anew each time
-            _topics[topic] = (*current, _Subscriber(fn, sender))
+            _topics[topic] = (*current, _Subscriber(fn, sender, when))
 
 
 def unsubscribe(topic: str, fn: Callable) -> None:
@@ -55,10 +61,11 @@ def subscribers(topic: str) -> list[Callable]:
 
 
 @contextmanager
-def subscribed(topic: str, fn: Callable, *, sender: type | None = None) -> Iterator[Callable]:
+def subscribed(topic: str, fn: Callable, *, sender: type | None = None,
+               when: Callable[..., bool] | None = None) -> Iterator[Callable]:
     """Subscribe `fn` for the block (tests: listen to a topic and stop afterwards)."""
     already = fn in subscribers(topic)
-    subscribe(topic, fn, sender=sender)
+    subscribe(topic, fn, sender=sender, when=when)
     try:
         yield fn
     finally:

@@ -214,3 +214,97 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} @ {self.slot:%Y-%m-%d %H:%M}"
+
+
+class MessageTemplate(models.Model):
+    """An administrator's wording of one message (an event key) in one language, and for one channel
+    or all ("" = every channel that has no wording of its own). What is not here is taken from the
+    defaults the apps ship in code (gongzhi.core.messages)."""
+
+    key = models.CharField(_("事件"), max_length=64)
+    language = models.CharField(_("语言"), max_length=8, choices=settings.LANGUAGES)
+    channel = models.CharField(_("渠道"), max_length=16, blank=True,
+                               help_text=_("留空表示所有渠道；短信可单独写一条较短的"))
+    subject = models.CharField(_("主题"), max_length=200, blank=True)
+    body = models.TextField(_("正文"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key", "language", "channel"]
+        verbose_name = _("消息模板")
+        verbose_name_plural = _("消息模板")
+        constraints = [models.UniqueConstraint(fields=["key", "language", "channel"], name="core_message_template_once")]
+
+    def __str__(self) -> str:
+        return f"{self.key} · {self.language}{' · ' + self.channel if self.channel else ''}"
+
+
+class NotificationPreference(models.Model):
+    """The channels a staff member wants each kind of notification on (kind -> list of channel codes;
+    a kind not listed goes in-app only), and their webhook address."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
+    channels = models.JSONField(default=dict, blank=True)
+    webhook_url = models.URLField(_("Webhook 地址"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("通知偏好")
+        verbose_name_plural = _("通知偏好")
+
+
+class Delivery(models.Model):
+    """One message to one address on one channel, and what became of it (gongzhi.core.delivery).
+
+    A row is claimed before it is sent (status SENDING, with who and when) and marked sent or failed
+    in the same step as the send's result, so a worker that dies in between leaves a claimed row no
+    other worker sends again until the claim is old (CLAIM_TIMEOUT), and then only if it was not sent.
+    The context (which may hold an access code) is erased once the row is sent or given up."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENDING = "sending", _("发送中")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+        SKIPPED = "skipped", _("未发送")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name=_("接收人"))
+    channel = models.CharField(_("渠道"), max_length=16)
+    address = models.CharField(_("地址"), max_length=500)
+    template = models.CharField(_("模板"), max_length=64)
+    language = models.CharField(_("语言"), max_length=8, default="zh-hans")
+    context = models.JSONField(default=dict, blank=True)
+    ref = models.CharField(_("关联"), max_length=64, blank=True, db_index=True)  # e.g. appeals.appeal:12
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("消息投递")
+        verbose_name_plural = _("消息投递")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="core_delivery_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.channel}"
+
+
+class CaseContact(models.Model):
+    """How a party to a case who has no account wants to be told of it (a citizen's e-mail, in
+    their language), and whether they asked not to be (opted out, at submission or by the
+    unsubscribe link). `ref` names the case ("appeals.appeal:12"). Personal data: never shown."""
+
+    ref = models.CharField(max_length=64, unique=True)
+    email = models.EmailField(blank=True)
+    language = models.CharField(max_length=8, default="zh-hans")
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.ref

@@ -24,6 +24,14 @@ def mask_phone(value: str | None) -> str:
     return "****"
 
 
+def mask_email(value: str | None) -> str:
+    """z***@example.com: the first letter and the domain."""
+    if not value:
+        return ""
+    local, _at, domain = value.strip().partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "****"
+
+
 def mask_id_number(value: str | None) -> str:
     if not value:
         return ""

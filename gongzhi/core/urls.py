@@ -1,9 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import password_reset, views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("welcome/", views.after_login, name="after_login"),
+    path("password/reset/", password_reset.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", password_reset.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", password_reset.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("password/reset/done/", password_reset.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]

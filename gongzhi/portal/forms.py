@@ -40,6 +40,9 @@ class SubmitForm(forms.Form):
     appellant_phone = forms.CharField(label=_("手机或电话"), max_length=32, required=False,
                                       widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
     appellant_id_number = forms.CharField(label=_("身份证号（选填）"), max_length=32, required=False)
+    appellant_email = forms.EmailField(label=_("电子邮箱（选填）"), max_length=254, required=False,
+                                       widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    notify_me = forms.BooleanField(label=_("通过短信或邮件告知我受理编号、查询码和办理进展"), required=False, initial=True)
     attachments = MultipleFileField(label=_("图片或PDF附件（选填，最多5个）"), required=False,
                                   widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,application/pdf"}))
 
@@ -65,3 +68,10 @@ class RateForm(forms.Form):
     resolved = forms.TypedChoiceField(label=_("问题是否解决"), choices=[("1", _("已解决")), ("0", _("未解决"))],
                                       coerce=lambda v: v == "1", widget=forms.RadioSelect, required=False, empty_value=None)
     comment = forms.CharField(label=_("补充意见（选填）"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RecoverForm(forms.Form):
+    tracking_number = forms.CharField(label=_("受理编号"), max_length=32,
+                                      widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    contact = forms.CharField(label=_("提交时留的手机号或电子邮箱"), max_length=254,
+                              widget=forms.TextInput(attrs={"autocomplete": "off"}))

@@ -11,11 +11,11 @@ from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from gongzhi.appeals import services
+from gongzhi.appeals import notifying, services
 from gongzhi.appeals.labels import labelled
 from gongzhi.appeals.models import Appeal, Attachment, Channel, Status
 from gongzhi.core import audit, throttle
@@ -96,6 +96,8 @@ def submit(request):
                     appellant_name=d["appellant_name"], appellant_phone=d["appellant_phone"],
                     appellant_id_number=d["appellant_id_number"], appellant_user=user,
                     attachments=d["attachments"], request=request,
+                    with_appeal=lambda appeal: notifying.remember_contact(
+                        appeal, email=d["appellant_email"], language=get_language(), wants_news=d["notify_me"]),
                 )
             except FieldErrors as exc:
                 apply_field_errors(form, exc.errors)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import desk_views, knowledge_views, views
+from . import notify_settings
 from . import bulk, printing
 
 app_name = "staff"
@@ -29,4 +30,5 @@ urlpatterns = [
     path("grid/", views.grid_report, name="grid_report"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("notifications/settings/", notify_settings.notification_settings, name="notification_settings"),
 ]

@@ -23,13 +23,15 @@ HOT = "阳光花园小区垃圾站臭气熏天"
 # The bounds this intake reaches (statements as Django sends them, savepoints included; in a test
 # the hooks' own transactions are savepoints too). Lower them when a change saves statements; a
 # change that needs more says why here.
-DISPATCHED_BOUND = 47  # a new appeal, classified, dispatched to its department, hooks run
-HOT_BOUND = 31         # a report joining a hot issue (likely duplicates: not dispatched)
+# The acceptance message to an appellant who gave a phone (appeals.notifying) costs 4 of them: its
+# hook's savepoint and release, the delivery row, the worker's task row; it is sent by the worker.
+DISPATCHED_BOUND = 47 + 4  # a new appeal, classified, dispatched to its department, hooks run
+HOT_BOUND = 31 + 4         # a report joining a hot issue (likely duplicates: not dispatched)
 
 
 def train(org):
-    texts = [f"{t}\n{t}，希望有关部门尽快处理。" for t in HOUSING * 4] + [f"{t}\n{t}，请相关部门处理。" for t in NOISE * 4]
-    labels = [org.cat_root.name] * (len(HOUSING) * 4) + ["噪声污染"] * (len(NOISE) * 4)
+    texts = [f"{t}\n{t}，希望有关部门尽快处理。" for t in HOUSING * 3] + [f"{t}\n{t}，请相关部门处理。" for t in NOISE * 3]
+    labels = [org.cat_root.name] * (len(HOUSING) * 3) + ["噪声污染"] * (len(NOISE) * 3)
     triage.register_model(TextClassifier().fit(texts, labels), "test", len(texts))
     org.cat_root.auto_dispatch_threshold = 0.3
     org.cat_root.save()
@@ -54,7 +56,7 @@ def test_a_classified_and_dispatched_intake_stays_under_its_statement_bound(org,
     client = api_as(org.operator)
     statements(client, {"title": "楼道堆放杂物物业不管", "content": "物业公司不管楼道堆物。", "appellant_phone": "13800000001"},
                django_capture_on_commit_callbacks)  # the first request loads the model and indexes
-    count, body = statements(client, {"title": "物业公司乱收物业费", "content": "物业公司乱收物业费，希望有关部门尽快处理。",
+    count, body = statements(client, {"title": "物业公司乱收物业费", "content": "物业公司乱收物业费，还不公开公共收益。",
                                       "appellant_name": "李四", "appellant_phone": "13800000002"},
                              django_capture_on_commit_callbacks)
     appeal = Appeal.objects.get(pk=body["id"])

@@ -95,3 +95,15 @@ def test_the_apps_subscribe_in_ready():
     assert on_intake in hooks.subscribers(services.RECEIVED)
     assert score_reply in hooks.subscribers(services.REPLIED)
     assert {webhook, rollup} <= set(hooks.subscribers(events.RECORDED))
+
+
+def test_a_subscriber_turned_down_by_its_when_test_costs_not_even_a_transaction(django_capture_on_commit_callbacks):
+    heard = []
+    with hooks.subscribed("test.topic", heard.append, when=lambda value: value.startswith("yes")):
+        with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+            hooks.publish("test.topic", "no thanks")
+            hooks.publish("test.topic", "yes please")
+        assert len(callbacks) == 1  # the refused one was never scheduled
+        for callback in callbacks:
+            callback()
+    assert heard == ["yes please"]

@@ -1,0 +1,175 @@
+"""Sending what `recipients.notify` queued: the delivery log, retries with backoff, sent at most once.
+
+`queue(rows)` inserts Delivery rows (one INSERT) and, once the caller's transaction commits, queues
+one task for them: nothing is sent on the request that caused the message. The task worker
+(`gongzhi worker`, django-tasks) runs `attempt(pk)` for each:
+
+1. **claim** the row atomically: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED` of a row that is
+   due, then status SENDING with the claimer's name; elsewhere one conditional UPDATE (pending and
+   due → sending) that only one worker can win. A row that is not due, or claimed, is left alone;
+2. render the message (core.messages) and send it on its channel (core.channels);
+3. record the result at once, on the claimed row only (status SENDING and claimed by this worker):
+   sent (with sent_at; the context, which may hold an access code, erased), or failed and due again
+   after a backoff (BACKOFF_SECONDS), or given up after NOTIFY_MAX_ATTEMPTS or a permanent error.
+
+A worker that dies between claim and result leaves the row SENDING. Whether its message went out
+cannot be known, so it is never sent again: after CLAIM_TIMEOUT the periodic `run_due` marks it
+failed ("interrupted"), for a person to look at, rather than risk a citizen getting it twice.
+`run_due` (every minute) also sends the rows whose retry time has come and rows whose task was lost.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_tasks import task
+
+from . import channels, messages, periodic
+from .errors import DeliveryError
+from .models import Delivery
+
+log = logging.getLogger(__name__)
+BACKOFF_SECONDS = [60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600]
+CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+LOST_AFTER = dt.timedelta(minutes=2)  # a pending row no task took within this is sent by run_due
+INTERRUPTED = "interrupted while sending; not sent again (it may have gone out)"
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def max_attempts() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "GONGZHI", {}).get("NOTIFY_MAX_ATTEMPTS", 6))
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """The wait after the `attempts`-th failed try: 1 min, 5 min, 30 min, 2 h, then 6 h."""
+    return dt.timedelta(seconds=BACKOFF_SECONDS[min(max(attempts, 1) - 1, len(BACKOFF_SECONDS) - 1)])
+
+
+def queue(rows: list[Delivery]) -> list[Delivery]:
+    """Store the deliveries and, after the current transaction commits, have the worker send them."""
+    if not rows:
+        return []
+    created = Delivery.objects.bulk_create(rows)
+    ids = [d.pk for d in created if d.pk is not None]
+    if ids:
+        transaction.on_commit(lambda: _enqueue(ids))
+    return created
+
+
+def _enqueue(ids: list[int], run_after: dt.datetime | None = None) -> None:
+    try:
+        if run_after is not None:
+            if not send_deliveries.get_backend().supports_defer:
+                return  # run_due sends it when its time comes
+            send_deliveries.using(run_after=run_after).enqueue(ids)
+        else:
+            send_deliveries.enqueue(ids)
+    except Exception:  # a queue problem never breaks the action that caused the message; run_due catches up
+        log.exception("could not queue %d deliveries", len(ids))
+
+
+def _due(now: dt.datetime) -> Q:
+    return Q(status=Delivery.Status.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+
+def claim(pk: int, worker: str | None = None, now: dt.datetime | None = None) -> Delivery | None:
+    """Take the row for sending if it is due and nobody else has; None otherwise."""
+    now = now or timezone.now()
+    worker = worker or worker_name()
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            row = Delivery.objects.select_for_update(skip_locked=True).filter(_due(now), pk=pk).first()
+            if row is None:
+                return None
+            Delivery.objects.filter(pk=pk).update(status=Delivery.Status.SENDING, claimed_at=now, claimed_by=worker)
+    elif not Delivery.objects.filter(_due(now), pk=pk).update(status=Delivery.Status.SENDING, claimed_at=now,
+                                                                 claimed_by=worker):
+        return None
+    return Delivery.objects.get(pk=pk)
+
+
+def _finish(row: Delivery, worker: str, **fields) -> bool:
+    """Write the result on the row this worker claimed (and only then)."""
+    return bool(Delivery.objects.filter(pk=row.pk, status=Delivery.Status.SENDING, claimed_by=worker)
+                .update(attempts=F("attempts") + 1, claimed_at=None, **fields))
+
+
+def send_claimed(row: Delivery, worker: str) -> str:
+    """Render and send a claimed row, then record the result; returns the new status."""
+    channel = channels.get(row.channel)
+    error: DeliveryError | None = None
+    if channel is None:
+        error = DeliveryError(f"unknown channel {row.channel}", permanent=True)
+    else:
+        wording = messages.render(row.template, row.channel, row.language, row.context)
+        message = channels.Message(address=row.address, subject=wording.subject, body=wording.body,
+                                   kind=row.template, link=str(row.context.get("link", "")), ref=row.ref)
+        try:
+            channel.send(message)
+        except DeliveryError as exc:
+            error = exc
+        except Exception as exc:  # a bug in a channel: logged without the message, tried again later
+            log.exception("delivery %s on %s failed unexpectedly", row.pk, row.channel)
+            error = DeliveryError(exc.__class__.__name__)
+    now = timezone.now()
+    if error is None:
+        _finish(row, worker, status=Delivery.Status.SENT, sent_at=now, last_error="", next_attempt_at=None, context={})
+        return Delivery.Status.SENT
+    attempts = row.attempts + 1
+    if error.permanent or attempts >= max_attempts():
+        _finish(row, worker, status=Delivery.Status.FAILED, last_error=str(error)[:300], next_attempt_at=None,
+                context={})
+        return Delivery.Status.FAILED
+    retry_at = now + backoff(attempts)
+    _finish(row, worker, status=Delivery.Status.PENDING, last_error=str(error)[:300], next_attempt_at=retry_at)
+    transaction.on_commit(lambda: _enqueue([row.pk], retry_at))
+    return Delivery.Status.PENDING
+
+
+def attempt(pk: int, worker: str | None = None, now: dt.datetime | None = None) -> str | None:
+    """Claim and send one delivery; None if it was not due (at `now`) or someone else has it."""
+    worker = worker or worker_name()
+    row = claim(pk, worker, now)
+    return send_claimed(row, worker) if row is not None else None
+
+
+@task()
+def send_deliveries(ids: list[int]) -> int:
+    """The worker's task: send these deliveries (those still due); how many went out."""
+    return sum(attempt(pk) == Delivery.Status.SENT for pk in ids)
+
+
+def run_due(now: dt.datetime | None = None) -> dict[str, int]:
+    """Send what is due (retries whose time came, rows whose task was lost) and give up the rows a
+    dead worker left claimed. Returns counts."""
+    now = now or timezone.now()
+    interrupted = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT).update(
+        status=Delivery.Status.FAILED, last_error=INTERRUPTED, claimed_at=None, context={})
+    due = Delivery.objects.filter(status=Delivery.Status.PENDING).filter(
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lte=now - LOST_AFTER))
+    sent = 0
+    for pk in list(due.order_by("pk").values_list("pk", flat=True)[:500]):
+        sent += attempt(pk, now=now) == Delivery.Status.SENT
+    return {"sent": sent, "interrupted": interrupted}
+
+
+@task()
+def send_due_deliveries() -> dict[str, int]:
+    return run_due()
+
+
+def register_periodic() -> None:
+    periodic.register(send_due_deliveries, 60)
+    periodic.register_sweep("notifications", run_due,
+                            lambda c: f"消息投递：发送 {c['sent']}，中断 {c['interrupted']}",
+                            help="sending due notification retries")

@@ -1,0 +1,144 @@
+"""The notification registry: one notify, every channel a person chose, sent by the worker to real
+peers (an SMTP server and an HTTP receiver on 127.0.0.1), retried with backoff, never sent twice."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from gongzhi.core import delivery
+from gongzhi.core.models import Delivery, Notification, NotificationPreference
+from gongzhi.core.recipients import Address, notify
+from tests.notify_peers import http_receiver, peers, smtp  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+
+def choose(user, kind, *codes, webhook_url=""):
+    NotificationPreference.objects.update_or_create(user=user, defaults={"channels": {kind: list(codes)},
+                                                                         "webhook_url": webhook_url})
+
+
+def send_all():
+    """What the worker does with the queued rows."""
+    return [delivery.attempt(pk) for pk in Delivery.objects.filter(status="pending").values_list("pk", flat=True)]
+
+
+def test_notify_keeps_its_old_call_and_writes_only_in_app_rows_for_people_who_chose_nothing(org):
+    written = notify([org.handler_housing, org.handler_housing], "assigned", "新派单：电梯故障", "/staff/appeals/1/")
+    assert written == 1
+    assert Notification.objects.get(user=org.handler_housing).text == "新派单：电梯故障"
+    assert not Delivery.objects.exists()
+
+
+def test_a_handler_gets_an_assignment_by_email_sms_and_webhook_as_chosen(org, peers):
+    mail, receiver = peers
+    user = org.handler_housing
+    user.email, user.phone = "zjj@example.gov.cn", "13900001111"
+    user.save()
+    choose(user, "assigned", "email", "sms", "webhook", webhook_url=f"{receiver.url}/robot")
+    notify([user], "assigned", "新派单：电梯故障", "/staff/appeals/7/")
+
+    assert Notification.objects.filter(user=user, kind="assigned").count() == 1  # in-app at once
+    assert set(Delivery.objects.values_list("channel", "status")) == {("email", "pending"), ("sms", "pending"),
+                                                                     ("webhook", "pending")}
+    assert send_all() == ["sent", "sent", "sent"]
+
+    assert mail.subjects()[0] == "新派单：电梯故障"
+    assert mail.messages[0]["X-Envelope-To"] == "zjj@example.gov.cn"
+    assert "https://12345.example.gov.cn/staff/appeals/7/" in mail.bodies()[0]
+    by_path = {r["path"]: r for r in receiver.received}
+    assert by_path["/sms"]["json"]["to"] == "13900001111"
+    assert by_path["/sms"]["headers"]["Authorization"] == "Bearer provider-token"
+    assert "新派单：电梯故障" in by_path["/sms"]["json"]["text"]
+    assert by_path["/robot"]["json"]["kind"] == "assigned"
+    sent = Delivery.objects.filter(status="sent")
+    assert sent.count() == 3 and all(d.sent_at and d.attempts == 1 and d.context == {} for d in sent)
+
+
+def test_the_worker_sends_after_the_action_commits(org, smtp, settings, django_capture_on_commit_callbacks):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        notify([], "appeal.closed", "GZ1 电梯", to=[Address("email", "a@example.com")],
+               context={"tracking_number": "GZ1", "title": "电梯", "track_link": "", "unsubscribe_link": ""})
+        assert smtp.messages == []  # nothing is sent inside the action's transaction
+    assert len(smtp.messages) == 1 and Delivery.objects.get().status == "sent"
+
+
+def test_a_failing_provider_is_retried_with_growing_waits_until_it_answers(org, http_receiver):
+    http_receiver.answers = [503, 502]
+    notify([], "appeal.closed", "GZ1", to=[Address("sms", "13812345678")], context={"tracking_number": "GZ1"})
+    row = Delivery.objects.get()
+    assert delivery.attempt(row.pk) == "pending"
+    row.refresh_from_db()
+    first_wait = row.next_attempt_at - timezone.now()
+    assert row.attempts == 1 and row.last_error == "SMS provider answered HTTP 503"
+    assert dt.timedelta(seconds=50) < first_wait <= dt.timedelta(seconds=60)
+    assert delivery.attempt(row.pk) is None  # not due yet: nobody sends it early
+
+    delivery.run_due(now=row.next_attempt_at + dt.timedelta(seconds=1))
+    row.refresh_from_db()
+    assert row.attempts == 2 and row.status == "pending"
+    assert row.next_attempt_at - timezone.now() > dt.timedelta(minutes=4)  # the second wait is longer
+    delivery.run_due(now=row.next_attempt_at + dt.timedelta(seconds=1))
+    row.refresh_from_db()
+    assert row.status == "sent" and row.attempts == 3 and row.last_error == ""
+    assert len(http_receiver.received) == 3
+
+
+def test_a_message_is_given_up_after_the_last_attempt_and_at_once_on_a_permanent_refusal(org, smtp, settings):
+    settings.GONGZHI = {**settings.GONGZHI, "NOTIFY_MAX_ATTEMPTS": 2}
+    smtp.refuse = ["451 try later", "451 try later", "550 no such mailbox"]
+    notify([], "appeal.closed", "x", to=[Address("email", "a@example.com")])
+    row = Delivery.objects.get()
+    delivery.attempt(row.pk)
+    delivery.run_due(now=timezone.now() + dt.timedelta(minutes=2))
+    row.refresh_from_db()
+    assert row.status == "failed" and row.attempts == 2 and row.last_error == "SMTP answered 451"
+    assert row.context == {}
+
+    notify([], "appeal.closed", "y", to=[Address("email", "b@example.com")])
+    other = Delivery.objects.get(address="b@example.com")
+    assert delivery.attempt(other.pk) == "failed"
+    other.refresh_from_db()
+    assert other.attempts == 1 and other.last_error == "SMTP answered 550"
+    assert smtp.messages == []
+
+
+def test_a_worker_that_dies_while_sending_never_gets_its_message_sent_twice(org, smtp):
+    notify([], "appeal.closed", "x", to=[Address("email", "a@example.com")])
+    row = Delivery.objects.get()
+    claimed = delivery.claim(row.pk, worker="host-a:1")  # worker A takes it … and dies before the result
+    assert claimed is not None
+    assert delivery.claim(row.pk, worker="host-b:2") is None  # worker B cannot take it meanwhile
+    assert delivery.attempt(row.pk, worker="host-b:2") is None
+
+    counts = delivery.run_due(now=timezone.now() + delivery.CLAIM_TIMEOUT + dt.timedelta(seconds=1))
+    row.refresh_from_db()
+    assert counts["interrupted"] == 1
+    assert row.status == "failed" and row.last_error == delivery.INTERRUPTED
+    assert smtp.messages == []  # B never sent what A may have sent
+    # A's late result (had it lived) is not written over the given-up row either.
+    assert delivery.send_claimed(claimed, "host-a:1") == "sent" and Delivery.objects.get().status == "failed"
+
+
+def test_an_sms_provider_on_an_internal_address_is_refused_unless_the_operator_allowed_it(org, http_receiver, settings):
+    settings.GONGZHI = {**settings.GONGZHI, "SMS_ALLOW_HTTP_HOSTS": [], "SMS_ALLOW_INTERNAL_HOSTS": []}
+    notify([], "appeal.closed", "x", to=[Address("sms", "13812345678")])
+    row = Delivery.objects.get()
+    assert delivery.attempt(row.pk) == "failed"
+    row.refresh_from_db()
+    assert row.last_error.startswith("SMS provider refused by the outbound policy")
+    assert http_receiver.received == []
+
+
+def test_the_delivery_log_shows_addresses_masked(org, client):
+    from gongzhi.core.models import User
+
+    notify([], "appeal.closed", "x", to=[Address("sms", "13812345678"), Address("email", "zhang@example.com")])
+    admin_user = User.objects.create_superuser("root", password="Passw0rd!x")
+    client.force_login(admin_user)
+    page = client.get("/admin/core/delivery/").content.decode()
+    assert "138****5678" in page and "z***@example.com" in page
+    assert "13812345678" not in page and "zhang@example.com" not in page
