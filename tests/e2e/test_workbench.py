@@ -99,3 +99,35 @@ def test_on_a_390px_phone_the_handler_queue_shows_each_title(browser, live_serve
         shot(page, "workbench-03-handler-queue-390px")
     finally:
         context.close()
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_bulk_dispatch_asks_once_and_lists_the_refused_appeal(page, login, shot, org, make_appeal):
+    first = make_appeal(title="东湖路井盖缺失")
+    second = make_appeal(title="西山社区垃圾清运不及时")
+    taken = make_appeal(title="已经派出的诉求")
+    login("dispatcher")
+    page.goto("/staff/appeals/?status=received")
+    for appeal in (first, second, taken):
+        page.get_by_test_id(f"pick-{appeal.tracking_number}").check()
+    services.dispatch(taken, org.dispatcher, org.housing)  # meanwhile someone else dispatched it
+    page.get_by_test_id("bulk-action").select_option("dispatch")
+    page.get_by_test_id("bulk-lead").select_option(label="区生态环境局")
+    dialogs = []
+
+    def answer(dialog):
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    page.get_by_test_id("bulk-submit").click()
+    expect(page.get_by_test_id("bulk-done")).to_contain_text("已完成 2 件")
+    assert dialogs == ["确认对所选的 3 件诉求执行“批量派单”？"]
+    refused = page.get_by_test_id("bulk-refused")
+    expect(refused).to_contain_text(taken.tracking_number)
+    expect(refused).to_contain_text("不能派单")
+    shot(page, "workbench-04-bulk-dispatch")
+    for appeal in (first, second):
+        appeal.refresh_from_db()
+        assert appeal.status == Status.DISPATCHED and appeal.lead_department == org.env
