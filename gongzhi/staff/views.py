@@ -103,7 +103,9 @@ def triage_view(appeal: Appeal, user, lookup: _Lookup | None = None) -> dict:
         if dept is not None and not dept.active:
             dept = None
         try:
-            confidence = round(float(s.get("confidence", 0)) * 100)
+            probability = float(s.get("confidence", 0))
+            # a probability short of 1 is never shown as certain (0.996 reads 99%, not 100%)
+            confidence = min(round(probability * 100), 100 if probability >= 1 else 99)
         except (TypeError, ValueError):
             confidence = None
         if dept or cat:

@@ -187,3 +187,15 @@ def test_a_returned_appeal_is_never_suggested_to_the_department_that_returned_it
     # the return counts against the pair in the routing feedback
     assert triage.routing_feedback()[lamps.pk][cgj.pk] == (0, 1)
     assert Assignment.objects.get(appeal=appeal).state == Assignment.State.RETURNED
+
+
+def test_a_probability_short_of_one_is_never_shown_as_certain(client, org):
+    from django.urls import reverse
+
+    appeal = receive("小区门口路灯坏了", "小区门口路灯坏了。")
+    appeal.triage = {"suggestions": [{"label": "城乡建设", "confidence": 0.9966, "category": org.cat_root.pk,
+                                      "department": org.housing.pk, "sure": True}]}
+    appeal.save()
+    client.force_login(org.dispatcher)
+    page = client.get(reverse("staff:appeal_detail", args=[appeal.pk])).content.decode()
+    assert "一键派给 区住建局" in page and "99%" in page and "100%" not in page
