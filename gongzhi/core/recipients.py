@@ -101,8 +101,8 @@ def notify(users: Iterable, kind: str, text: str, link: str = "", *, to: Iterabl
     deliveries = []
     choosers = _choosers() & set(people) if people else set()
     if choosers:
-        for pref in NotificationPreference.objects.filter(user_id__in=choosers):
-            user = people[pref.user_id]
+        for pref in NotificationPreference.objects.filter(user_id__in=choosers).select_related("user"):
+            user = pref.user  # as stored now: the caller's object may predate an address change
             for code in pref.channels.get(kind, ()):
                 channel = channels.get(code)
                 address = channel.address_of(user, pref) if channel and code != "inapp" else ""

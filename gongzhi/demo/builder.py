@@ -95,12 +95,24 @@ def _safety_history() -> None:
     build_demo_incidents()
 
 
+def _notification_choices() -> None:
+    """handler_zjj also gets new assignments, due-soon and urges by e-mail (printed by the worker
+    in development, as every mail without GONGZHI_EMAIL_HOST): /staff/notifications/settings/."""
+    from gongzhi.core import preferences
+
+    user = User.objects.filter(username="handler_zjj").first()
+    if user is not None:
+        preferences.save(user, choices={kind: ["email"] for kind in ("assigned", "due_soon", "urged")},
+                         email="handler_zjj@example.gov.cn", phone=user.phone)
+
+
 # (label, the app it needs, step), run in this order after the appeals.
 DERIVED = [
     ("考核指标", "gongzhi.evaluation", _kpi_facts),
     ("热点诉求", "gongzhi.triage", _hot_issues),
     ("智能分类模型与待派单分析", "gongzhi.triage", _classifier_and_queue),
     ("治安警情", "gongzhi.safety", _safety_history),
+    ("通知渠道", "gongzhi.core", _notification_choices),
 ]
 
 
