@@ -3,7 +3,8 @@ from django.apps import AppConfig
 
 def _report(counts: dict[str, int]) -> str:
     return (f"纠纷与信访期限巡检：纠纷新超期 {counts['dispute_newly_overdue']}，即将到期 {counts['dispute_due_soon']}；"
-            f"信访新超期 {counts['petition_newly_overdue']}，即将到期 {counts['petition_due_soon']}")
+            f"信访新超期 {counts['petition_newly_overdue']}，即将到期 {counts['petition_due_soon']}；"
+            f"排查逾期 {counts['screening_newly_overdue']}")
 
 
 class DisputesConfig(AppConfig):

@@ -99,6 +99,8 @@ class Dispute(models.Model):
                                related_name="disputes", verbose_name=_("来源诉求"))
     alert = models.ForeignKey("triage.Alert", null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="disputes", verbose_name=_("来源预警"))
+    screening_task = models.ForeignKey("disputes.ScreeningTask", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="findings", verbose_name=_("排查任务"))
 
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REPORTED)
     risk_level = models.CharField(_("风险等级"), max_length=8, choices=RiskLevel.choices, default=RiskLevel.BLUE)
@@ -271,3 +273,4 @@ class FollowUpVisit(models.Model):
 
 
 from .petition_models import Petition, PetitionEvent  # noqa: E402,F401  (one models module for Django)
+from .screening_models import Campaign, ScreeningTask, ScreeningTaskEvent  # noqa: E402,F401

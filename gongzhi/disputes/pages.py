@@ -16,3 +16,8 @@ may_report = nav.any_role(*REPORT_ROLES)
 DISPUTES = nav.page("disputes:dispute_list", _("矛盾纠纷"), nav.any_role(*DISPUTE_ROLES), order=60)
 REPORT = nav.page("disputes:dispute_new", _("登记纠纷"), may_report, menus=())
 PETITIONS = nav.page("disputes:petition_list", _("信访"), nav.any_role(*PETITION_ROLES), order=61)
+
+SCREENING_ROLES = (Role.GRID_WORKER, Role.SUPERVISOR, Role.LEADER, Role.MEDIATOR, Role.ADMIN)
+may_launch = nav.any_role(Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
+SCREENING = nav.page("disputes:campaign_list", _("排查"), nav.any_role(*SCREENING_ROLES), order=59)
+LAUNCH = nav.page("disputes:campaign_new", _("发起排查"), may_launch, menus=())

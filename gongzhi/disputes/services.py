@@ -116,7 +116,8 @@ def _alarm(dispute: Dispute, why: str) -> None:
 
 def report(*, actor, title: str, facts: str, kind: DisputeKind | None, region: Region | None, parties,
            grid: Grid | None = None, place: str = "", people_involved=2, amount=None,
-           source: str = Dispute.Source.WALK_IN, appeal=None, alert=None, at=None, note: str = "") -> Dispute:
+           source: str = Dispute.Source.WALK_IN, appeal=None, alert=None, screening_task=None, at=None,
+           note: str = "") -> Dispute:
     """Register a dispute: its risk is computed (reasons kept) and red/orange ones alarm the region."""
     errors = {}
     if not (title or "").strip():
@@ -145,6 +146,7 @@ def report(*, actor, title: str, facts: str, kind: DisputeKind | None, region: R
         dispute = Dispute(number=new_number("TJ", at), title=title.strip()[:200], facts=facts.strip(), kind=kind,
                           region=region or grid.community, grid=grid, place=place.strip()[:300],
                           people_involved=people, amount=amount, source=source, appeal=appeal, alert=alert,
+                          screening_task=screening_task,
                           reported_by=actor if getattr(actor, "pk", None) else None, reported_at=at)
         assessed = _assess(dispute, rows)
         dispute.risk_score, dispute.risk_reasons, dispute.distress = assessed.score, assessed.reasons, assessed.distress

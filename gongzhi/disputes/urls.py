@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import petition_views, views
+from . import petition_views, screening_views, views
 
 app_name = "disputes"
 urlpatterns = [
@@ -11,6 +11,11 @@ urlpatterns = [
     path("<int:pk>/agreement.docx", views.agreement_docx, name="agreement_docx"),
     path("<int:pk>/parties/<int:party_id>/reveal/<slug:field>/", views.reveal_party, name="reveal_party"),
     path("<int:pk>/<slug:action>/", views.dispute_action, name="dispute_action"),
+    path("screening/", screening_views.campaign_list, name="campaign_list"),
+    path("screening/new/", screening_views.campaign_new, name="campaign_new"),
+    path("screening/<int:pk>/", screening_views.campaign_detail, name="campaign_detail"),
+    path("screening/tasks/<int:pk>/", screening_views.task_detail, name="task_detail"),
+    path("screening/tasks/<int:pk>/report/", screening_views.task_report, name="task_report"),
     path("petitions/", petition_views.petition_list, name="petition_list"),
     path("petitions/new/", petition_views.petition_new, name="petition_new"),
     path("petitions/<int:pk>/", petition_views.petition_detail, name="petition_detail"),
