@@ -118,8 +118,9 @@ def send_claimed(row: Delivery, worker: str) -> str:
             channel.send(message)
         except DeliveryError as exc:
             error = exc
-        except Exception as exc:  # a bug in a channel: logged without the message, tried again later
-            log.exception("delivery %s on %s failed unexpectedly", row.pk, row.channel)
+        except Exception as exc:  # a bug in a channel: tried again later; logged by class only, since
+            # an exception's text may carry the address (the log scrubber knows phones, not e-mail)
+            log.error("delivery %s on %s failed unexpectedly: %s", row.pk, row.channel, exc.__class__.__name__)
             error = DeliveryError(exc.__class__.__name__)
     now = timezone.now()
     if error is None:

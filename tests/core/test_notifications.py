@@ -10,6 +10,7 @@ from django.utils import timezone
 from gongzhi.core import delivery
 from gongzhi.core.models import Delivery, Notification, NotificationPreference
 from gongzhi.core.recipients import Address, notify
+from tests.conftest import postgres_only
 from tests.notify_peers import http_receiver, peers, smtp  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +143,30 @@ def test_the_delivery_log_shows_addresses_masked(org, client):
     page = client.get("/admin/core/delivery/").content.decode()
     assert "138****5678" in page and "z***@example.com" in page
     assert "13812345678" not in page and "zhang@example.com" not in page
+
+
+@postgres_only("the claim races real concurrent transactions (SELECT … FOR UPDATE SKIP LOCKED)")
+@pytest.mark.django_db(transaction=True)
+def test_workers_racing_for_one_message_send_it_once(org, smtp):
+    import threading
+
+    from django.db import connection
+
+    notify([], "appeal.closed", "x", to=[Address("email", "a@example.com")])
+    pk = Delivery.objects.get().pk
+    start, results = threading.Barrier(6), []
+
+    def worker(n):
+        try:
+            start.wait()
+            results.append(delivery.attempt(pk, worker=f"host:{n}"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results, key=str) == [None] * 5 + ["sent"]
+    assert len(smtp.messages) == 1 and Delivery.objects.get().attempts == 1
