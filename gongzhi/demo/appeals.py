@@ -27,6 +27,7 @@ from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.deadlines import DueState
 from gongzhi.core.workdays import WorkCalendar
 
+from . import photos as demo_photos
 from .appeal_texts import (
     BUSINESS, CATEGORIES, CLOSINGS, COMPANIES, DURATIONS, FINDINGS, HOSPITALS, IMPACTS, OPENINGS, REQUESTS, RIVERS,
     SCHOOLS, SHOPS,
@@ -124,6 +125,8 @@ class AppealsHistory:
         self.operator, self.dispatcher, self.supervisor = u["operator"], u["dispatcher"], u["supervisor"]
         self.leader, self.citizen = u["leader"], u["citizen"]
         self.appellants = self._appellants()
+        self.photo_replies = 0
+        self.photo_rng = random.Random(13)  # its own stream: the photos do not change the rest of the demo
 
     # -------------------------------------------------------------- time helpers
     def at(self, when: dt.datetime, action, *args) -> None:
@@ -458,7 +461,11 @@ class AppealsHistory:
         if story.round > 0:
             text = "针对您再次反映的情况，" + text
         resolved = rng.random() < 0.88
-        answer = self.services.reply(appeal, handler, text, resolved=resolved)
+        photos = {}
+        if resolved and self.photo_replies < demo_photos.MAX_REPLIES_WITH_PHOTOS and self.photo_rng.random() < 0.15:
+            photos = demo_photos.before_and_after(self.photo_rng, appeal.tracking_number)  # public: the citizen sees them
+            self.photo_replies += 1
+        answer = self.services.reply(appeal, handler, text, resolved=resolved, public_photos=bool(photos), **photos)
         if story.no_rating:
             return  # the follow-up window runs out; the nightly sweep closes it
         when = self.later(answer.created_at, 3, 96, office=False)

@@ -159,3 +159,12 @@ def test_the_desk_knows_the_demos_roads_and_compounds_and_has_standard_answers(c
     entries = KnowledgeEntry.objects.filter(active=True)
     assert {"住房公积金如何提取？", "如何查询社保缴费记录？", "停水了，什么时候恢复供水？"} <= set(entries.values_list("question", flat=True))
     assert all(e.category_id and e.keyword_list for e in entries)
+
+
+def test_some_replies_carry_photos_before_and_after_that_the_appellant_sees(city):
+    from gongzhi.appeals.models import Attachment
+
+    photos = Attachment.objects.filter(reply__isnull=False)
+    shown = photos.filter(stage="after", public=True).exclude(public_file="")
+    assert shown.exists() and photos.filter(stage="before").exists()
+    assert all(p.content_type == "image/jpeg" for p in photos)
