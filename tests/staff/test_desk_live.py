@@ -65,6 +65,13 @@ def test_repeats_are_only_those_in_scope_with_phone_numbers_masked(client, org, 
     assert east.tracking_number in body and west.tracking_number not in body, "outside the operator's scope"
 
 
+def test_typing_does_not_look_the_caller_up_by_phone_number(client, org, make_appeal):
+    """Earlier appeals by the caller's number are the caller-history panel's, whose lookups are audited."""
+    earlier = make_appeal(title="路灯不亮", content="东湖路的路灯坏了一个星期", appellant_phone="13800001111")
+    body = live(signed_in(client, org.operator), "楼上漏水", "楼上卫生间漏水到我家天花板", phone="13800001111").content.decode()
+    assert earlier.tracking_number not in body
+
+
 def test_a_closed_repeat_is_marked_as_closed(client, org, make_appeal):
     earlier = make_appeal()
     services.close(earlier, org.operator, "已电话解答")
