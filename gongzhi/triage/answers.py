@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .places import normalise
 
@@ -42,6 +43,13 @@ def _bigrams(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
+@lru_cache(maxsize=8192)
+def _prepared(answer: Answer) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    """An entry's keywords with their folded forms, and its question's pieces: once per entry."""
+    keywords = tuple((k, _fold(k)) for k in answer.keywords if len(_fold(k)) >= 2)
+    return keywords, frozenset(_bigrams(_fold(answer.question)))
+
+
 def rank_answers(text: str, answers: Iterable[Answer], limit: int = 3,
                  expected_categories: Iterable[str] = ()) -> list[Suggested]:
     """The answers that fit `text`, best first (at most `limit`)."""
@@ -52,12 +60,13 @@ def rank_answers(text: str, answers: Iterable[Answer], limit: int = 3,
     expected = set(expected_categories)
     out: list[Suggested] = []
     for answer in answers:
-        matched = [k for k in answer.keywords if len(_fold(k)) >= 2 and _fold(k) in folded]
-        question = _bigrams(_fold(answer.question))
+        keywords, question = _prepared(answer)
+        hits = [(k, f) for k, f in keywords if f in folded]
         overlap = len(question & grams) / len(question) if question else 0.0
-        if not matched and overlap < MIN_QUESTION_OVERLAP:
+        if not hits and overlap < MIN_QUESTION_OVERLAP:
             continue
-        score = sum(len(_fold(k)) for k in matched) + 4 * overlap
+        matched = [k for k, _f in hits]
+        score = sum(len(f) for _k, f in hits) + 4 * overlap
         if answer.category and answer.category in expected:
             score += 1
         out.append(Suggested(answer, round(score, 3), matched))

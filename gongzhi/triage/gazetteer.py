@@ -58,8 +58,8 @@ def _stem(name: str) -> str:
 
 
 class Gazetteer:
-    """The names, folded once; `suggest` scans them (a city's few thousand names in well under a
-    millisecond per keystroke)."""
+    """The names, folded once; `suggest` scans them all (5,000 names: 0.8 ms per typed place,
+    bench/desk.py), which the desk's debounce (one request per pause in typing) affords."""
 
     def __init__(self, entries: Iterable[Entry]):
         self.entries = [e for e in entries if _fold(e.name)]
