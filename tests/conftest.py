@@ -30,10 +30,12 @@ def _fast_password_hashing(settings):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from gongzhi.core import workdays
     from gongzhi.triage.services import INDEXES
 
     cache.clear()
     INDEXES.reset()  # the in-process triage indexes must not remember another test's appeals
+    workdays.forget_overrides()  # nor the calendar another test's overrides (rolled back without a signal)
     yield
 
 

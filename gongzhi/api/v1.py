@@ -437,16 +437,17 @@ def idempotent(request, idempotency_key: str | None, data: dict, create, schema,
         record = IdempotencyRecord.objects.filter(user=user, key=key).first()
         if record is not None:
             return _replay(request, record, data)
+    else:
+        # Nothing to keep with the create: its service's own transaction is the whole of it, and
+        # what runs once that commits (intake's triage, holding a hot issue's row) runs after it.
+        return Answer(status, create())
     try:
         with transaction.atomic():
-            record = None
-            if key:
-                record = IdempotencyRecord.objects.create(user=user, key=key, request_hash=_request_hash(data))
+            record = IdempotencyRecord.objects.create(user=user, key=key, request_hash=_request_hash(data))
             body = create()
-            if record is not None:
-                stored = json.dumps(schema.model_validate(body).model_dump(), cls=NinjaJSONEncoder)
-                record.status_code, record.response = status, json.loads(stored)
-                record.save(update_fields=["status_code", "response"])
+            stored = json.dumps(schema.model_validate(body).model_dump(), cls=NinjaJSONEncoder)
+            record.status_code, record.response = status, json.loads(stored)
+            record.save(update_fields=["status_code", "response"])
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer as it did.
         record = IdempotencyRecord.objects.filter(user=user, key=key).first()
@@ -479,8 +480,7 @@ def _receive(user, data: dict) -> dict:
         anonymous=data["anonymous"], appellant_name=data["appellant_name"],
         appellant_phone=data["appellant_phone"], appellant_user=user if citizen_only else None,
     )
-    appeal = Appeal.objects.select_related("category").get(pk=appeal.pk)
-    return {**appeal_out(appeal, user), "access_code": code}
+    return {**appeal_out(appeal, user), "access_code": code}  # as receive read it again after triage
 
 
 # ---------------------------------------------------------------- lifecycle actions

@@ -209,7 +209,9 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
     if run_hooks:
         appeal.issued_access_code = code  # for the acceptance message only (appeals.notifying); never stored
         hooks.publish(RECEIVED, appeal, on_commit=False)  # its transaction is done: triage runs now
-        appeal.refresh_from_db()
+        # what the hooks changed (triage's category, urgency, dispatch), with the category the
+        # channels answer with: one read
+        appeal.refresh_from_db(from_queryset=Appeal.objects.select_related("category"))
     return appeal, code
 
 
@@ -283,8 +285,9 @@ def recategorize(appeal: Appeal, actor, category: Category, urgency: str | None 
 
 def record_triage(appeal: Appeal, triage: dict, *, risk_score: int | None = None,
                   urgency: str | None = None, note: str = "") -> Appeal:
-    """Store what the analysis found (suggestions, duplicates, risk); raising urgency is recorded."""
-    with transaction.atomic():
+    """Store what the analysis found (suggestions, duplicates, risk); raising urgency is recorded.
+    Runs in the caller's transaction (triage's, which rolls back to its own savepoint on failure)."""
+    with transaction.atomic(savepoint=False):
         appeal = _lock(appeal)
         appeal.triage = {**(appeal.triage or {}), **triage}
         fields = ["triage", "updated_at"]
@@ -327,8 +330,9 @@ def dispatch(appeal: Appeal, actor, lead: Department, assisting: Iterable[Depart
         if appeal.due_at is None or appeal.return_count or category is not None:
             # The clock runs from receipt, or from the last reopening (重办 starts a new one); a
             # department never gets a deadline that is already past when the dispatch reaches it.
-            started = (appeal.events.filter(kind="reopened").order_by("-created_at")
-                       .values_list("created_at", flat=True).first() or appeal.received_at)
+            reopened = (appeal.events.filter(kind="reopened").order_by("-created_at")
+                        .values_list("created_at", flat=True).first() if appeal.reopen_count else None)
+            started = reopened or appeal.received_at
             _, due_from_start = deadlines_for(appeal.category, appeal.urgency, started)
             appeal.due_at = max(due_from_start, now + dt.timedelta(hours=4))
         # A deadline kept from intake or a reclassification is never already past at the dispatch either.
@@ -342,7 +346,8 @@ def dispatch(appeal: Appeal, actor, lead: Department, assisting: Iterable[Depart
         appeal.status = Status.DISPATCHED
         appeal.dispatched_at = appeal.dispatched_at or now
         appeal.due_state = DEADLINES.state_at(appeal.due_at, now)
-        appeal.save()
+        appeal.save(update_fields=["category", "due_at", "ack_due_at", "lead_department", "status", "dispatched_at",
+                                   "due_state", "updated_at"])  # what this changed: not the texts again
         _event(appeal, "dispatched", actor, from_status=Status.RECEIVED, to_status=Status.DISPATCHED, public=True,
                department=lead, note=f"已转{lead.name}办理" + (f"，{'、'.join(d.name for d in assisting)}协办" if assisting else ""),
                lead=lead.pk, assisting=[d.pk for d in assisting], automatic=automatic, instructions=instructions)

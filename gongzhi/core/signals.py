@@ -1,12 +1,13 @@
-"""Audit of authentication events and permission changes."""
+"""Audit of authentication events and permission changes; the calendar cache follows its rows."""
 from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from . import audit
-from .models import RoleAssignment
+from . import audit, workdays
+from .models import CalendarOverride, RoleAssignment
 
 
 @receiver(user_logged_in)
@@ -31,3 +32,12 @@ def audit_role_granted(sender, instance, created, **kwargs):
 def audit_role_revoked(sender, instance, **kwargs):
     audit.record(None, "role_revoked", ("core.user", instance.user_id), actor_label="system",
                  role=instance.role, region=instance.region_id, department=instance.department_id)
+
+
+@receiver(post_save, sender=CalendarOverride)
+@receiver(post_delete, sender=CalendarOverride)
+def calendar_changed(sender, **kwargs):
+    """Deadlines follow an admin's correction at once in this process (and again once it commits,
+    so a read in between is not kept)."""
+    workdays.forget_overrides()
+    transaction.on_commit(workdays.forget_overrides)

@@ -6,15 +6,36 @@ CalendarOverride rows for anything it does not know (a new year, a local holiday
 from __future__ import annotations
 
 import datetime as dt
+import time
 from functools import lru_cache
 
 import chinese_calendar
 
+# How long this process trusts the CalendarOverride rows it read. A change saved in this process
+# takes effect at once (forget_overrides, on save and delete); one saved in another process (the
+# admin site while the task worker computes deadlines) within this many seconds.
+OVERRIDES_SECONDS = 30.0
+_read: tuple[float, dict[dt.date, bool]] | None = None
+
 
 def _overrides() -> dict[dt.date, bool]:
+    """The admins' corrections, read once per OVERRIDES_SECONDS: every intake and dispatch computes
+    a deadline, and the table changes a few times a year."""
+    global _read
+    read, now = _read, time.monotonic()
+    if read is not None and now - read[0] < OVERRIDES_SECONDS:
+        return read[1]
     from .models import CalendarOverride
 
-    return dict(CalendarOverride.objects.values_list("date", "is_workday"))
+    overrides = dict(CalendarOverride.objects.values_list("date", "is_workday"))
+    _read = (now, overrides)
+    return overrides
+
+
+def forget_overrides(**_signal) -> None:
+    """Read the overrides again next time (connected to CalendarOverride's save and delete)."""
+    global _read
+    _read = None
 
 
 class WorkCalendar:
@@ -23,7 +44,7 @@ class WorkCalendar:
 
     @classmethod
     def current(cls) -> "WorkCalendar":
-        return cls(_overrides())
+        return cls(dict(_overrides()))
 
     def is_workday(self, day: dt.date) -> bool:
         if day in self.overrides:

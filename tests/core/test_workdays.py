@@ -96,6 +96,23 @@ def test_an_override_wins_over_the_national_schedule():
     assert WorkCalendar.current().add_workdays(at(2025, 6, 17), 1) == at(2025, 6, 19)
 
 
+@pytest.mark.django_db
+def test_the_overrides_are_read_once_and_an_admins_change_counts_at_once(django_assert_num_queries):
+    # Every intake and dispatch computes deadlines: the overrides are not read again each time,
+    # yet a correction saved or deleted is followed by the very next deadline.
+    WorkCalendar.current()
+    with django_assert_num_queries(0):
+        assert WorkCalendar.current().is_workday(dt.date(2025, 6, 18))
+    holiday = CalendarOverride.objects.create(date=dt.date(2025, 6, 18), is_workday=False, note="本地假日")
+    assert not WorkCalendar.current().is_workday(dt.date(2025, 6, 18))
+    holiday.is_workday = True
+    holiday.save()
+    assert WorkCalendar.current().is_workday(dt.date(2025, 6, 18))
+    CalendarOverride.objects.create(date=dt.date(2025, 6, 19), is_workday=False, note="本地假日")
+    CalendarOverride.objects.get(date=dt.date(2025, 6, 19)).delete()
+    assert WorkCalendar.current().add_workdays(at(2025, 6, 18), 1) == at(2025, 6, 19)
+
+
 def test_a_utc_timestamp_is_counted_on_chinas_calendar_day():
     # timezone.now() is UTC. 2025-10-08 23:30 UTC is Thu 2025-10-09 07:30 in Beijing, a working day
     # right after National Day: one working day later is Fri 10-10 07:30 Beijing time.
