@@ -109,6 +109,9 @@ class GridReportForm(IntakeFields):
             self.fields["grid"].initial = grids[0].pk
 
 
+OPEN = "open"  # the status filter's value for every status still worked on (OPEN_STATUSES)
+
+
 class AppealFilterForm(forms.Form):
     q = forms.CharField(label=_("关键词/受理编号"), required=False)
     status = forms.ChoiceField(label=_("状态"), required=False)
@@ -135,7 +138,7 @@ class AppealFilterForm(forms.Form):
         self.fields["sort"].choices = [("", _("受理时间（新的在前）"))] + [
             (value, (_("%(column)s ↓") if value.startswith("-") else _("%(column)s ↑")) % {"column": label})
             for value, label in sort_choices()]
-        self.fields["status"].choices = blank + list(Status.choices)
+        self.fields["status"].choices = blank + [(OPEN, _("未办结（全部在办）"))] + list(Status.choices)
         self.fields["due_state"].choices = blank + list(DueState.choices)
         self.fields["channel"].choices = blank + list(Channel.choices)
         self.fields["category"].choices = blank + [(c.pk, str(c)) for c in Category.objects.select_related("parent")]

@@ -12,12 +12,12 @@ from django.utils.translation import gettext_lazy
 
 from gongzhi.appeals import services
 from gongzhi.appeals.lifecycle import APPEAL_LIFECYCLE
-from gongzhi.appeals.models import Appeal, Assignment, Urgency
+from gongzhi.appeals.models import OPEN_STATUSES, Appeal, Assignment, Urgency
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.lifecycle import may_act
 from gongzhi.core.models import Department, Region
 
-from .forms import AppealFilterForm
+from .forms import OPEN, AppealFilterForm
 
 URGENCY_RANK = Case(When(urgency=Urgency.CRITICAL, then=Value(0)), When(urgency=Urgency.URGENT, then=Value(1)),
                     default=Value(2), output_field=IntegerField())
@@ -69,7 +69,11 @@ def filtered_appeals(request, data=None):
         if d["q"]:
             term = d["q"].strip()
             qs = qs.filter(Q(tracking_number=term.upper()) | Q(title__icontains=term) | Q(content__icontains=term))
-        for field in ("status", "due_state", "channel", "urgency"):
+        if d["status"] == OPEN:
+            qs = qs.filter(status__in=OPEN_STATUSES)
+        elif d["status"]:
+            qs = qs.filter(status=d["status"])
+        for field in ("due_state", "channel", "urgency"):
             if d[field]:
                 qs = qs.filter(**{field: d[field]})
         if d["category"]:

@@ -152,3 +152,15 @@ def test_the_due_before_filter_keeps_appeals_due_by_that_day(client, org, make_a
     day = timezone.localtime(Appeal.objects.get(pk=soon.pk).due_at).date()
     assert listed(client, due_before=day.isoformat()) == [soon.tracking_number]
     assert listed(client, due_before=(day - dt.timedelta(days=1)).isoformat()) == []
+
+
+def test_the_handlers_queue_links_to_its_open_appeals_sorted_by_deadline(client, org, make_appeal):
+    soon = dispatched(org, make_appeal(title="早到期", category=org.cat_noise))
+    late = dispatched(org, make_appeal(title="晚到期"))
+    done = dispatched(org, make_appeal(title="已办结"))
+    services.acknowledge(done.assignments.get(), org.handler_housing)
+    services.reply(done, org.handler_housing, "经核查，已督促物业完成维修，问题已解决。")
+    services.follow_up(done, "satisfied")
+    signed_in(client, org.handler_housing)
+    assert 'href="/staff/appeals/?status=open&amp;sort=due"' in client.get(reverse("staff:inbox")).content.decode()
+    assert listed(client, status="open", sort="due") == [soon.tracking_number, late.tracking_number]
