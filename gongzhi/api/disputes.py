@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy
 from ninja import Field, Header, Query, Router, Schema
 from ninja import Status as Answer
+from pydantic import ConfigDict
 
 from gongzhi.appeals.models import Appeal
 from gongzhi.core import pii
@@ -19,7 +20,7 @@ from gongzhi.core.reveal import reveal as audited_reveal
 from gongzhi.disputes import services
 from gongzhi.disputes.models import Dispute, DisputeKind, DisputeParty, RiskLevel
 
-from .request_types import PK, Id, In, Omittable, Phone, When, WhenBody, text
+from .request_types import PK, Count, Id, In, Omittable, Phone, When, WhenBody, text
 from .v1 import _aware, _errors, _user, idempotent
 
 router = Router(tags=["disputes"])
@@ -107,14 +108,18 @@ class PartyIn(In):
 
 
 class DisputeIn(In):
+    model_config = ConfigDict(json_schema_extra={"anyOf": [  # where it is: a grid, or a community
+        {"required": ["grid"], "properties": {"grid": {"type": "integer"}}},
+        {"required": ["region"], "properties": {"region": {"type": "integer"}}}]})
+
     title: text(200, 1, short=gettext_lazy("请填写标题"))
     facts: text(5000, 1, short=gettext_lazy("请填写纠纷事实"))
     kind: text(32, 1, short=gettext_lazy("请选择纠纷类型")) = Field(description="dispute kind code")
     region: Optional[PK] = Field(None, description="community id (or give grid)")
     grid: Optional[PK] = None
     place: text(300) = ""
-    people_involved: int = Field(2, ge=1, le=1_000_000)
-    amount: Optional[float] = Field(None, ge=0, le=1e12)
+    people_involved: Count = Field(2, ge=1, le=1_000_000)
+    amount: Optional[float] = Field(None, ge=0, le=services.AMOUNT_MAX)
     source: Literal["screening", "appeal", "alert", "walk_in", "referral"] = "walk_in"
     appeal: Optional[PK] = Field(None, description="the appeal it comes from (source appeal)")
     parties: list[PartyIn] = Field(min_length=2, max_length=50)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal, Optional
 
+from django.conf import settings
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from ninja import Field, Header, Query, Router, Schema
 from ninja import Status as Answer
+from pydantic import ConfigDict
 
 from gongzhi.appeals.models import Appeal
 from gongzhi.core import pii
@@ -20,7 +21,7 @@ from gongzhi.disputes import petition_services as petitions
 from gongzhi.disputes.models import Dispute
 from gongzhi.disputes.petition_models import Petition
 
-from .request_types import PK, Id, In, Omittable, Phone, When, WhenBody, text
+from .request_types import PK, Count, Id, In, Omittable, Phone, When, WhenBody, text
 from .v1 import _aware, _errors, _user, idempotent
 
 router = Router(tags=["petitions"])
@@ -28,7 +29,8 @@ MASKED = "masked; use the reveal action to see it in full (audited)"
 
 
 class PetitionOut(Schema):
-    """Times are in the installation's time zone (a period ends at the end of a local day)."""
+    """Times in UTC, as everywhere in the API: a period ends at the end of a local day (23:59:59 in
+    the installation's time zone, 15:59:59Z in China)."""
 
     id: int
     number: str
@@ -67,26 +69,24 @@ class PetitionPage(Schema):
     count: int
 
 
-def _local(value: dt.datetime | None) -> dt.datetime | None:
-    """In the installation's time zone: a period ends at the end of a local day (23:59:59+08:00)."""
-    return timezone.localtime(value) if value is not None else None
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    return value.astimezone(dt.timezone.utc) if value is not None else None
 
 
 def petition_out(p: Petition) -> dict:
-    out = {
+    return {
         "id": p.pk, "number": p.number, "channel": p.channel, "status": p.status, "received_at": p.received_at,
         "petitioner_name": pii.mask_name(p.petitioner_name), "petitioner_phone": pii.mask_phone(p.petitioner_phone),
         "people_count": p.people_count, "subject": pii.mask_text(p.subject), "content": pii.mask_text(p.content),
         "region_id": p.region_id, "accept_due": p.accept_due, "opinion_due": p.opinion_due,
         "review_due": p.review_due, "reexam_due": p.reexam_due,
-        "review_request_by": petitions.review_request_by(p), "reexam_request_by": petitions.reexam_request_by(p),
+        "review_request_by": _utc(petitions.review_request_by(p)), "reexam_request_by": _utc(petitions.reexam_request_by(p)),
         "due_state": p.due_state, "accepted_at": p.accepted_at, "extension_days": p.extension_days,
         "extension_reason": p.extension_reason, "opinion_at": p.opinion_at, "review_at": p.review_at,
         "reexam_at": p.reexam_at, "is_group": p.is_group, "is_repeat": p.is_repeat, "repeat_of_id": p.repeat_of_id,
         "on_concluded_matter": p.on_concluded_matter,
         "dispute_ids": sorted(d.pk for d in p.disputes.all()), "appeal_ids": sorted(a.pk for a in p.appeals.all()),
     }
-    return {k: _local(v) if isinstance(v, dt.datetime) else v for k, v in out.items()}
 
 
 class PetitionIn(In):
@@ -96,7 +96,7 @@ class PetitionIn(In):
     petitioner_phone: Phone = ""
     petitioner_id_number: text(32) = ""
     petitioner_address: text(200) = ""
-    people_count: int = Field(1, ge=1, le=100_000, description="5 or more: a group petition")
+    people_count: Count = Field(1, ge=1, le=100_000, description="5 or more: a group petition")
     subject: text(200, 1, short=gettext_lazy("请填写信访事项"))
     content: text(10000, 1, short=gettext_lazy("请填写主要内容"))
     region: PK
@@ -169,7 +169,7 @@ def create_petition(request, payload: PetitionIn,
             petitioner_id_number=data["petitioner_id_number"], petitioner_address=data["petitioner_address"],
             people_count=data["people_count"], subject=data["subject"], content=data["content"], region=region,
             same_matter_as=same)
-        return petition_out(petition)
+        return petition_out(Petition.objects.get(pk=petition.pk))  # as stored: times in UTC
 
     return idempotent(request, idempotency_key, data, create, PetitionOut)
 
@@ -187,7 +187,8 @@ class DeclineIn(In):
 
 
 class ExtendIn(In):
-    extra_days: int = Field(ge=1, le=365, description="at most 30 by default (the server checks the setting)")
+    extra_days: Count = Field(ge=1, le=settings.GONGZHI["PETITION_EXTENSION_MAX_DAYS"],
+                            description="at most PETITION_EXTENSION_MAX_DAYS (30 by default)")
     reason: text(300, 1, short=gettext_lazy("延长须说明理由（告知信访人）"))
     approved_by: PK = Field(description="user id of the superior (leader or supervisor) who approved it")
 
@@ -201,6 +202,10 @@ class AnswerIn(OpinionIn):
 
 
 class LinkIn(In):
+    model_config = ConfigDict(json_schema_extra={"anyOf": [  # at least one case to link (the service says so too)
+        {"required": ["disputes"], "properties": {"disputes": {"minItems": 1}}},
+        {"required": ["appeals"], "properties": {"appeals": {"minItems": 1}}}]})
+
     disputes: list[PK] = Field(default_factory=list, max_length=50)
     appeals: list[PK] = Field(default_factory=list, max_length=50)
 

@@ -31,6 +31,7 @@ def _integral(value):
 
 Text = Annotated[str, AfterValidator(_no_nul)]
 PK = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_integral)]
+Count = Annotated[int, BeforeValidator(_integral)]  # an integer in a strict body (5.0 is 5)
 
 
 # ---------------------------------------------------------------- request types

@@ -32,6 +32,7 @@ from .models import (Dispute, DisputeKind, DisputeParty, FollowUpVisit, Mediatio
 S = Dispute.Status
 ALARMING = (RiskLevel.RED, RiskLevel.ORANGE)  # the region's supervisors are told at once
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+AMOUNT_MAX = 99_999_999_999  # what Dispute.amount holds (14 digits, 2 after the point), in whole yuan
 PARTY_FIELDS = ("kind", "side", "name", "phone", "id_number", "address")
 
 
@@ -65,6 +66,8 @@ def _amount(value) -> Decimal | None:
         raise FieldErrors({"amount": _("涉及金额必须是数字")}) from None
     if amount < 0 or not amount.is_finite():
         raise FieldErrors({"amount": _("涉及金额不能为负数")})
+    if amount > AMOUNT_MAX:
+        raise FieldErrors({"amount": _("涉及金额过大")})
     return amount
 
 

@@ -78,12 +78,15 @@ def real_rows(org, bearer):
             cursors[ordering] = page["next_cursor"]
         return cursors[ordering]
 
+    disputes_rows = _dispute_rows(org)
+
     def point(case) -> None:
         if case.meta is None or not case.meta.generation.mode.is_positive:
             return
         if "appeal_id" in (case.path_parameters or {}):
             case.path_parameters["appeal_id"] = next(appeals)
         body = case.body
+        disputes_rows(case)
         if isinstance(body, dict):
             if body.get("category"):
                 body["category"] = org.cat_property.code
@@ -93,6 +96,58 @@ def real_rows(org, bearer):
                 body["assisting_departments"] = [next(departments) for _ in body["assisting_departments"]]
         if case.query and case.query.get("cursor"):
             case.query["cursor"] = cursor(case.query.get("ordering", "-received_at"))
+
+    return point
+
+
+def _dispute_rows(org):
+    """The disputes' and petitions' references named as real rows, and their times in the past
+    (a schema cannot say "not in the future", nor which kind codes exist)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gongzhi.disputes import petition_services, services
+    from gongzhi.disputes.kinds import ensure_default_kinds
+    from gongzhi.disputes.models import DisputeKind
+
+    ensure_default_kinds(DisputeKind)  # a transactional test before may have flushed the seeded kinds
+    kind = DisputeKind.objects.get(code="neighbour")
+    dispute = services.report(actor=org.supervisor, title="纠纷", facts="事实", kind=kind, region=org.east_c,
+                              parties=[{"name": "甲"}, {"name": "乙"}])
+    petition = petition_services.register(actor=org.supervisor, channel="letter",
+                                          received_at=timezone.now() - dt.timedelta(days=1),
+                                          petitioner_name="甲", subject="事项", content="内容", region=org.east_c)
+    refs = {"region": org.east_c.pk, "grid": org.east_g.pk, "same_matter_as": petition.pk,
+            "approved_by": org.leader.pk, "mediator": org.mediator.pk}
+    party = dispute.parties.first().pk
+
+    def point(case) -> None:
+        if "/disputes" not in case.path and "/petitions" not in case.path:
+            return
+        params = case.path_parameters or {}
+        if "dispute_id" in params:
+            params["dispute_id"] = dispute.pk
+        if "petition_id" in params:
+            params["petition_id"] = petition.pk
+        if isinstance(case.body, dict):
+            past = (timezone.now() - dt.timedelta(minutes=10)).isoformat()
+            for key, value in refs.items():
+                if case.body.get(key) is not None:
+                    case.body[key] = value
+            for key in ("received_at", "held_at", "at"):
+                if case.body.get(key) is not None:
+                    case.body[key] = past
+            if case.path.endswith("/disputes") and case.body.get("kind") is not None:
+                case.body["kind"] = kind.code
+            if case.path.endswith("/answer"):
+                case.body["received_at"] = None  # default: when the opinion was given
+            if "party" in case.body:
+                case.body["party"] = party
+            if isinstance(case.body.get("disputes"), list) or isinstance(case.body.get("appeals"), list):
+                case.body["disputes"], case.body["appeals"] = [dispute.pk], []
+            if case.body.get("appeal") is not None:
+                case.body["appeal"] = None
 
     return point
 

@@ -5,6 +5,7 @@ import pytest
 
 from gongzhi.core.models import Role, RoleAssignment, User
 from gongzhi.disputes import services
+from gongzhi.disputes.kinds import ensure_default_kinds
 from gongzhi.disputes.models import DisputeKind
 
 
@@ -16,6 +17,7 @@ def person(username: str, role: str, **scope) -> User:
 
 @pytest.fixture
 def kinds(db):
+    ensure_default_kinds(DisputeKind)  # a transactional test before may have flushed the seeded ones
     return {k.code: k for k in DisputeKind.objects.all()}
 
 

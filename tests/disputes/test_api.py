@@ -95,7 +95,7 @@ def test_a_petitions_deadlines_are_in_every_response(org, officer, api_as):
     created = client.post("/petitions", petition_body(org), headers={"Idempotency-Key": "p-1"})
     assert created.status_code == 201, created.content
     body = created.json()
-    assert body["accept_due"] == "2026-10-08T23:59:59+08:00"  # 1 October is National Day: next working day
+    assert body["accept_due"] == "2026-10-08T15:59:59Z"  # 8 October, 23:59:59 in China: 1 October was National Day
     assert (body["opinion_due"], body["review_due"], body["reexam_due"]) == (None, None, None)
     assert body["is_group"] and not body["is_repeat"] and body["petitioner_phone"] == "138****1111"
 
@@ -103,18 +103,18 @@ def test_a_petitions_deadlines_are_in_every_response(org, officer, api_as):
     accepted = client.post(f"/petitions/{pk}/accept", {"at": "2026-08-02T10:00:00+08:00"})
     assert accepted.status_code == 422  # accepted before it was received
     accepted = client.post(f"/petitions/{pk}/accept", {"at": "2026-09-20T10:00:00+08:00"}).json()
-    assert accepted["opinion_due"] == "2026-11-19T23:59:59+08:00"
+    assert accepted["opinion_due"] == "2026-11-19T15:59:59Z"
     extended = client.post(f"/petitions/{pk}/extend", {"extra_days": 30, "reason": "需现场勘测",
                                                         "approved_by": org.leader.pk})
-    assert extended.status_code == 200 and extended.json()["opinion_due"] == "2026-12-21T23:59:59+08:00"
+    assert extended.status_code == 200 and extended.json()["opinion_due"] == "2026-12-21T15:59:59Z"
     twice = client.post(f"/petitions/{pk}/extend", {"extra_days": 5, "reason": "再延", "approved_by": org.leader.pk})
     assert twice.status_code == 409 and "只能延长一次" in twice.json()["detail"]
     answered = client.post(f"/petitions/{pk}/answer", {"opinion": "已列入发放计划", "at": "2026-10-20T10:00:00+08:00"})
-    assert answered.json()["review_request_by"] == "2026-11-19T23:59:59+08:00"
+    assert answered.json()["review_request_by"] == "2026-11-19T15:59:59Z"
     late = client.post(f"/petitions/{pk}/request-review", {"at": "2026-11-20T09:00:00+08:00"})
     assert late.status_code == 409 and "已超过复查请求期限" in late.json()["detail"]
     review = client.post(f"/petitions/{pk}/request-review", {"at": "2026-11-19T09:00:00+08:00"}).json()
-    assert review["status"] == "review_requested" and review["review_due"] == "2026-12-21T23:59:59+08:00"
+    assert review["status"] == "review_requested" and review["review_due"] == "2026-12-21T15:59:59Z"
 
 
 def test_a_petition_received_in_the_future_is_refused(org, officer, api_as):
