@@ -106,6 +106,12 @@ def _notification_choices() -> None:
                          email="handler_zjj@example.gov.cn", phone=user.phone)
 
 
+def _disputes() -> None:
+    from .disputes import build_demo_disputes
+
+    build_demo_disputes()
+
+
 # (label, the app it needs, step), run in this order after the appeals.
 DERIVED = [
     ("考核指标", "gongzhi.evaluation", _kpi_facts),
@@ -113,6 +119,7 @@ DERIVED = [
     ("智能分类模型与待派单分析", "gongzhi.triage", _classifier_and_queue),
     ("治安警情", "gongzhi.safety", _safety_history),
     ("通知渠道", "gongzhi.core", _notification_choices),
+    ("矛盾纠纷与信访", "gongzhi.disputes", _disputes),
 ]
 
 
