@@ -81,6 +81,7 @@ class Petition(models.Model):
                                   verbose_name=_("重复的信访件"))
     # A new petition on facts whose handling was concluded (复核 given): flagged, not handled again.
     on_concluded_matter = models.BooleanField(_("已终结事项再访"), default=False)
+    distress = models.BooleanField(_("情绪异常"), default=False)  # distress or threat words in the content
     disputes = models.ManyToManyField("disputes.Dispute", blank=True, related_name="petitions")
     appeals = models.ManyToManyField("appeals.Appeal", blank=True, related_name="petitions")
     updated_at = models.DateTimeField(auto_now=True)

@@ -23,6 +23,7 @@ from gongzhi.core.models import Region, Role
 from gongzhi.core.recipients import holders_of, notify, supervisors_of
 from gongzhi.core.workdays import WorkCalendar
 
+from . import risk as risk_rules
 from .lifecycle import PETITION_LIFECYCLE as LIFECYCLE
 from .petition_models import GROUP_SIZE, Petition
 from .services import new_number
@@ -117,7 +118,8 @@ def register(*, actor, channel: str, received_at: dt.datetime, petitioner_name: 
             content=content.strip(), region=region, accept_due=deadline(received_at, days("ACCEPT")),
             is_group=people >= GROUP_SIZE, is_repeat=bool(earlier), repeat_of=(same_matter_as or
                                                                               (earlier[0] if earlier else None)),
-            on_concluded_matter=bool(concluded))
+            on_concluded_matter=bool(concluded),
+            distress=risk_rules.assess(f"{subject}。{content}", people_involved=people).distress)
         petition.due_at = petition.accept_due
         petition.save(update_fields=["due_at"])
         petition.disputes.set(disputes)

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
@@ -19,7 +20,7 @@ from gongzhi.core.models import Region, User
 from gongzhi.core.reveal import reveal
 from gongzhi.core.scoping import get_visible_or_404
 
-from . import pages
+from . import care, pages
 from . import petition_services as petitions
 from .lifecycle import PETITION_LIFECYCLE
 from .models import Dispute
@@ -89,7 +90,7 @@ def petition_detail(request, pk: int):
     personal = [{"field": f, "label": label, "masked": MASKS[f](getattr(petition, f)), "empty": not getattr(petition, f)}
                 for f, label in Petition.PROTECTED_FIELDS.items()]
     return render(request, "disputes/petition_detail.html", {
-        "petition": petition, "personal": personal, "may_reveal": petition.may_reveal(request.user),
+        "petition": petition, **_care_context(petition, request.user, reverse("disputes:petition_care", args=[petition.pk])), "personal": personal, "may_reveal": petition.may_reveal(request.user),
         "allowed": set(PETITION_LIFECYCLE.allowed(petition, request.user)), "events": petition.events.all(),
         "review_request_by": petitions.review_request_by(petition),
         "reexam_request_by": petitions.reexam_request_by(petition),
@@ -150,3 +151,11 @@ def reveal_petitioner(request, pk: int, field: str):
     except (ActionRefused, FieldErrors) as exc:
         return HttpResponse(format_html('<span class="alert">{}</span>', str(exc)), status=403)
     return HttpResponse(format_html('<span id="{}" class="pii revealed">{}</span>', f"pii-{field}", value))
+
+
+def _care_context(case, user, action: str) -> dict:
+    """The care section: only for whom may arrange care (it lists the referrals, never their text)."""
+    if not care.may_see(user):
+        return {"may_care": False}
+    return {"may_care": True, "case": case, "care_action": action,
+            "care_workers": User.objects.filter(roles__role__in=care.CARE_ROLES, is_active=True).distinct()}

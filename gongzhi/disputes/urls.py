@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import petition_views, screening_views, views
+from . import care_views, petition_views, screening_views, views
 
 app_name = "disputes"
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("<int:pk>/agreement.docx", views.agreement_docx, name="agreement_docx"),
     path("<int:pk>/parties/<int:party_id>/reveal/<slug:field>/", views.reveal_party, name="reveal_party"),
     path("<int:pk>/<slug:action>/", views.dispute_action, name="dispute_action"),
+    path("care/<int:pk>/", care_views.referral, name="care_referral"),
+    path("<int:pk>/care/", care_views.open_for_dispute, name="dispute_care"),
+    path("petitions/<int:pk>/care/", care_views.open_for_petition, name="petition_care"),
     path("screening/", screening_views.campaign_list, name="campaign_list"),
     path("screening/new/", screening_views.campaign_new, name="campaign_new"),
     path("screening/<int:pk>/", screening_views.campaign_detail, name="campaign_detail"),

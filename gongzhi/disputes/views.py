@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
@@ -23,7 +24,7 @@ from gongzhi.core.models import Grid, Region, User
 from gongzhi.core.reveal import reveal
 from gongzhi.core.scoping import get_visible_or_404
 
-from . import pages, services
+from . import care, pages, services
 from .lifecycle import DISPUTE_LIFECYCLE
 from .models import Dispute, DisputeKind, DisputeParty, MediationCommittee, RiskLevel
 
@@ -107,7 +108,7 @@ def dispute_detail(request, pk: int):
                                         "empty": not getattr(p, f)} for f, label in DisputeParty.PROTECTED_FIELDS.items()]}
                for p in dispute.parties.all()]
     return render(request, "disputes/dispute_detail.html", {
-        "dispute": dispute, "parties": parties, "may_reveal": dispute.may_reveal(request.user),
+        "dispute": dispute, **_care_context(dispute, request.user, reverse("disputes:dispute_care", args=[dispute.pk])), "parties": parties, "may_reveal": dispute.may_reveal(request.user),
         "allowed": set(DISPUTE_LIFECYCLE.allowed(dispute, request.user)), "events": dispute.events.all(),
         "sessions": dispute.sessions.all(), "referrals": dispute.referrals.all(), "visits": dispute.visits.all(),
         "petitions": dispute.petitions.restrict(request.user), "risk_levels": RiskLevel.choices,
@@ -218,3 +219,11 @@ def from_appeal(request, appeal_id: int):
         return redirect("staff:appeal_detail", appeal.pk)
     messages.success(request, _("已转为矛盾纠纷：%(number)s") % {"number": dispute.number})
     return redirect("disputes:dispute_detail", dispute.pk)
+
+
+def _care_context(case, user, action: str) -> dict:
+    """The care section: only for whom may arrange care (it lists the referrals, never their text)."""
+    if not care.may_see(user):
+        return {"may_care": False}
+    return {"may_care": True, "case": case, "care_action": action,
+            "care_workers": User.objects.filter(roles__role__in=care.CARE_ROLES, is_active=True).distinct()}
