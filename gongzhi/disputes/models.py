@@ -275,3 +275,4 @@ class FollowUpVisit(models.Model):
 from .petition_models import Petition, PetitionEvent  # noqa: E402,F401  (one models module for Django)
 from .screening_models import Campaign, ScreeningTask, ScreeningTaskEvent  # noqa: E402,F401
 from .care_models import CareReferral  # noqa: E402,F401
+from .reception_models import ReceptionCase, ReceptionDay  # noqa: E402,F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import care_views, petition_views, screening_views, views
+from . import care_views, petition_views, reception_views, screening_views, views
 
 app_name = "disputes"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:pk>/agreement.docx", views.agreement_docx, name="agreement_docx"),
     path("<int:pk>/parties/<int:party_id>/reveal/<slug:field>/", views.reveal_party, name="reveal_party"),
     path("<int:pk>/<slug:action>/", views.dispute_action, name="dispute_action"),
+    path("reception/", reception_views.reception_list, name="reception_list"),
+    path("reception/<slug:action>/", reception_views.reception_action, name="reception_action"),
     path("care/<int:pk>/", care_views.referral, name="care_referral"),
     path("<int:pk>/care/", care_views.open_for_dispute, name="dispute_care"),
     path("petitions/<int:pk>/care/", care_views.open_for_petition, name="petition_care"),
