@@ -24,7 +24,7 @@ from gongzhi.core.models import Grid, Region, User
 from gongzhi.core.reveal import reveal
 from gongzhi.core.scoping import get_visible_or_404
 
-from . import care, pages, services
+from . import care, pages, services, stats
 from .lifecycle import DISPUTE_LIFECYCLE
 from .models import Dispute, DisputeKind, DisputeParty, MediationCommittee, RiskLevel
 
@@ -55,6 +55,7 @@ def dispute_list(request):
     board_rows = [{"level": level, "label": label, "cells": [board.get((level, s), 0) for s in Dispute.Status.values]}
                   for level, label in RiskLevel.choices]
     by_kind = list(qs.values("kind__name").annotate(n=Count("id")).order_by("-n")[:12])
+    results = {"region": stats.mediation_results(qs, "region"), "kind": stats.mediation_results(qs, "kind")}
     order = request.GET.get("order") or "due"
     qs = qs.order_by("due_at", "-reported_at") if order == "due" else qs.order_by("-reported_at")
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
@@ -62,7 +63,7 @@ def dispute_list(request):
     return render(request, "disputes/dispute_list.html", {
         "page": page, "chosen": chosen, "region": region, "query": query, "board_rows": board_rows,
         "statuses": Dispute.Status.choices, "by_kind": by_kind, "kinds": DisputeKind.objects.filter(active=True),
-        "risk_levels": RiskLevel.choices, "sources": Dispute.Source.choices,
+        "risk_levels": RiskLevel.choices, "sources": Dispute.Source.choices, "results": results,
         "regions": Region.objects.exclude(level=Region.Level.CITY), "may_report": pages.may_report(request.user)})
 
 

@@ -171,3 +171,22 @@ def test_scope_a_mediator_sees_their_cases_a_community_its_own_and_others_get_40
     assert visible(org.supervisor) == {east.pk, west.pk}
     with pytest.raises(Http404):
         get_visible_or_404(Dispute.objects, west_worker, pk=east.pk)
+
+
+def test_mediation_success_rate_and_median_days_per_kind_and_region(org, report, kinds):
+    now = timezone.now()
+    for days, succeed in ((4, True), (10, True), (20, False)):
+        dispute = services.accept(report(), org.mediator, at=now - dt.timedelta(days=days))
+        if succeed:
+            services.settle(dispute, org.mediator, outcome="", terms="赔偿", performance="一周内", at=now)
+        else:
+            services.fail(dispute, org.mediator, outcome="分歧大", at=now)
+    services.accept(report(kind=kinds["traffic"]), org.mediator)  # still in mediation: not counted
+    from gongzhi.disputes.stats import mediation_results
+
+    by_kind = mediation_results(Dispute.objects.restrict(org.supervisor), "kind")
+    assert by_kind == [{"name": "邻里纠纷", "concluded": 3, "agreed": 2, "success_rate": 66.7, "median_days": 10.0}]
+    assert mediation_results(Dispute.objects.restrict(org.supervisor), "region")[0]["name"] == "东湖社区"
+    client = __import__("django.test", fromlist=["Client"]).Client()
+    client.force_login(org.supervisor)
+    assert "66.7%" in client.get("/disputes/").content.decode()
