@@ -230,7 +230,7 @@ class OutcomeIn(In):
     outcome: text(2000, 1, short=gettext_lazy("请写明调解不成的原因"))
 
 
-class FollowUpIn(In):
+class VisitIn(In):
     kept: bool
     note: text(2000) = ""
 
@@ -245,7 +245,7 @@ class ResultIn(In):
     result: text(2000, 1, short=gettext_lazy("请填写处理结果"))
 
 
-class NoteIn(In):
+class CloseIn(In):
     note: text(2000) = ""
 
 
@@ -289,7 +289,7 @@ def fail(request, dispute_id: Id, payload: OutcomeIn):
 
 @router.post("/disputes/{dispute_id}/follow-up", response=DISPUTE_ACTION,
              summary="回访: kept, or broken (the mediation reopens)")
-def follow_up(request, dispute_id: Id, payload: FollowUpIn):
+def follow_up(request, dispute_id: Id, payload: VisitIn):
     return _done(services.follow_up(_dispute(request, dispute_id), _user(request), kept=payload.kept,
                                     note=payload.note))
 
@@ -307,7 +307,7 @@ def referral_result(request, dispute_id: Id, payload: ResultIn):
 
 
 @router.post("/disputes/{dispute_id}/close", response=DISPUTE_ACTION, summary="结案")
-def close(request, dispute_id: Id, payload: NoteIn):
+def close(request, dispute_id: Id, payload: CloseIn):
     return _done(services.close(_dispute(request, dispute_id), _user(request), note=payload.note))
 
 
@@ -322,12 +322,12 @@ class PartyRevealIn(In):
     field: Literal["name", "phone", "id_number", "address"]
 
 
-class RevealOut(Schema):
+class PartyRevealOut(Schema):
     field: str
     value: str
 
 
-@router.post("/disputes/{dispute_id}/reveal", response={200: RevealOut, **_errors(400, 404, 409)},
+@router.post("/disputes/{dispute_id}/reveal", response={200: PartyRevealOut, **_errors(400, 404, 409)},
              summary="Show one party's field in full (written to the audit log)")
 def reveal_party(request, dispute_id: Id, payload: PartyRevealIn):
     dispute = _dispute(request, dispute_id)

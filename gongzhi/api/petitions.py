@@ -275,18 +275,18 @@ def link(request, petition_id: Id, payload: LinkIn):
     return _done(petitions.link_cases(petition, user, disputes=disputes, appeals=appeals))
 
 
-class RevealIn(In):
+class PetitionerRevealIn(In):
     field: Literal["petitioner_name", "petitioner_phone", "petitioner_id_number", "petitioner_address"]
 
 
-class RevealOut(Schema):
+class PetitionerRevealOut(Schema):
     field: str
     value: str
 
 
-@router.post("/petitions/{petition_id}/reveal", response={200: RevealOut, **_errors(400, 404, 409)},
+@router.post("/petitions/{petition_id}/reveal", response={200: PetitionerRevealOut, **_errors(400, 404, 409)},
              summary="Show one of the petitioner's fields in full (written to the audit log)")
-def reveal(request, petition_id: Id, payload: RevealIn):
+def reveal(request, petition_id: Id, payload: PetitionerRevealIn):
     petition = _petition(request, petition_id)
     return Answer(200, {"field": payload.field,
                         "value": audited_reveal(petition, _user(request), payload.field, request=request)})

@@ -123,3 +123,14 @@ def test_a_petition_received_in_the_future_is_refused(org, officer, api_as):
     assert answer.json()["detail"] == [{"loc": ["body", "received_at"], "msg": "收到时间不能晚于现在",
                                         "type": "value_error"}]
     assert Petition.objects.count() == 0
+
+
+def test_the_openapi_schema_names_each_request_type_once():
+    """Disputes' and petitions' types must not take the name (and so the schema) of an appeal's."""
+    from gongzhi.api import disputes, petitions, v1
+
+    def names(module):
+        return {n for n, v in vars(module).items() if isinstance(v, type) and v.__module__ == module.__name__}
+
+    assert not names(disputes) & names(v1) and not names(petitions) & names(v1)
+    assert not names(disputes) & names(petitions)
