@@ -53,8 +53,12 @@ def test_a_handlers_reply_with_a_photo_reaches_the_citizens_tracking_page(page, 
     image = page.get_by_test_id("reply-photos").locator("img")
     expect(image).to_be_visible()
     expect(page.get_by_test_id("reply-photos")).to_contain_text("处理后")
-    assert image.evaluate("img => img.complete && img.naturalWidth") == 64  # loaded, not a broken icon
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert image.evaluate("img => img.naturalWidth") == 64  # loaded, not a broken icon
     shot(page, "workbench-02-citizen-sees-photo")
+    page.set_viewport_size({"width": 390, "height": 844})  # on the citizen's phone it fits the screen
+    box = image.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
 
     # What the browser got is the copy without the camera's metadata.
     served = page.request.get(image.get_attribute("src"))
