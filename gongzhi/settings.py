@@ -265,6 +265,11 @@ GONGZHI = {
     "SMS_ALLOW_INTERNAL_HOSTS": env_list("SMS_ALLOW_INTERNAL_HOSTS"),
     # Lost access codes sent again (portal): per address and per tracking number, in any hour.
     "CODE_RECOVERIES_PER_HOUR": int(env("CODE_RECOVERIES_PER_HOUR", "5")),
+    # Triage: an appeal is dispatched without a dispatcher only when the classifier's held-out
+    # precision at its confidence reached this target; safety words (comma-separated, added to the
+    # built-in list of triage.risk) raise urgency and tell the region's supervisors at intake.
+    "AUTO_DISPATCH_PRECISION": float(env("AUTO_DISPATCH_PRECISION", "0.97")),
+    "SAFETY_WORDS": env_list("SAFETY_WORDS"),
     "OPEN311_JURISDICTION": env("OPEN311_JURISDICTION", ""),
     "OPEN311_CONTACT": env("OPEN311_CONTACT", "12345 政务服务便民热线"),
     # Public safety: local hour the daily bulletin is built and sent; near-repeat defaults.

@@ -51,6 +51,7 @@ TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O/1/I: read out o
 # "appeal.replied" (appeal, reply); and every AppealEvent through "event.recorded".
 # A failing subscriber is logged and never loses the appeal.
 RECEIVED, REPLIED = "appeal.received", "appeal.replied"
+RETURNED = "appeal.returned"  # the lead department returned it (退单): triage suggests again without it
 
 
 # ---------------------------------------------------------------- helpers
@@ -407,6 +408,8 @@ def return_assignment(assignment: Assignment, actor, reason: str) -> Assignment:
             _settle_extensions(appeal, actor, "主办单位已退单", now)
         _event(appeal, "returned", actor, from_status=from_status, to_status=appeal.status, department=assignment.department,
                note=reason, assignment=assignment.pk, role=assignment.role)
+        if assignment.role == Assignment.Role.LEAD:
+            hooks.publish(RETURNED, appeal)
     return assignment
 
 
