@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as N_
 
+from gongzhi.appeals import event_notes
 from gongzhi.appeals.models import Status
 
 EVENT_LABELS = {
@@ -32,6 +33,7 @@ def labelled(events):
     for e in events:
         e.label = event_label(e.kind)
         e.from_label = status_label(e.from_status)
+        e.note = event_notes.shown(e.kind, e.note)  # the platform's own wording in the reader's language
         e.to_label = status_label(e.to_status)
         out.append(e)
     return out

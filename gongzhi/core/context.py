@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from .models import Role
 from .scoping import roles_of
 
 
@@ -17,7 +18,8 @@ def roles(request):
     if getattr(user, "is_superuser", False):
         held.add("admin")
     return {"gz_roles": held, "gz_is_staff": bool(held - {"citizen"}), "gz_tile_url": tile_url(),
-            "gz_languages": LANGUAGE_MENU}
+            "gz_languages": LANGUAGE_MENU,
+            "gz_role_labels": [role.label for role in Role if role in held and role != Role.CITIZEN]}
 
 
 # Each language named in itself, whatever the page's language (not translated like settings.LANGUAGES).

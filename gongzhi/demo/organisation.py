@@ -68,6 +68,11 @@ DEPARTMENTS = [
     ("RQ", "区燃气公司", "company", "district"),
 ]
 
+# The departments' handlers, one name each (in order; the list repeats past its end).
+HANDLER_NAMES = ("王海涛", "李秀英", "张伟", "刘芳", "陈刚", "杨丽", "黄磊", "赵敏", "周强", "吴霞", "徐斌", "孙娜",
+                 "马俊", "朱琳", "胡军", "郭静", "何平", "高燕", "林峰", "罗红", "梁超", "宋洁", "郑浩", "谢婷",
+                 "韩冰", "唐亮", "冯雪")
+
 PRINTED_ACCOUNTS = [
     ("admin", "系统管理员（超级用户，可进入 /admin/）"),
     ("operator", "受理员：电话受理、回访"),
@@ -160,22 +165,25 @@ def build_organisation(rng: random.Random, out=print) -> City:
         return u
 
     district = city.district
-    user("admin", "系统管理员", (Role.ADMIN, {"region": district}), superuser=True)
-    user("operator", "受理员 周敏", (Role.OPERATOR, {"region": district}))
-    user("dispatcher", "派单员 陈立", (Role.DISPATCHER, {"region": district}))
-    user("supervisor", "督办员 赵宁", (Role.SUPERVISOR, {"region": district}))
-    user("supervisor_qh", "清河督办员 孙蕾", (Role.SUPERVISOR, {"region": city.subdistricts[0]}))
-    user("leader", "区领导 吴建国", (Role.LEADER, {"region": district}))
-    user("mediator", "调解员 郑玉兰", (Role.MEDIATOR, {"region": district}))
-    user("analyst", "研判员 冯涛", (Role.ANALYST, {"region": district}))
-    user("informant", "信息员管理员 何静", (Role.INFORMANT_HANDLER, {"region": district}))
-    user("emergency", "应急办 彭刚", (Role.EMERGENCY, {"region": district}))
-    user("citizen", "市民 林晓雨", (Role.CITIZEN, {}))
-    for code, dept in city.departments.items():
-        city.handlers[dept.pk] = user(f"handler_{code.lower()}", f"{dept.name}承办人", (Role.HANDLER, {"department": dept}))
+    # Display names are people's names (data); the page header adds the role titles, which are
+    # interface words and shown in the reader's language.
+    user("admin", "刘洋", (Role.ADMIN, {"region": district}), superuser=True)
+    user("operator", "周敏", (Role.OPERATOR, {"region": district}))
+    user("dispatcher", "陈立", (Role.DISPATCHER, {"region": district}))
+    user("supervisor", "赵宁", (Role.SUPERVISOR, {"region": district}))
+    user("supervisor_qh", "孙蕾", (Role.SUPERVISOR, {"region": city.subdistricts[0]}))
+    user("leader", "吴建国", (Role.LEADER, {"region": district}))
+    user("mediator", "郑玉兰", (Role.MEDIATOR, {"region": district}))
+    user("analyst", "冯涛", (Role.ANALYST, {"region": district}))
+    user("informant", "何静", (Role.INFORMANT_HANDLER, {"region": district}))
+    user("emergency", "彭刚", (Role.EMERGENCY, {"region": district}))
+    user("citizen", "林晓雨", (Role.CITIZEN, {}))
+    for i, (code, dept) in enumerate(city.departments.items()):
+        city.handlers[dept.pk] = user(f"handler_{code.lower()}", HANDLER_NAMES[i % len(HANDLER_NAMES)],
+                                      (Role.HANDLER, {"department": dept}))
     for i, grid in enumerate(city.grids):
         name = "gridworker" if i == 0 else f"gw_{grid.code.lower()}"
-        city.grid_workers[grid.pk] = user(name, f"{grid.name}网格员 {person_name(rng)}", (Role.GRID_WORKER, {"grid": grid}))
+        city.grid_workers[grid.pk] = user(name, person_name(rng), (Role.GRID_WORKER, {"grid": grid}))
     User.objects.bulk_create([u for u, _ in created_users])
     if any(u.pk is None for u, _ in created_users):  # a backend that does not return ids from bulk inserts
         ids = dict(User.objects.values_list("username", "pk"))

@@ -17,7 +17,7 @@ DATETIME = DateTimeInput()
 
 class TypeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"　{obj.name}" if obj.parent_id else obj.name
+        return f"　{obj.label}" if obj.parent_id else obj.label
 
 
 def type_field(required=True, label=_("类别")):

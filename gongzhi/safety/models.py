@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import scoping
@@ -19,6 +20,21 @@ from gongzhi.core.models import Grid, Region, Role
 INCIDENT_ROLES = (Role.ANALYST, Role.LEADER, Role.ADMIN)
 # Who records and corrects incidents (inside their region scope: services.can_edit).
 EDIT_ROLES = (Role.ANALYST, Role.ADMIN)
+
+
+# The built-in taxonomy's names (migration 0002's DEFAULT_TYPES), marked for the catalogue: they are
+# the platform's words and shown in the reader's language; a name an administrator gave stays as typed.
+BUILTIN_TYPE_NAMES = frozenset((
+    gettext_noop("刑事"), gettext_noop("盗窃"), gettext_noop("入室盗窃"), gettext_noop("盗窃机动车"), gettext_noop("抢劫"),
+    gettext_noop("诈骗"), gettext_noop("伤害"), gettext_noop("其他刑事"), gettext_noop("治安"), gettext_noop("打架斗殴"),
+    gettext_noop("毁坏财物"), gettext_noop("涉毒"), gettext_noop("其他治安"), gettext_noop("交通"), gettext_noop("纠纷"),
+    gettext_noop("求助"),
+))
+
+
+def type_label(name: str) -> str:
+    """An incident type's name as the reader sees it (built-in names translated, others as stored)."""
+    return gettext(name) if name in BUILTIN_TYPE_NAMES else name
 
 
 class IncidentType(models.Model):
@@ -40,6 +56,15 @@ class IncidentType(models.Model):
         verbose_name_plural = _("警情类别")
 
     def __str__(self) -> str:
+        return f"{self.parent.label} > {self.label}" if self.parent_id else self.label
+
+    @property
+    def label(self) -> str:
+        return type_label(self.name)
+
+    @property
+    def stored_name(self) -> str:
+        """The names as stored, whatever the reader's language (what an incident's history records)."""
         return f"{self.parent.name} > {self.name}" if self.parent_id else self.name
 
     @property
@@ -132,7 +157,7 @@ class PoliceIncident(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.type.name}"
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.type.label}"
 
     @classmethod
     def scope_q(cls, user, action: str = "view"):

@@ -174,6 +174,8 @@ def update_incident(actor, incident: PoliceIncident, note: str = "", **changes) 
 
 
 def _plain(value):
+    if hasattr(value, "stored_name"):  # an incident type: its stored names, not the reader's translation
+        return value.stored_name
     if hasattr(value, "pk"):
         return str(value)
     if isinstance(value, (dt.datetime, dt.date)):

@@ -31,6 +31,7 @@ from gongzhi.core.scoping import get_visible_or_404, has_role
 from . import analysis, bulletin as bl, forms, pages, services
 from .models import (
     Bulletin, IncidentStatus, Informant, InformantReport, Lead, LeadStatus, PoliceIncident, Premises, ReportStatus,
+    type_label,
 )
 
 PREMISES_LABELS = dict(Premises.choices)
@@ -101,7 +102,8 @@ def home(request):
         prev = qs.filter(occurred_on__gt=latest - dt.timedelta(days=14), occurred_on__lte=latest - dt.timedelta(days=7))
         kpis = {"latest": latest, "week": week.count(), "prev": prev.count(),
                 "notable": week.filter(type__notable=True).count(),
-                "by_type": list(week.values("type__name").annotate(n=Count("id")).order_by("-n")[:8])}
+                "by_type": [{**t, "type__name": type_label(t["type__name"])}
+                            for t in week.values("type__name").annotate(n=Count("id")).order_by("-n")[:8]]}
     return render(request, "safety/home.html", {
         "kpis": kpis, "bulletin": Bulletin.objects.restrict(request.user).first(),
         "recent": qs.select_related("type", "region")[:10], "may_edit": _may_edit(request.user)})
@@ -147,7 +149,7 @@ def incident_detail(request, pk: int):
     return render(request, "safety/incident_detail.html", {
         "incident": incident, "events": events, "status_form": forms.StatusForm(),
         "may_edit": services.can_edit(request.user, incident),
-        "point": {"lat": incident.lat, "lon": incident.lon, "label": incident.type.name} if incident.lat is not None else None})
+        "point": {"lat": incident.lat, "lon": incident.lon, "label": incident.type.label} if incident.lat is not None else None})
 
 
 @reader_required
@@ -199,6 +201,8 @@ def pattern_data(qs, map_cells: int = 400) -> dict:
     if not rows:
         return {"total": 0}
     dates, hours, types, prem, lats, lons = zip(*rows)
+    names = {name: type_label(name) for name in set(types)}  # the built-in types in the reader's language
+    types = [names[t] for t in types]
     dates = np.array(dates, dtype="datetime64[D]")  # the analysis fast path (no per-row parsing)
     located = [(a, b) for a, b in zip(lats, lons) if a is not None and b is not None]
     heat = analysis.hour_weekday_matrix(dates, hours, types)
@@ -247,7 +251,7 @@ def near_repeat(request):
                                            trigger_types=None, radius_m=float(radius), window_days=float(window))
         for f in flags:
             r = rows[f["source"]]
-            f.update({"id": r.pk, "type": r.type.name, "address": r.address or r.area_name,
+            f.update({"id": r.pk, "type": r.type.label, "address": r.address or r.area_name,
                       "time": timezone.localtime(r.occurred_at).strftime("%Y-%m-%d %H:%M"),
                       "until": f["end"][:16].replace("T", " ")})
         flags.sort(key=lambda f: (-f["triggers"], f["end"]))
@@ -371,12 +375,14 @@ def bulletin_headline(data: dict) -> str:
 
 def bulletin_for_reader(data: dict) -> dict:
     """The stored bulletin's labels (total row, significance, premises, status) in the reader's
-    language; incident type names are data and stay as stored."""
+    language; the built-in incident types too (models.type_label), names an administrator gave stay as stored."""
     def flagged(row):
-        return {**row, "flag_label": str(BULLETIN_FLAGS.get(row.get("flag"), row.get("flag_label", "")))}
+        named = {"name": type_label(row["name"])} if row.get("name") else {}
+        return {**row, **named, "flag_label": str(BULLETIN_FLAGS.get(row.get("flag"), row.get("flag_label", "")))}
 
     out = {**data, "rows": [flagged(r) for r in data.get("rows", [])],
            "notable": [{**n, "premises": _(n["premises"]) if n.get("premises") else "",
+                        "type": type_label(n["type"]) if n.get("type") else "",
                         "status": _(n["status"]) if n.get("status") else ""} for n in data.get("notable", [])]}
     if "total" in data:
         out["total"] = {**flagged(data["total"]), "name": _("合计")}

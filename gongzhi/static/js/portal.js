@@ -32,7 +32,11 @@
       if (marker) { marker.setLatLng(latlng); } else { marker = L.circleMarker(latlng, { radius: 8, color: "#b42318", fillOpacity: 0.8 }).addTo(map); }
       if (lat) { lat.value = latlng.lat.toFixed(6); }
       if (lon) { lon.value = latlng.lng.toFixed(6); }
-      if (hint) { hint.textContent = "已选位置：" + latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5) + (name ? "（" + name + "）" : ""); }
+      if (hint) {  // worded by the page in its language (data-picked, data-picked-named); text, not HTML
+        var words = { lat: latlng.lat.toFixed(5), lon: latlng.lng.toFixed(5), name: name || "" };
+        var pattern = (name ? el.dataset.pickedNamed : el.dataset.picked) || "{lat}, {lon}";
+        hint.textContent = pattern.replace(/\{(\w+)\}/g, function (m, k) { return k in words ? words[k] : m; });
+      }
     }
 
     loadGrids(el).then(function (grids) {

@@ -12,7 +12,11 @@
   const text = (value) => window.Gongzhi.text(value);
   const html = (value) => window.Gongzhi.escapeHTML(value);
 
-  const WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+  // Words the charts and maps draw, in the page's language (safety/_base.html, #safety-text).
+  const words = (document.getElementById("safety-text") || { dataset: {} }).dataset;
+  const say = (key, fallback, vars) => String(words[key] || fallback)
+    .replace(/\{(\w+)\}/g, (m, name) => (vars && name in vars ? String(vars[name]) : m));
+  const WEEKDAYS = (words.weekdays || "周一|周二|周三|周四|周五|周六|周日").split("|");
   const HOURS = Array.from({ length: 24 }, (_, h) => String(h));
 
   function chart(el) {
@@ -34,9 +38,9 @@
       let max = 1;
       m.forEach((row, d) => row.forEach((v, h) => { points.push([h, d, v]); if (v > max) max = v; }));
       c.setOption({
-        tooltip: { position: "top", formatter: (p) => html(WEEKDAYS[p.value[1]] + " " + p.value[0] + "时：" + p.value[2] + " 起") },
+        tooltip: { position: "top", formatter: (p) => html(say("heatTip", "{day} {hour}时：{n} 起", { day: WEEKDAYS[p.value[1]], hour: p.value[0], n: p.value[2] })) },
         grid: { left: 50, right: 20, top: 10, bottom: 60 },
-        xAxis: { type: "category", data: HOURS, name: "时", splitArea: { show: true } },
+        xAxis: { type: "category", data: HOURS, name: say("hour", "时"), splitArea: { show: true } },
         yAxis: { type: "category", data: WEEKDAYS, inverse: true, splitArea: { show: true } },
         visualMap: { min: 0, max: max, calculable: true, orient: "horizontal", left: "center", bottom: 0,
                      inRange: { color: ["#f7fbff", "#fdae61", "#d7191c"] } },
@@ -53,10 +57,10 @@
     const names = Object.keys(data.trend.counts);
     c.setOption({
       tooltip: { trigger: "axis" },
-      legend: { type: "scroll", top: 0, formatter: (n) => (n === "all" ? "全部" : n) },
+      legend: { type: "scroll", top: 0, formatter: (n) => (n === "all" ? say("all", "全部") : n) },
       grid: { left: 50, right: 20, top: 40, bottom: 40 },
       xAxis: { type: "category", data: data.trend.months },
-      yAxis: { type: "value", name: "起" },
+      yAxis: { type: "value", name: say("incidents", "起") },
       series: names.map((n) => ({ name: n, type: "line", smooth: true, showSymbol: false, data: data.trend.counts[n],
                                   lineStyle: n === "all" ? { width: 3 } : { width: 1.5 } })),
     });
@@ -108,12 +112,12 @@
       const max = cells.length ? cells[0].count : 1;
       fit(map, cells.map((c) => window.L.polygon(ll(c.ring), {
         weight: 0, fillOpacity: 0.65, fillColor: color(Math.sqrt(c.count / max) * 0.999),
-      }).bindTooltip(text(c.count + " 起"))));
+      }).bindTooltip(text(say("count", "{n} 起", { n: c.count })))));
     },
     cells(map, d) {
       const layers = (d.cells || []).map((c) => window.L.polygon(ll(c.ring), {
         color: "#b42318", weight: 1, fillOpacity: 0.45, fillColor: color(Math.max(0, 1 - (c.rank - 1) / (d.cells.length || 1)) * 0.999),
-      }).bindTooltip(text("第 " + c.rank + " 名 · 预计 " + c.score.toFixed(2) + " 起/周")));
+      }).bindTooltip(text(say("rankTip", "第 {rank} 名 · 预计 {score} 起/周", { rank: c.rank, score: c.score.toFixed(2) }))));
       (d.roster || []).forEach((r) => layers.push(window.L.circleMarker([r.lat, r.lon], { radius: 6, color: "#1d4ed8" })
         .bindTooltip(text(r.unit + " " + r.hours))));
       (d.points || []).forEach((p) => layers.push(window.L.circleMarker([p.lat, p.lon], { radius: 5, color: "#111" })
@@ -127,7 +131,7 @@
       else map.setView([39.9, 116.4], 11);
       window.L.featureGroup(flags.map((f) => window.L.circle([f.lat, f.lon], {
         radius: f.radius_m, color: f.triggers > 1 ? "#b42318" : "#b54708", weight: 1, fillOpacity: 0.25,
-      }).bindTooltip(text(f.type + " " + f.time + " · 预警至 " + f.until)))).addTo(map);
+      }).bindTooltip(text(say("flagTip", "{type} {time} · 预警至 {until}", f)))).addTo(map);
     },
   };
 

@@ -11,7 +11,8 @@
     const pts = [];
     (data.markers || []).forEach((m) => {
       const marker = L.circleMarker([m.lat, m.lon], { radius: 6 + Math.min(14, Math.sqrt(m.size) * 3), color: "#b42318", fillOpacity: 0.5 })
-        .bindTooltip(Gongzhi.text("#" + m.rank + " " + m.title + "（" + m.size + "件）"))  // a title is text, not HTML
+        .bindTooltip(Gongzhi.text((mapEl.dataset.tip || "#{rank} {title} ({size})").replace(/\{(\w+)\}/g,
+          (s, k) => (k in m ? String(m[k]) : s))))  // worded by the page (data-tip); a title is text, not HTML
         .on("click", () => { window.location = mapEl.dataset.link + m.id + "/"; })
         .addTo(map);
       pts.push([m.lat, m.lon]);
