@@ -83,6 +83,7 @@ PRINTED_ACCOUNTS = [
     ("leader", "领导：全区总览"),
     ("gridworker", "网格员：柳岸社区第一网格（其他网格为 gw_<网格编码>）"),
     ("mediator", "调解员"),
+    ("petition", "信访工作人员"),
     ("analyst", "治安研判员"),
     ("informant", "信息员管理员"),
     ("emergency", "应急办"),
@@ -174,6 +175,7 @@ def build_organisation(rng: random.Random, out=print) -> City:
     user("supervisor_qh", "孙蕾", (Role.SUPERVISOR, {"region": city.subdistricts[0]}))
     user("leader", "吴建国", (Role.LEADER, {"region": district}))
     user("mediator", "郑玉兰", (Role.MEDIATOR, {"region": district}))
+    user("petition", "钱红梅", (Role.PETITION_OFFICER, {"region": district}))
     user("analyst", "冯涛", (Role.ANALYST, {"region": district}))
     user("informant", "何静", (Role.INFORMANT_HANDLER, {"region": district}))
     user("emergency", "彭刚", (Role.EMERGENCY, {"region": district}))
