@@ -131,7 +131,7 @@
       else map.setView([39.9, 116.4], 11);
       window.L.featureGroup(flags.map((f) => window.L.circle([f.lat, f.lon], {
         radius: f.radius_m, color: f.triggers > 1 ? "#b42318" : "#b54708", weight: 1, fillOpacity: 0.25,
-      }).bindTooltip(text(say("flagTip", "{type} {time} · 预警至 {until}", f)))).addTo(map);
+      }).bindTooltip(text(say("flagTip", "{type} {time} · 预警至 {until}", f))))).addTo(map);
     },
   };
 
