@@ -7,6 +7,8 @@ DEFAULT_KINDS = [
     ("consumer", "消费纠纷", False), ("other", "其他", False),
 ]
 
+DEFAULT_NAMES = {code: name for code, name, _ in DEFAULT_KINDS}
+
 
 def ensure_default_kinds(model) -> None:
     """Create the default kinds that are missing (`model`: DisputeKind, or the migration's copy)."""

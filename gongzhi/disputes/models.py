@@ -45,7 +45,12 @@ class DisputeKind(models.Model):
         verbose_name_plural = _("纠纷类型")
 
     def __str__(self) -> str:
-        return self.name
+        """A built-in kind reads in the reader's language; a kind an admin renamed or added stays as typed."""
+        from django.utils.translation import gettext
+
+        from .kinds import DEFAULT_NAMES
+
+        return gettext(self.name) if DEFAULT_NAMES.get(self.code) == self.name else self.name
 
 
 class MediationCommittee(models.Model):
