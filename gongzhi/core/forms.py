@@ -37,3 +37,16 @@ def apply_field_errors(form: forms.Form, errors: dict[str, str]) -> None:
             form.add_error(name, message)
         else:
             form.add_error(None, message)
+
+
+def report_refusal(request, exc: Exception) -> None:
+    """A service's refusal (ActionRefused) or its field errors (FieldErrors) as one message on the page
+    the user is sent back to: a page's action never ends in a 500 for bad input."""
+    from django.contrib import messages
+
+    from .errors import FieldErrors
+
+    if isinstance(exc, FieldErrors):
+        messages.error(request, "；".join(str(m) for m in exc.errors.values()))
+    else:
+        messages.error(request, str(exc))

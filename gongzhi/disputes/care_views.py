@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ActionRefused, FieldErrors
+from gongzhi.core.forms import report_refusal
 from gongzhi.core.models import User
 from gongzhi.core.scoping import get_visible_or_404
 
@@ -25,10 +26,8 @@ def _open(request, case, back):
         care.open_referral(case, request.user, worker=User.objects.filter(pk=post.get("worker") or None,
                                                                           is_active=True).first(),
                            reason=post.get("reason", ""), follow_up_on=parse_date(post.get("follow_up_on") or ""))
-    except FieldErrors as exc:
-        messages.error(request, "；".join(str(m) for m in exc.errors.values()))
-    except ActionRefused as exc:
-        messages.error(request, str(exc))
+    except (FieldErrors, ActionRefused) as exc:
+        report_refusal(request, exc)
     else:
         messages.success(request, _("已转介心理疏导"))
     return back

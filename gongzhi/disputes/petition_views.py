@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core import pii
 from gongzhi.core.errors import ActionRefused, FieldErrors
+from gongzhi.core.forms import report_refusal
 from gongzhi.core.models import Region, User
 from gongzhi.core.reveal import reveal
 from gongzhi.core.scoping import get_visible_or_404
@@ -133,10 +134,8 @@ def petition_action(request, pk: int, action: str):
         raise Http404("no such action")
     try:
         ACTIONS[action](request, petition)
-    except FieldErrors as exc:
-        messages.error(request, "；".join(str(m) for m in exc.errors.values()))
-    except ActionRefused as exc:
-        messages.error(request, str(exc))
+    except (FieldErrors, ActionRefused) as exc:
+        report_refusal(request, exc)
     else:
         messages.success(request, _("已完成：%(action)s") % {"action": PETITION_LIFECYCLE[action].label})
     return redirect("disputes:petition_detail", petition.pk)

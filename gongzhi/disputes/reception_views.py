@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core import scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
+from gongzhi.core.forms import report_refusal
 from gongzhi.core.models import Region, Role, User
 
 from . import pages, reception
@@ -35,10 +36,8 @@ def reception_list(request):
 def _done(request, fn):
     try:
         fn()
-    except FieldErrors as exc:
-        messages.error(request, "；".join(str(m) for m in exc.errors.values()))
-    except ActionRefused as exc:
-        messages.error(request, str(exc))
+    except (FieldErrors, ActionRefused) as exc:
+        report_refusal(request, exc)
     else:
         messages.success(request, _("已保存"))
     return redirect("disputes:reception_list")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ActionRefused, FieldErrors
+from gongzhi.core.forms import report_refusal
 from gongzhi.core.models import Region
 from gongzhi.core.scoping import get_visible_or_404
 
@@ -90,10 +91,8 @@ def task_report(request, pk: int):
             dispute = task.findings.last()
             messages.success(request, _("已报告，发现的纠纷已登记：%(number)s") % {"number": dispute.number})
             return redirect("disputes:dispute_detail", dispute.pk)
-    except FieldErrors as exc:
-        messages.error(request, "；".join(str(m) for m in exc.errors.values()))
-    except ActionRefused as exc:
-        messages.error(request, str(exc))
+    except (FieldErrors, ActionRefused) as exc:
+        report_refusal(request, exc)
     else:
         messages.success(request, _("零报告已提交"))
     return redirect("disputes:task_detail", task.pk)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.appeals.models import Appeal
 from gongzhi.core import pii
 from gongzhi.core.errors import ActionRefused, FieldErrors
+from gongzhi.core.forms import report_refusal
 from gongzhi.core.models import Grid, Region, User
 from gongzhi.core.reveal import reveal
 from gongzhi.core.scoping import get_visible_or_404
@@ -165,10 +166,8 @@ def dispute_action(request, pk: int, action: str):
         raise Http404("no such action")
     try:
         ACTIONS[action](request, dispute)
-    except FieldErrors as exc:
-        messages.error(request, "；".join(str(m) for m in exc.errors.values()))
-    except ActionRefused as exc:
-        messages.error(request, str(exc))
+    except (FieldErrors, ActionRefused) as exc:
+        report_refusal(request, exc)
     else:
         messages.success(request, _("已完成：%(action)s") % {"action": DISPUTE_LIFECYCLE[action].label})
     return redirect("disputes:dispute_detail", dispute.pk)
@@ -212,11 +211,8 @@ def from_appeal(request, appeal_id: int):
     try:
         dispute = services.from_appeal(appeal, request.user, parties=parties,
                                        kind=DisputeKind.objects.filter(pk=_int(request.POST.get("kind"))).first())
-    except FieldErrors as exc:
-        messages.error(request, "；".join(str(m) for m in exc.errors.values()))
-        return redirect("staff:appeal_detail", appeal.pk)
-    except ActionRefused as exc:
-        messages.error(request, str(exc))
+    except (FieldErrors, ActionRefused) as exc:
+        report_refusal(request, exc)
         return redirect("staff:appeal_detail", appeal.pk)
     messages.success(request, _("已转为矛盾纠纷：%(number)s") % {"number": dispute.number})
     return redirect("disputes:dispute_detail", dispute.pk)
