@@ -10,6 +10,8 @@ our own database cannot fail the way an SMTP server or a provider can): it has n
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import json
 import smtplib
 from dataclasses import dataclass, field
@@ -34,7 +36,7 @@ class Message:
     extra: dict = field(default_factory=dict)
 
 
-class Channel:
+class Channel(ABC):
     code = ""
     label = _("渠道")
     # Whether a staff member may choose it in their settings (and which address it needs).
@@ -49,8 +51,9 @@ class Channel:
     def available(self) -> bool:
         return True
 
+    @abstractmethod
     def send(self, message: Message) -> None:
-        raise NotImplementedError
+        """Deliver it, or raise DeliveryError (the delivery log retries it later)."""
 
 
 class InApp(Channel):

@@ -12,6 +12,8 @@ A send that fails raises `channels.DeliveryError`: permanent for an answer that 
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import json
 import sys
 import threading
@@ -31,11 +33,12 @@ def option(name: str, default=""):
     return getattr(settings, "GONGZHI", {}).get(name, default)
 
 
-class SmsBackend:
+class SmsBackend(ABC):
     name = ""
 
+    @abstractmethod
     def send(self, number: str, text: str) -> None:
-        raise NotImplementedError
+        """Deliver it, or raise DeliveryError (the delivery log retries it later)."""
 
 
 class ConsoleBackend(SmsBackend):
