@@ -65,7 +65,7 @@ class SmtpServer:
 
 
 class HttpReceiver:
-    """A local HTTP server recording each POST (headers and JSON body) and answering with the queued
+    """A local HTTP server recording each POST (headers, raw and JSON body) and answering with the queued
     status codes (200 when none are queued)."""
 
     def __init__(self):
@@ -76,7 +76,7 @@ class HttpReceiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.received.append({"path": self.path, "headers": dict(self.headers),
+                receiver.received.append({"path": self.path, "headers": dict(self.headers), "body": body,
                                           "json": json.loads(body or b"{}")})
                 self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
                 self.end_headers()

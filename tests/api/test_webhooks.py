@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import json
-import threading
 
 import pytest
 from django.utils import timezone
@@ -12,36 +10,17 @@ from django.utils import timezone
 from gongzhi.api import webhooks
 from gongzhi.api.models import WebhookDelivery, WebhookSubscription
 from gongzhi.appeals import services
+from tests.notify_peers import HttpReceiver
 
 SECRET = "s3cret-shared-with-the-receiver"
 
 
-class Receiver:
-    """A tiny HTTP server recording what it gets and answering with the queued status codes."""
+class Receiver(HttpReceiver):
+    """The shared local HTTP receiver, its URL a webhook path."""
 
     def __init__(self):
-        self.received: list[dict] = []
-        self.answers: list[int] = []
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append({"headers": dict(self.headers), "body": body})
-                self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__()
+        self.url += "/hooks"
 
 
 @pytest.fixture(autouse=True)
