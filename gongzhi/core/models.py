@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -148,8 +149,26 @@ class RoleAssignment(models.Model):
         return f"{self.user} · {self.get_role_display()} @ {scope}"
 
 
+class AuditTampering(Exception):
+    """An audit entry was to be changed or removed: the trail is append-only (core.audit)."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditTampering("audit entries are never changed")
+
+    def delete(self):
+        raise AuditTampering("audit entries are removed only by `gongzhi audit purge`, past the retention")
+
+
 class AuditEntry(models.Model):
-    """Append-only audit trail: logins, reveals of personal data, permission changes, exports."""
+    """Append-only audit trail: logins, reveals of personal data, permission changes, exports.
+
+    Each entry is chained to the one before it (core.audit): `seq` is its place in the chain,
+    `prev_hash` the hash of entry seq-1 and `hash` a SHA-256 over prev_hash and this entry's
+    content, so `gongzhi audit verify` finds a changed, removed or out-of-order row. Rows are never
+    updated or deleted through the ORM; the database refuses it too (a trigger, migration 0005),
+    except `gongzhi audit purge` of entries older than the retention (at least 180 days)."""
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_label = models.CharField(max_length=150, blank=True)
@@ -158,7 +177,12 @@ class AuditEntry(models.Model):
     target_id = models.CharField(max_length=64, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)  # hashed: set once
+    seq = models.BigIntegerField(null=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -167,6 +191,14 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AuditTampering("audit entries are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTampering("audit entries are removed only by `gongzhi audit purge`, past the retention")
 
 
 class CalendarOverride(models.Model):
