@@ -205,9 +205,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if not EMAIL_HOST and not PRODUCTION:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
+# The task queue: the database (default; `gongzhi worker` runs it) or, with GONGZHI_TASK_BACKEND set to a
+# redis:// URL, Redis through django-tasks' RQ backend (scripts/cluster.sh; docs/deploy.md says why).
+_task_backend = env("TASK_BACKEND", "django_tasks_db.DatabaseBackend").strip()
+if _task_backend.startswith(("redis://", "rediss://", "unix://")):
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": _task_backend, "DEFAULT_TIMEOUT": 900}}
+    _task_backend = "django_tasks_rq.RQBackend"
 TASKS = {
     "default": {
-        "BACKEND": env("TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": _task_backend,
         "QUEUES": ["default"],
     }
 }

@@ -29,7 +29,15 @@ def register(periodic_task, every_seconds: int) -> None:
 
 
 def pending(periodic_task) -> bool:
-    """True if a run of this task is already waiting in the database queue (several workers, one run)."""
+    """True if a run of this task is already waiting in the queue (several workers, one run): the
+    database queue's table, or the first waiting jobs of the Redis queue (the RQ backend)."""
+    from django.conf import settings
+
+    if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+        import django_rq
+
+        queue = django_rq.get_queue(periodic_task.queue_name)
+        return any(job is not None and job.func_name == periodic_task.module_path for job in queue.get_jobs(0, 500))
     from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult.objects.ready().filter(task_path=periodic_task.module_path).exists()

@@ -1,6 +1,7 @@
 """`gongzhi worker`: the background worker of a single-machine install.
 
-It runs django_tasks_db's `db_worker` (which executes whatever is queued) and, in a small daemon
+It runs django_tasks_db's `db_worker` (or, with the Redis queue, RQ's `rqworker`), which executes
+whatever is queued, and, in a small daemon
 thread, enqueues the periodic tasks the apps registered in gongzhi.core.periodic on their intervals
 (deadline sweep every 5 minutes, unrated auto-close hourly, …). Several workers may run: each run of a periodic
 task is claimed in the database for its time slot first, so two schedulers never run it twice. With
@@ -17,6 +18,7 @@ import os
 import signal
 import threading
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
@@ -89,11 +91,19 @@ class Command(BaseCommand):
                 enqueue_due({})
             else:
                 threading.Thread(target=schedule_loop, args=(stop, tick), name="gongzhi-scheduler", daemon=True).start()
-        worker_options = {"batch": batch, "interval": interval, "reload": False, "startup_delay": False,
-                          "verbosity": options.get("verbosity", 1)}
-        if max_tasks:
-            worker_options["max_tasks"] = max_tasks
         try:
-            call_command("db_worker", **worker_options)
+            if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+                # Redis (GONGZHI_TASK_BACKEND=redis://…): RQ's worker, its scheduler for tasks run later
+                rq_options = {"job_class": "django_tasks_rq.Job", "with_scheduler": True, "burst": batch,
+                              "verbosity": options.get("verbosity", 1)}
+                if max_tasks:
+                    rq_options["max_jobs"] = max_tasks
+                call_command("rqworker", *settings.TASKS["default"]["QUEUES"], **rq_options)
+            else:
+                worker_options = {"batch": batch, "interval": interval, "reload": False, "startup_delay": False,
+                                  "verbosity": options.get("verbosity", 1)}
+                if max_tasks:
+                    worker_options["max_tasks"] = max_tasks
+                call_command("db_worker", **worker_options)
         finally:
             stop.set()
