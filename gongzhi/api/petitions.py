@@ -56,6 +56,9 @@ class PetitionOut(Schema):
     opinion_at: Optional[dt.datetime]
     review_at: Optional[dt.datetime]
     reexam_at: Optional[dt.datetime]
+    opinion_late: bool = Field(description="the 处理意见 was given after opinion_due")
+    review_late: bool = Field(description="the 复查 opinion was given after review_due")
+    reexam_late: bool = Field(description="the 复核 opinion was given after reexam_due")
     is_group: bool
     is_repeat: bool
     repeat_of_id: Optional[int]
@@ -83,7 +86,8 @@ def petition_out(p: Petition) -> dict:
         "review_request_by": _utc(petitions.review_request_by(p)), "reexam_request_by": _utc(petitions.reexam_request_by(p)),
         "due_state": p.due_state, "accepted_at": p.accepted_at, "extension_days": p.extension_days,
         "extension_reason": p.extension_reason, "opinion_at": p.opinion_at, "review_at": p.review_at,
-        "reexam_at": p.reexam_at, "is_group": p.is_group, "is_repeat": p.is_repeat, "repeat_of_id": p.repeat_of_id,
+        "reexam_at": p.reexam_at, **{f"{k}_late": v for k, v in petitions.late_opinions(p).items()},
+        "is_group": p.is_group, "is_repeat": p.is_repeat, "repeat_of_id": p.repeat_of_id,
         "on_concluded_matter": p.on_concluded_matter,
         "dispute_ids": sorted(d.pk for d in p.disputes.all()), "appeal_ids": sorted(a.pk for a in p.appeals.all()),
     }

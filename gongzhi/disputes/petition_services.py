@@ -67,6 +67,13 @@ def reexam_request_by(petition: Petition) -> dt.datetime | None:
     return deadline(petition.review_at, days("REEXAM_REQUEST"))
 
 
+def late_opinions(petition: Petition) -> dict[str, bool]:
+    """Which opinions were given after their due day ("opinion", "review", "reexam")."""
+    pairs = {"opinion": (petition.opinion_at, petition.opinion_due), "review": (petition.review_at, petition.review_due),
+             "reexam": (petition.reexam_at, petition.reexam_due)}
+    return {stage: bool(given and due and given > due) for stage, (given, due) in pairs.items()}
+
+
 def _earlier_on_same(petitioner_id: str, phone: str, same_matter_as: Petition | None):
     """Earlier petitions by the same petitioner (ID number or phone), and the named same matter."""
     q = Q(pk__in=[]) if same_matter_as is None else Q(pk=same_matter_as.pk)
@@ -215,6 +222,19 @@ def extend(petition: Petition, actor, *, extra_days, reason: str, approved_by) -
         extension_reason=reason.strip()[:300], extension_approved_by=approved_by)
 
 
+def _opinion_check(at: dt.datetime, started_field: str, due_field: str, refusal: str, data: dict):
+    """An opinion answers a request (or an acceptance): it cannot be dated before it, and one given
+    after its due day is taken but flagged late (its event says so; the page and API show it)."""
+    def check(locked):
+        started, due = getattr(locked, started_field), getattr(locked, due_field)
+        if started is not None and at < started:
+            raise FieldErrors({"at": refusal})
+        if due is not None and at > due:
+            data["late"] = True
+        return {}
+    return check
+
+
 def answer(petition: Petition, actor, *, opinion: str, received_at=None, at=None) -> Petition:
     """处理意见; `received_at`: when the petitioner received it (the review window counts from it)."""
     if not (opinion or "").strip():
@@ -224,8 +244,10 @@ def answer(petition: Petition, actor, *, opinion: str, received_at=None, at=None
     received = received_at or at
     _not_future("received_at", received, _("收到意见时间不能晚于现在"))
     _after(at, received, "received_at", _("收到意见时间不能早于出具时间"))
-    return _move(petition, "answer", actor, note=_("出具处理意见"), at=at, opinion=opinion.strip(), opinion_at=at,
-                 opinion_received_at=received)
+    data: dict = {}
+    return _move(petition, "answer", actor, note=_("出具处理意见"), at=at, data=data,
+                 check=_opinion_check(at, "accepted_at", "opinion_due", _("处理意见时间不能早于受理时间"), data),
+                 opinion=opinion.strip(), opinion_at=at, opinion_received_at=received)
 
 
 def request_review(petition: Petition, actor, *, at=None) -> Petition:
@@ -250,7 +272,11 @@ def review(petition: Petition, actor, *, opinion: str, at=None) -> Petition:
         raise FieldErrors({"opinion": _("请填写复查意见")})
     at = _now(at)
     _not_future("at", at, _("复查意见时间不能晚于现在"))
-    return _move(petition, "review", actor, note=_("出具复查意见"), at=at, review_opinion=opinion.strip(), review_at=at)
+    data: dict = {}
+    return _move(petition, "review", actor, note=_("出具复查意见"), at=at, data=data,
+                 check=_opinion_check(at, "review_requested_at", "review_due", _("复查意见时间不能早于复查请求时间"),
+                                      data),
+                 review_opinion=opinion.strip(), review_at=at)
 
 
 def request_reexam(petition: Petition, actor, *, at=None) -> Petition:
@@ -276,7 +302,10 @@ def reexamine(petition: Petition, actor, *, opinion: str, at=None) -> Petition:
         raise FieldErrors({"opinion": _("请填写复核意见")})
     at = _now(at)
     _not_future("at", at, _("复核意见时间不能晚于现在"))
-    return _move(petition, "reexamine", actor, note=_("出具复核意见，信访事项终结"), at=at,
+    data: dict = {}
+    return _move(petition, "reexamine", actor, note=_("出具复核意见，信访事项终结"), at=at, data=data,
+                 check=_opinion_check(at, "reexam_requested_at", "reexam_due", _("复核意见时间不能早于复核请求时间"),
+                                      data),
                  reexam_opinion=opinion.strip(), reexam_at=at)
 
 

@@ -94,7 +94,7 @@ def petition_detail(request, pk: int):
         "petition": petition, **_care_context(petition, request.user, reverse("disputes:petition_care", args=[petition.pk])), "personal": personal, "may_reveal": petition.may_reveal(request.user),
         "allowed": set(PETITION_LIFECYCLE.allowed(petition, request.user)), "events": petition.events.all(),
         "review_request_by": petitions.review_request_by(petition),
-        "reexam_request_by": petitions.reexam_request_by(petition),
+        "reexam_request_by": petitions.reexam_request_by(petition), "late": petitions.late_opinions(petition),
         "approvers": User.objects.filter(roles__role__in=petitions.APPROVERS, is_active=True).distinct(),
         "disputes": petition.disputes.restrict(request.user), "appeals": petition.appeals.restrict(request.user),
         "max_extension": settings.GONGZHI["PETITION_EXTENSION_MAX_DAYS"]})

@@ -177,3 +177,41 @@ def test_petitions_are_scoped_to_the_officers_region_and_their_identity_revealed
     assert not Petition.objects.restrict(org.grid_worker).exists()
     with pytest.raises(ActionRefused):
         reveal(petition, org.supervisor, "petitioner_phone")
+
+
+def test_a_review_opinion_dated_before_its_request_is_refused_and_changes_nothing(register, officer):
+    petition = petitions.accept(register(received_at=local(2026, 6, 1)), officer, at=local(2026, 6, 2))
+    petition = petitions.answer(petition, officer, opinion="已答复", at=local(2026, 7, 1))
+    petition = petitions.request_review(petition, officer, at=local(2026, 7, 10))
+    with pytest.raises(FieldErrors) as refused:
+        petitions.review(petition, officer, opinion="维持", at=local(2026, 7, 9))
+    assert "复查意见时间不能早于复查请求时间" in str(refused.value.errors["at"])
+    petition.refresh_from_db()
+    assert (petition.status, petition.review_at, petition.review_opinion) == ("review_requested", None, "")
+
+
+def test_opinions_given_after_their_due_day_are_taken_but_flagged_late(register, officer):
+    # Review asked 10 July: due 30 days later, 9 August (a Sunday) -> Monday 10 August.
+    petition = petitions.accept(register(received_at=local(2026, 6, 1)), officer, at=local(2026, 6, 2))
+    petition = petitions.answer(petition, officer, opinion="已答复", at=local(2026, 7, 1))
+    assert petitions.late_opinions(petition) == {"opinion": False, "review": False, "reexam": False}
+    petition = petitions.request_review(petition, officer, at=local(2026, 7, 10))
+    assert petition.review_due == end_of(2026, 8, 10)
+    petition = petitions.review(petition, officer, opinion="维持", at=local(2026, 8, 11))
+    assert petition.status == "reviewed" and petitions.late_opinions(petition)["review"]
+    assert petition.events.get(kind="review").data.get("late") is True
+
+    petition = petitions.request_reexam(petition, officer, at=local(2026, 8, 20))
+    with pytest.raises(FieldErrors):
+        petitions.reexamine(petition, officer, opinion="复核维持", at=local(2026, 8, 19))
+    petition = petitions.reexamine(petition, officer, opinion="复核维持", at=local(2026, 9, 1))
+    assert petitions.late_opinions(petition) == {"opinion": False, "review": True, "reexam": False}
+    assert "late" not in petition.events.get(kind="reexamine").data
+
+
+def test_a_handling_opinion_cannot_predate_the_acceptance(register, officer):
+    petition = petitions.accept(register(received_at=local(2026, 6, 1)), officer, at=local(2026, 6, 5))
+    with pytest.raises(FieldErrors):
+        petitions.answer(petition, officer, opinion="已答复", at=local(2026, 6, 4))
+    petition.refresh_from_db()
+    assert petition.status == "accepted"
