@@ -263,6 +263,9 @@ GONGZHI = {
     "SITE_URL": env("SITE_URL", "http://localhost:8000").rstrip("/"),
     "NOTIFY_MAX_ATTEMPTS": int(env("NOTIFY_MAX_ATTEMPTS", "6")),
     "NOTIFY_TIMEOUT": int(env("NOTIFY_TIMEOUT", "10")),
+    # The bearer token an SMS provider's inbound callback sends to /accounts/confirm/reply/ with a
+    # reply that confirms a message (core.confirmations); empty: no such callback.
+    "NOTIFY_REPLY_TOKEN": env("NOTIFY_REPLY_TOKEN", ""),
     "SMS_BACKEND": env("SMS_BACKEND", "" if PRODUCTION else "console"),
     "SMS_FILE": env("SMS_FILE", str(DATA_DIR / "sms-outbox.jsonl")),
     "SMS_URL": env("SMS_URL", ""),

@@ -17,5 +17,8 @@ class CoreConfig(AppConfig):
         post_save.connect(recipients.forget_choices, sender=NotificationPreference, dispatch_uid="core-notify-choices")
         post_delete.connect(recipients.forget_choices, sender=NotificationPreference, dispatch_uid="core-notify-choices-d")
         delivery.register_periodic()
+        from . import confirmations
+
+        confirmations.register_periodic()
 
         autodiscover_modules("pages")  # every app's menu pages (core.nav), before the first request

@@ -104,7 +104,9 @@ def render(key: str, channel: str, language: str, context: dict) -> Wording:
     language = language_of(language)
     for wording in (*_candidates(key, channel, language), UNREGISTERED):
         try:
-            return Wording(_render(wording.subject, context).strip()[:SUBJECT_MAX],
+            # A subject is one line (a mail header): a text with line breaks keeps its first line.
+            subject = (_render(wording.subject, context).strip().splitlines() or [""])[0]
+            return Wording(subject.strip()[:SUBJECT_MAX],
                            _render(wording.body, context).strip()[:BODY_MAX])
         except Exception:  # an administrator's template that fails in any way: the next one serves
             log.warning("message template %s (%s, %s) failed; the next one is used", key, language, channel or "all")

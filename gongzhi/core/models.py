@@ -340,3 +340,42 @@ class CaseContact(models.Model):
 
     def __str__(self) -> str:
         return self.ref
+
+
+class Confirmation(models.Model):
+    """A message that asks its recipient to confirm receipt (gongzhi.core.confirmations): by the
+    signed link it carries, by replying with its code, or on the page it links to. Unconfirmed when
+    `escalate_at` comes, it escalates: the next person of `chain` (user ids, in order) is asked in
+    turn, with the rest of the chain, and this row says it was escalated and to whom."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        CONFIRMED = "confirmed", _("已确认")
+        ESCALATED = "escalated", _("未确认，已升级")
+        UNANSWERED = "unanswered", _("未确认，无人可升级")
+
+    ref = models.CharField(_("关联"), max_length=64, db_index=True)  # the case: "emergency.incident:3"
+    kind = models.CharField(_("类型"), max_length=64)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                                  verbose_name=_("接收人"))
+    text = models.CharField(_("内容"), max_length=300)
+    link = models.CharField(max_length=300, blank=True)
+    code = models.CharField(_("回复码"), max_length=8)
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.PENDING, db_index=True)
+    sent_at = models.DateTimeField(_("发出时间"))
+    escalate_after = models.PositiveIntegerField(_("升级时限（分钟）"), null=True, blank=True)
+    escalate_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    chain = models.JSONField(default=list, blank=True)
+    escalated_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    escalated_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    confirmed_via = models.CharField(_("确认方式"), max_length=16, blank=True)  # link, reply, page
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        verbose_name = _("确认通知")
+        verbose_name_plural = _("确认通知")
+
+    def __str__(self) -> str:
+        return f"{self.ref} → {self.recipient}: {self.state}"

@@ -87,11 +87,12 @@ def forget_choices(**_ignored) -> None:
 
 
 def notify(users: Iterable, kind: str, text: str, link: str = "", *, to: Iterable[Address] = (),
-           context: dict | None = None, ref: str = "") -> int:
+           context: dict | None = None, ref: str = "", every_channel: bool = False) -> int:
     """Tell people about `kind` (the event key of its wording): one in-app notification per person in
     `users` (each once), the same message queued on the other channels each of them chose for this
     kind, and on the addresses in `to`. `context` is what the wording may use besides `text` and
-    `link` (plain values). Returns how many in-app notifications were written."""
+    `link` (plain values). `every_channel`: on every channel each person has an address on, whatever
+    they chose (an emergency, core.confirmations). Returns how many in-app notifications were written."""
     from . import channels, delivery
 
     people = {u.pk: u for u in users}
@@ -100,6 +101,15 @@ def notify(users: Iterable, kind: str, text: str, link: str = "", *, to: Iterabl
     values = {"text": text, "link": absolute(link), **(context or {})}
     deliveries = []
     choosers = _choosers() & set(people) if people else set()
+    if every_channel and people:
+        prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=list(people))}
+        for user in get_user_model().objects.filter(pk__in=list(people)):
+            for code, channel in channels.CHANNELS.items():
+                address = channel.address_of(user, prefs.get(user.pk)) if code != "inapp" else ""
+                if address and channel.available():
+                    deliveries.append(Delivery(recipient=user, channel=code, address=address, template=kind,
+                                               context=values, ref=ref))
+        choosers = set()
     if choosers:
         for pref in NotificationPreference.objects.filter(user_id__in=choosers).select_related("user"):
             user = pref.user  # as stored now: the caller's object may predate an address change

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import password_reset, views
+from . import confirm_views, password_reset, views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
@@ -10,5 +10,7 @@ urlpatterns = [
     path("password/reset/sent/", password_reset.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("password/reset/<uidb64>/<token>/", password_reset.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
+    path("confirm/reply/", confirm_views.reply, name="confirm_reply"),
+    path("confirm/<str:token>/", confirm_views.confirm_link, name="confirm_link"),
     path("password/reset/done/", password_reset.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]
