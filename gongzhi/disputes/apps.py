@@ -18,10 +18,11 @@ class DisputesConfig(AppConfig):
         from gongzhi.core import periodic
         from gongzhi.triage import alerts
 
-        from . import notifying, services, tasks
+        from . import dashboard, notifying, services, tasks
 
         periodic.register(tasks.sweep_deadlines, 60 * 60)  # periods are in days: hourly is enough
         periodic.register_sweep("dispute-deadlines", tasks.run_sweeps, _report,
                                 help="the mediation and petition deadline sweep")
+        dashboard.register()  # its panel on the evaluation dashboards (core.dashboards)
         notifying.subscribe()  # deadline.due_soon: who must act before a deadline is told
         alerts.register_conversion("dispute", _("矛盾纠纷"), services.from_alert, services.link)

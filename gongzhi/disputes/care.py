@@ -12,6 +12,7 @@ from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
 from gongzhi.core.recipients import notify
 
+from . import risk
 from .care_models import CARE_ROLES, CareReferral
 
 
@@ -29,6 +30,30 @@ def _case_field(case) -> str:
     return {"disputes.dispute": "dispute", "disputes.petition": "petition", "appeals.appeal": "appeal"}[label]
 
 
+def distressed(case) -> bool:
+    """The case's text shows distress or threats: a dispute and a petition keep the flag from
+    intake; an appeal's is read from its text with the same lexicon (triage's risk words)."""
+    if hasattr(case, "distress"):
+        return bool(case.distress)
+    return risk.assess(f"{getattr(case, 'title', '')}。{getattr(case, 'content', '')}").distress
+
+
+def workers():
+    """Whom a referral may be opened for: the active holders of the care roles."""
+    from gongzhi.core.models import User
+
+    return User.objects.filter(roles__role__in=CARE_ROLES, is_active=True).distinct()
+
+
+def section(case, user, action: str) -> dict:
+    """The care section of a case's page (disputes/_care.html): only for whom may arrange care; it
+    lists the case's referrals, never what they say."""
+    if not may_see(user):
+        return {"may_care": False}
+    return {"may_care": True, "case": case, "care_action": action, "distressed": distressed(case),
+            "care_referrals": list(case.care_referrals.all()), "care_workers": workers()}
+
+
 def open_referral(case, actor, *, worker, reason: str, follow_up_on: dt.date | None) -> CareReferral:
     if not may_see(actor):
         raise ActionRefused(_("您的角色无权转介心理疏导"))
@@ -44,7 +69,9 @@ def open_referral(case, actor, *, worker, reason: str, follow_up_on: dt.date | N
     with transaction.atomic():
         referral = CareReferral.objects.create(**{_case_field(case): case}, worker=worker, reason=reason.strip(),
                                                follow_up_on=follow_up_on, created_by=actor)
-        if hasattr(case, "events"):  # the case's history says a referral exists, never what it says
+        # A dispute's or petition's history says a referral exists, never what it says; an appeal's
+        # history is read by every department it went to, so there only the audit log has it.
+        if case._meta.app_label == "disputes":
             record_event(case, "care_referral", actor, from_status=getattr(case, "status", ""),
                          note=_("已转介心理疏导"))
         audit.record(actor, "open_care_referral", referral)

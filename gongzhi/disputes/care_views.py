@@ -1,14 +1,16 @@
-"""Care referral pages: opened from a dispute's or petition's page; the referral's own page is an
+"""Care referral pages: opened from a dispute's, petition's or appeal's page; the referral's own page is an
 audited view, for the roles that arrange care and the worker it is for (others: 404)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gongzhi.appeals.models import Appeal
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.forms import report_refusal
 from gongzhi.core.models import User
@@ -45,6 +47,15 @@ def open_for_dispute(request, pk: int):
 def open_for_petition(request, pk: int):
     petition = get_visible_or_404(Petition.objects, request.user, pk=pk)
     return _open(request, petition, redirect("disputes:petition_detail", petition.pk))
+
+
+@require_POST
+@login_required
+def open_for_appeal(request, pk: int):
+    """From the appeal's page (staff): the appeal must be in the reader's scope (else 404), and the
+    reader one of the care roles (else the refusal is shown on the appeal's page)."""
+    appeal = get_visible_or_404(Appeal.objects, request.user, pk=pk)
+    return _open(request, appeal, redirect("staff:appeal_detail", appeal.pk))
 
 
 def referral(request, pk: int):

@@ -91,7 +91,7 @@ def petition_detail(request, pk: int):
     personal = [{"field": f, "label": label, "masked": MASKS[f](getattr(petition, f)), "empty": not getattr(petition, f)}
                 for f, label in Petition.PROTECTED_FIELDS.items()]
     return render(request, "disputes/petition_detail.html", {
-        "petition": petition, **_care_context(petition, request.user, reverse("disputes:petition_care", args=[petition.pk])), "personal": personal, "may_reveal": petition.may_reveal(request.user),
+        "petition": petition, **care.section(petition, request.user, reverse("disputes:petition_care", args=[petition.pk])), "personal": personal, "may_reveal": petition.may_reveal(request.user),
         "allowed": set(PETITION_LIFECYCLE.allowed(petition, request.user)), "events": petition.events.all(),
         "review_request_by": petitions.review_request_by(petition),
         "reexam_request_by": petitions.reexam_request_by(petition), "late": petitions.late_opinions(petition),
@@ -151,10 +151,3 @@ def reveal_petitioner(request, pk: int, field: str):
         return HttpResponse(format_html('<span class="alert">{}</span>', str(exc)), status=403)
     return HttpResponse(format_html('<span id="{}" class="pii revealed">{}</span>', f"pii-{field}", value))
 
-
-def _care_context(case, user, action: str) -> dict:
-    """The care section: only for whom may arrange care (it lists the referrals, never their text)."""
-    if not care.may_see(user):
-        return {"may_care": False}
-    return {"may_care": True, "case": case, "care_action": action,
-            "care_workers": User.objects.filter(roles__role__in=care.CARE_ROLES, is_active=True).distinct()}

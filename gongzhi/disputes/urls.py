@@ -16,6 +16,7 @@ urlpatterns = [
     path("care/<int:pk>/", care_views.referral, name="care_referral"),
     path("<int:pk>/care/", care_views.open_for_dispute, name="dispute_care"),
     path("petitions/<int:pk>/care/", care_views.open_for_petition, name="petition_care"),
+    path("from-appeal/<int:pk>/care/", care_views.open_for_appeal, name="appeal_care"),
     path("screening/", screening_views.campaign_list, name="campaign_list"),
     path("screening/new/", screening_views.campaign_new, name="campaign_new"),
     path("screening/<int:pk>/", screening_views.campaign_detail, name="campaign_detail"),

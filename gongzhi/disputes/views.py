@@ -55,7 +55,8 @@ def dispute_list(request):
              for row in qs.values("risk_level", "status").annotate(n=Count("id"))}
     board_rows = [{"level": level, "label": label, "cells": [board.get((level, s), 0) for s in Dispute.Status.values]}
                   for level, label in RiskLevel.choices]
-    by_kind = list(qs.values("kind__name").annotate(n=Count("id")).order_by("-n")[:12])
+    by_kind = [{"kind__name": stats.kind_label(row["kind__code"], row["kind__name"]), "n": row["n"]}
+               for row in qs.values("kind__name", "kind__code").annotate(n=Count("id")).order_by("-n")[:12]]
     results = {"region": stats.mediation_results(qs, "region"), "kind": stats.mediation_results(qs, "kind")}
     order = request.GET.get("order") or "due"
     qs = qs.order_by("due_at", "-reported_at") if order == "due" else qs.order_by("-reported_at")
@@ -110,7 +111,7 @@ def dispute_detail(request, pk: int):
                                         "empty": not getattr(p, f)} for f, label in DisputeParty.PROTECTED_FIELDS.items()]}
                for p in dispute.parties.all()]
     return render(request, "disputes/dispute_detail.html", {
-        "dispute": dispute, **_care_context(dispute, request.user, reverse("disputes:dispute_care", args=[dispute.pk])), "parties": parties, "may_reveal": dispute.may_reveal(request.user),
+        "dispute": dispute, **care.section(dispute, request.user, reverse("disputes:dispute_care", args=[dispute.pk])), "parties": parties, "may_reveal": dispute.may_reveal(request.user),
         "allowed": set(DISPUTE_LIFECYCLE.allowed(dispute, request.user)), "events": dispute.events.all(),
         "sessions": dispute.sessions.all(), "referrals": dispute.referrals.all(), "visits": dispute.visits.all(),
         "petitions": dispute.petitions.restrict(request.user), "risk_levels": RiskLevel.choices,
@@ -217,10 +218,3 @@ def from_appeal(request, appeal_id: int):
     messages.success(request, _("已转为矛盾纠纷：%(number)s") % {"number": dispute.number})
     return redirect("disputes:dispute_detail", dispute.pk)
 
-
-def _care_context(case, user, action: str) -> dict:
-    """The care section: only for whom may arrange care (it lists the referrals, never their text)."""
-    if not care.may_see(user):
-        return {"may_care": False}
-    return {"may_care": True, "case": case, "care_action": action,
-            "care_workers": User.objects.filter(roles__role__in=care.CARE_ROLES, is_active=True).distinct()}

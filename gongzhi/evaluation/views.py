@@ -19,7 +19,7 @@ from django.views.decorators.cache import cache_page, never_cache
 from django.views.decorators.http import require_POST
 
 from gongzhi.appeals.models import Appeal, Satisfaction
-from gongzhi.core import pii, scoping
+from gongzhi.core import dashboards, pii, scoping
 from gongzhi.core.reveal import reveal
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.models import Department, Grid, Role
@@ -257,6 +257,7 @@ def leader(request):
     ctx = _leader_context(request)
     ctx["map_data"] = {"grids": ctx["grids"], "hot": _hot_markers(ctx["hot"])}
     ctx["chart_data"] = ctx["charts"]
+    ctx["panels"] = dashboards.panels_for(request.user)  # other apps' figures (disputes' mediation …)
     return render(request, "evaluation/leader.html", ctx)
 
 

@@ -185,7 +185,7 @@ def test_mediation_success_rate_and_median_days_per_kind_and_region(org, report,
     from gongzhi.disputes.stats import mediation_results
 
     by_kind = mediation_results(Dispute.objects.restrict(org.supervisor), "kind")
-    assert by_kind == [{"name": "邻里纠纷", "concluded": 3, "agreed": 2, "success_rate": 66.7, "median_days": 10.0}]
+    assert by_kind == [{"id": kinds["neighbour"].pk, "code": "neighbour", "name": "邻里纠纷", "concluded": 3, "agreed": 2, "success_rate": 66.7, "median_days": 10.0}]
     assert mediation_results(Dispute.objects.restrict(org.supervisor), "region")[0]["name"] == "东湖社区"
     client = __import__("django.test", fromlist=["Client"]).Client()
     client.force_login(org.supervisor)
