@@ -11,7 +11,7 @@ its history (ModerationEvent), and every action is also an audit entry (core.aud
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +37,10 @@ def sensitive_words() -> list[str]:
     """The administrator's list (SensitiveWord, in the admin), cached until it changes."""
     words = cache.get(WORDS_KEY)
     if words is None:
-        words = list(SensitiveWord.objects.values_list("word", flat=True))
+        try:
+            words = list(SensitiveWord.objects.values_list("word", flat=True))
+        except DatabaseError:  # a database not migrated yet: the setting's words still apply
+            return []
         cache.set(WORDS_KEY, words, 300)
     return words
 

@@ -1,0 +1,205 @@
+"""Staff pages of participation: the proposals to give out and to answer (with their deadlines and
+the departments' on-time figures), the moderation queue with appeals, and the drafters' pages of a
+consultation (decide on each comment, close, publish the report) and of a survey (results, .xlsx).
+Thin: rows through ``restrict()`` (out of scope is a 404), changes through the services."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gongzhi.core import pii, scoping
+from gongzhi.core.errors import ActionRefused, FieldErrors
+from gongzhi.core.forms import report_refusal
+from gongzhi.core.models import Department, Role
+from gongzhi.core.reveal import reveal
+from gongzhi.core.scoping import get_visible_or_404
+
+from . import consultations, moderation, pages, services, stats, surveys
+from .forms import AnswerForm
+from .lifecycle import PROPOSAL_LIFECYCLE
+from .models import Comment, Consultation, Moderation, Proposal, Survey
+
+STAFF_ACTIONS = ("assign", "answer", "progress", "complete")
+
+
+def _events(events, author_id) -> list:
+    """A history for staff: the citizen who wrote the item appears as a masked name."""
+    rows = list(events)
+    for e in rows:
+        e.who = pii.mask_name(e.actor_label) if author_id and e.actor_id == author_id else e.actor_label
+    return rows
+
+
+@pages.STAFF_PROPOSALS.guard
+def proposal_queue(request):
+    qs = Proposal.objects.restrict(request.user).select_related("category", "department", "region")
+    status = request.GET.get("status", "")
+    if status in Proposal.Status.values:
+        qs = qs.filter(status=status)
+    elif not request.GET.get("all"):
+        qs = qs.filter(status__in=(Proposal.Status.QUALIFIED, Proposal.Status.ASSIGNED,
+                                   Proposal.Status.ADOPTED, Proposal.Status.PARTLY))
+    page = Paginator(qs.order_by("due_at", "-support_count", "-created_at"), 30).get_page(request.GET.get("page"))
+    figures = stats.answer_stats(departments=None if scoping.oversees(request.user) or request.user.is_superuser
+                                 else list(scoping.department_ids(request.user, Role.HANDLER)))
+    return render(request, "participation/staff_proposals.html", {
+        "page": page, "status": status, "statuses": Proposal.Status.choices, "figures": figures})
+
+
+def _proposal(request, pk: int) -> Proposal:
+    return get_visible_or_404(Proposal.objects.select_related("category", "department", "region", "author"),
+                              request.user, pk=pk)
+
+
+@pages.STAFF_PROPOSALS.guard
+def proposal_page(request, pk: int):
+    proposal = _proposal(request, pk)
+    allowed = [a for a in PROPOSAL_LIFECYCLE.allowed(proposal, request.user, STAFF_ACTIONS)
+               if a == "assign" or request.user.is_superuser or scoping.has_role(request.user, Role.ADMIN)
+               or proposal.department_id in scoping.department_ids(request.user, Role.HANDLER)]
+    return render(request, "participation/staff_proposal.html", {
+        "proposal": proposal, "allowed": allowed, "events": _events(proposal.events.all(), proposal.author_id),
+        "answer_form": AnswerForm(),
+        "author_name": pii.mask_name(proposal.author.display_name or proposal.author.username) if proposal.author else "",
+        "departments": Department.objects.order_by("name"), "text": pii.mask_text(proposal.text),
+        "author_phone": pii.mask_phone(proposal.author_phone),
+        "case": Moderation.objects.filter(item_kind=Moderation.Item.PROPOSAL, item_id=proposal.pk).first()})
+
+
+@pages.STAFF_PROPOSALS.guard
+@require_POST
+def proposal_action(request, pk: int, action: str):
+    proposal = _proposal(request, pk)
+    if action not in STAFF_ACTIONS:
+        raise Http404("no such action")
+    post = request.POST
+    try:
+        if action == "assign":
+            department = Department.objects.filter(pk=post.get("department") or 0).first()
+            services.assign(proposal, request.user, department, note=post.get("note", ""))
+        elif action == "answer":
+            services.answer(proposal, request.user, outcome=post.get("outcome", ""), text=post.get("text", ""))
+        elif action == "progress":
+            services.report_progress(proposal, request.user, post.get("text", ""))
+        else:
+            services.complete(proposal, request.user, post.get("text", ""))
+        messages.success(request, _("已%(action)s") % {"action": PROPOSAL_LIFECYCLE[action].label})
+    except (ActionRefused, FieldErrors) as e:
+        report_refusal(request, e)
+    return redirect("participation:staff_proposal", pk)
+
+
+@pages.STAFF_PROPOSALS.guard
+@require_POST
+def proposal_reveal(request, pk: int):
+    proposal = _proposal(request, pk)
+    try:
+        value = reveal(proposal, request.user, "author_phone", request=request)
+    except (ActionRefused, FieldErrors) as e:
+        report_refusal(request, e)
+        return redirect("participation:staff_proposal", pk)
+    return HttpResponse(value or "—", content_type="text/plain; charset=utf-8")
+
+
+# ---------------------------------------------------------------- moderation
+
+def _item_text(case: Moderation) -> str:
+    item = case.item()
+    if item is None:
+        return ""
+    text = f"{item.title}\n{item.text}" if case.item_kind == Moderation.Item.PROPOSAL else item.text
+    return pii.mask_text(text)
+
+
+@pages.MODERATION.guard
+def moderation_queue(request):
+    show = request.GET.get("show", "queue")
+    qs = moderation.queue() if show == "queue" else Moderation.objects.all()
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    rows = [{"case": c, "text": _item_text(c), "link": moderation.link_of(c)} for c in page]
+    return render(request, "participation/moderation.html", {"page": page, "rows": rows, "show": show})
+
+
+@pages.MODERATION.guard
+@require_POST
+def moderation_action(request, pk: int, action: str):
+    case = get_object_or_404(Moderation, pk=pk)
+    act = {"approve": moderation.approve, "hide": moderation.hide, "overturn": moderation.overturn,
+           "uphold": moderation.uphold}.get(action)
+    if act is None:
+        raise Http404("no such action")
+    try:
+        act(case, request.user, request.POST.get("reason", ""), request=request)
+        messages.success(request, _("已处理"))
+    except (ActionRefused, FieldErrors) as e:
+        report_refusal(request, e)
+    return redirect(request.POST.get("back") if str(request.POST.get("back", "")).startswith("/participation/")
+                    else "participation:moderation")
+
+
+@pages.MODERATION.guard
+def moderation_case(request, pk: int):
+    case = get_object_or_404(Moderation, pk=pk)
+    return render(request, "participation/moderation_case.html", {
+        "case": case, "text": _item_text(case), "events": _events(case.events.all(), case.author_id),
+        "link": moderation.link_of(case)})
+
+
+# ---------------------------------------------------------------- consultations and surveys
+
+@pages.STAFF_CONSULTATIONS.guard
+def consultation_admin_list(request):
+    mine = [c for c in Consultation.objects.select_related("department") if consultations.may_manage(request.user, c)]
+    my_surveys = [s for s in Survey.objects.all() if surveys.may_manage(request.user, s)]
+    return render(request, "participation/staff_consultations.html", {"rows": mine, "surveys": my_surveys})
+
+
+def _managed(request, pk: int) -> Consultation:
+    c = get_object_or_404(Consultation.objects.select_related("department"), pk=pk)
+    if not consultations.may_manage(request.user, c):
+        raise Http404("not found")
+    return c
+
+
+@pages.STAFF_CONSULTATIONS.guard
+def consultation_admin(request, pk: int):
+    c = _managed(request, pk)
+    rows = [{"obj": r, "text": pii.mask_text(r.text)}
+            for r in consultations.received(c).select_related("section").order_by("section__order", "created_at")]
+    return render(request, "participation/staff_consultation.html", {
+        "c": c, "rows": rows, "figures": consultations.report_figures(c), "decisions": Comment.Decision.choices[1:]})
+
+
+@pages.STAFF_CONSULTATIONS.guard
+@require_POST
+def consultation_action(request, pk: int, action: str):
+    c = _managed(request, pk)
+    try:
+        if action == "close":
+            consultations.close(c, request.user)
+        elif action == "decide":
+            row = get_object_or_404(Comment, pk=request.POST.get("comment") or 0, section__consultation=c)
+            consultations.decide(row, request.user, request.POST.get("decision", ""), request.POST.get("reason", ""))
+        elif action == "report":
+            consultations.publish_report(c, request.user, request.POST.get("summary", ""))
+        else:
+            raise Http404("no such action")
+        messages.success(request, _("已保存"))
+    except (ActionRefused, FieldErrors) as e:
+        report_refusal(request, e)
+    return redirect("participation:staff_consultation", pk)
+
+
+@pages.STAFF_CONSULTATIONS.guard
+def survey_export(request, pk: int):
+    survey = get_object_or_404(Survey, pk=pk)
+    if not surveys.may_manage(request.user, survey):
+        raise Http404("not found")
+    response = HttpResponse(surveys.export_xlsx(survey),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}.xlsx"'
+    return response
