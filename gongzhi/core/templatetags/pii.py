@@ -36,3 +36,21 @@ def mask_data(value):
     """The same for data handed to a page script: every string in a dict/list structure masked
     (``{{ chart|mask_data|json_script:"chart-data" }}``)."""
     return _masked(value)
+
+
+@register.filter
+def mask_name(value) -> str:
+    """A person's name masked (王建国 -> 王**), as core.pii.mask_name."""
+    return pii.mask_name(str(value)) if value else ""
+
+
+@register.filter
+def mask_phone(value) -> str:
+    """A phone number masked (139****2222)."""
+    return pii.mask_phone(str(value)) if value else ""
+
+
+@register.filter
+def mask_id_number(value) -> str:
+    """A resident ID number masked."""
+    return pii.mask_id_number(str(value)) if value else ""

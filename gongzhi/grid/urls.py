@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import field_views, views
+
+app_name = "grid"
+urlpatterns = [
+    path("m/", field_views.home, name="field_home"),
+    path("m/report/", field_views.report, name="field_report"),
+    path("m/visit/", field_views.visit, name="field_visit"),
+    path("m/checkin/", field_views.checkin, name="field_checkin"),
+    path("m/sync/", field_views.sync, name="field_sync"),
+    path("m/sw.js", field_views.service_worker, name="service_worker"),
+    path("m/manifest.webmanifest", field_views.manifest, name="manifest"),
+    path("", views.community_list, name="community_list"),
+    path("communities/<int:pk>/", views.community_detail, name="community_detail"),
+    path("residents/", views.resident_list, name="resident_list"),
+    path("residents/<int:pk>/", views.resident_detail, name="resident_detail"),
+    path("residents/<int:pk>/reveal/<slug:field>/", views.reveal_resident, name="reveal_resident"),
+    path("tasks/", views.task_list, name="task_list"),
+    path("tasks/new/", views.task_new, name="task_new"),
+    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/<slug:action>/", views.task_action, name="task_action"),
+    path("catalogue/", views.catalogue, name="catalogue"),
+]
