@@ -112,6 +112,12 @@ def _disputes() -> None:
     build_demo_disputes()
 
 
+def _grid() -> None:
+    from .grid import build_demo_grid
+
+    build_demo_grid(out=lambda *a: None)
+
+
 # (label, the app it needs, step), run in this order after the appeals.
 DERIVED = [
     ("考核指标", "gongzhi.evaluation", _kpi_facts),
@@ -120,6 +126,7 @@ DERIVED = [
     ("治安警情", "gongzhi.safety", _safety_history),
     ("通知渠道", "gongzhi.core", _notification_choices),
     ("矛盾纠纷与信访", "gongzhi.disputes", _disputes),
+    ("网格与社区", "gongzhi.grid", _grid),
 ]
 
 
