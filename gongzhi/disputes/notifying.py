@@ -23,9 +23,10 @@ from .petition_models import Petition
 from .screening_models import ScreeningTask
 
 # The stage whose deadline runs in each petition state (the notification names it).
-PETITION_STAGES = {Petition.Status.RECEIVED: gettext_noop("受理"), Petition.Status.ACCEPTED: gettext_noop("处理意见"),
-                   Petition.Status.REVIEW_REQUESTED: gettext_noop("复查"),
-                   Petition.Status.REEXAM_REQUESTED: gettext_noop("复核")}
+PETITION_STAGES = {Petition.Status.RECEIVED: gettext_noop("受理期限"),
+                   Petition.Status.ACCEPTED: gettext_noop("处理意见期限"),
+                   Petition.Status.REVIEW_REQUESTED: gettext_noop("复查期限"),
+                   Petition.Status.REEXAM_REQUESTED: gettext_noop("复核期限")}
 
 
 def _day(when) -> str:
@@ -47,7 +48,7 @@ def on_petition_due_soon(petition: Petition) -> None:
     if stage is None:
         return
     notify(holders_of(petition.region, Role.PETITION_OFFICER), "due_soon",
-           _("信访件%(stage)s期限即将到期（%(day)s）：%(subject)s") % {
+           _("信访件%(stage)s即将到期（%(day)s）：%(subject)s") % {
                "stage": _(stage), "day": _day(petition.due_at), "subject": petition.subject},
            f"/disputes/petitions/{petition.pk}/")
 

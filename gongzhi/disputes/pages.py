@@ -16,6 +16,9 @@ may_report = nav.any_role(*REPORT_ROLES)
 DISPUTES = nav.page("disputes:dispute_list", _("矛盾纠纷"), nav.any_role(*DISPUTE_ROLES), order=60)
 REPORT = nav.page("disputes:dispute_new", _("登记纠纷"), may_report, menus=())
 PETITIONS = nav.page("disputes:petition_list", _("信访"), nav.any_role(*PETITION_ROLES), order=61)
+# The map of both (counts per grid and community, no personal data): whoever works on disputes;
+# the petitions' layer only for whom may open the petitions.
+MAP = nav.page("disputes:map", _("纠纷与信访地图"), nav.any_role(*DISPUTE_ROLES), menus=())
 
 SCREENING_ROLES = (Role.GRID_WORKER, Role.SUPERVISOR, Role.LEADER, Role.MEDIATOR, Role.ADMIN)
 may_launch = nav.any_role(Role.SUPERVISOR, Role.LEADER, Role.ADMIN)

@@ -52,9 +52,14 @@ def petition_list(request):
     for flag in ("is_group", "is_repeat", "on_concluded_matter"):
         if request.GET.get(flag):
             qs = qs.filter(**{flag: True})
+    region_id = request.GET.get("region", "")
+    region = Region.objects.filter(pk=int(region_id)).first() if region_id.isdigit() else None
+    if region is not None:  # the map's drill-down: a community's petitions
+        qs = qs.filter(region__path__startswith=region.path)
     page = Paginator(qs.order_by("due_at", "-received_at"), 30).get_page(request.GET.get("page"))
     return render(request, "disputes/petition_list.html", {
-        "page": page, "chosen": chosen, "statuses": Petition.Status.choices, "channels": Petition.Channel.choices})
+        "page": page, "chosen": chosen, "statuses": Petition.Status.choices, "channels": Petition.Channel.choices,
+        "region": region})
 
 
 @pages.PETITIONS.guard

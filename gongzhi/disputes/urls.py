@@ -6,6 +6,7 @@ app_name = "disputes"
 urlpatterns = [
     path("", views.dispute_list, name="dispute_list"),
     path("new/", views.dispute_new, name="dispute_new"),
+    path("map/", views.dispute_map, name="map"),
     path("from-appeal/<int:appeal_id>/", views.from_appeal, name="from_appeal"),
     path("<int:pk>/", views.dispute_detail, name="dispute_detail"),
     path("<int:pk>/agreement.docx", views.agreement_docx, name="agreement_docx"),

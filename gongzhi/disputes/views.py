@@ -25,9 +25,10 @@ from gongzhi.core.models import Grid, Region, User
 from gongzhi.core.reveal import reveal
 from gongzhi.core.scoping import get_visible_or_404
 
-from . import care, pages, services, stats
+from . import care, map_data, pages, services, stats
 from .lifecycle import DISPUTE_LIFECYCLE
 from .models import Dispute, DisputeKind, DisputeParty, MediationCommittee, RiskLevel
+from .petition_models import Petition
 
 FILTERS = ("risk_level", "kind", "status", "due_state", "source")
 
@@ -51,6 +52,9 @@ def dispute_list(request):
     region = Region.objects.filter(pk=_int(request.GET.get("region"))).first()
     if region is not None:
         qs = qs.filter(region__path__startswith=region.path)
+    grid = Grid.objects.filter(pk=_int(request.GET.get("grid"))).first()
+    if grid is not None:  # the map's drill-down: a grid's disputes
+        qs = qs.filter(grid=grid)
     board = {(row["risk_level"], row["status"]): row["n"]
              for row in qs.values("risk_level", "status").annotate(n=Count("id"))}
     board_rows = [{"level": level, "label": label, "cells": [board.get((level, s), 0) for s in Dispute.Status.values]}
@@ -61,12 +65,32 @@ def dispute_list(request):
     order = request.GET.get("order") or "due"
     qs = qs.order_by("due_at", "-reported_at") if order == "due" else qs.order_by("-reported_at")
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in {**chosen, "region": region.pk if region else ""}.items() if v)
+    query = "&".join(f"{k}={v}" for k, v in {**chosen, "region": region.pk if region else "",
+                                               "grid": grid.pk if grid else ""}.items() if v)
     return render(request, "disputes/dispute_list.html", {
         "page": page, "chosen": chosen, "region": region, "query": query, "board_rows": board_rows,
         "statuses": Dispute.Status.choices, "by_kind": by_kind, "kinds": DisputeKind.objects.filter(active=True),
         "risk_levels": RiskLevel.choices, "sources": Dispute.Source.choices, "results": results,
-        "regions": Region.objects.exclude(level=Region.Level.CITY), "may_report": pages.may_report(request.user)})
+        "regions": Region.objects.exclude(level=Region.Level.CITY), "grid": grid, "may_report": pages.may_report(request.user)})
+
+
+@pages.MAP.guard
+def dispute_map(request):
+    """Open disputes per grid (coloured by the worst risk) and, what has only a community, at the
+    community's centre, with open petitions for whom may see them; filtered by risk and kind."""
+    disputes = Dispute.objects.restrict(request.user).filter(status__in=map_data.OPEN_DISPUTE)
+    chosen = {"risk_level": request.GET.get("risk_level", ""), "kind": request.GET.get("kind", "")}
+    if chosen["risk_level"]:
+        disputes = disputes.filter(risk_level=chosen["risk_level"])
+    if chosen["kind"]:
+        disputes = disputes.filter(kind__code=chosen["kind"])
+    show_petitions = pages.PETITIONS.permits(request.user) and not any(chosen.values())
+    petitions = Petition.objects.restrict(request.user).filter(status__in=map_data.OPEN_PETITION)
+    data = map_data.build(disputes, petitions, show_petitions=show_petitions)
+    return render(request, "disputes/map.html", {
+        "map_data": data, "chosen": chosen, "risk_levels": RiskLevel.choices,
+        "kinds": DisputeKind.objects.filter(active=True), "show_petitions": show_petitions,
+        "unplaced": [c for c in data["communities"] if c["lat"] is None]})
 
 
 def _parties_from(post) -> list[dict]:
