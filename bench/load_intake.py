@@ -19,6 +19,11 @@ as many connections as clients): db_limit_per_s. ratio = appeals_per_s / db_limi
 Last line: appeals_per_s=… p50_ms=… p99_ms=… cold_first_ms=… db_limit_per_s=… ratio=…
 
     python bench/load_intake.py [--clients 8] [--appeals 2000] [--hot-fraction 0.3] [--prior 3000]
+
+`--deployment cluster` sends the same load through nginx to `scripts/cluster.sh` (gunicorn app
+processes, Redis cache) instead of one `gongzhi serve`: first with one app process, then with
+`--processes N` (default 2), half of `--appeals` each; the figures are the N-process run's, and the
+last line adds appeals_per_s_1=… (one process) and scale_1_to_n=… (N processes over one).
 """
 from __future__ import annotations
 
@@ -79,6 +84,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="waitress threads (default: serve's own)")
     parser.add_argument("--worker", action="store_true", help="let serve start its task worker too")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database and data folder")
+    parser.add_argument("--deployment", choices=("serve", "cluster"), default="serve",
+                        help="one `gongzhi serve` (default) or scripts/cluster.sh with 1, then --processes app processes")
+    parser.add_argument("--processes", type=int, default=2, help="app processes of the cluster's second run (default 2)")
     parser.add_argument("--py-spy", metavar="FILE", default=None,
                         help="sample the server's GIL holder with py-spy during the load (collapsed stacks "
                              "to FILE; py-spy installed apart, for profiling only)")
@@ -143,6 +151,8 @@ def run(args, env: dict, db_url: str) -> int:
         payloads.append({"title": title, "content": content, "appellant_name": "张三",
                          "appellant_phone": phone(rnd), "location_text": ""})
 
+    if args.deployment == "cluster":
+        return run_cluster(args, env, db_url, token, payloads)
     port = free_port()
     command = [sys.executable, "-m", "gongzhi", "serve", "--port", str(port), "--no-migrate"]
     if args.threads:
@@ -197,6 +207,44 @@ def run(args, env: dict, db_url: str) -> int:
     print(f"appeals_per_s={rate:.1f} p50_ms={pct(latencies, 50) * 1000:.0f} p99_ms={pct(latencies, 99) * 1000:.0f} "
           f"cold_first_ms={cold_first * 1000:.0f} db_limit_per_s={db_rate:.0f} ratio={rate / db_rate:.3f}")
     return 0 if not failed else 1
+
+
+def run_cluster(args, env: dict, db_url: str, token: str, payloads: list[dict]) -> int:
+    """The load through scripts/cluster.sh: one app process, then args.processes."""
+    half = len(payloads) // 2
+    runs = {}
+    for processes, part in ((1, payloads[:half]), (args.processes, payloads[half:])):
+        port = free_port()
+        folder = Path(env["GONGZHI_DATA_DIR"]) / f"cluster-{processes}"
+        script = ["bash", str(REPO / "scripts" / "cluster.sh"), "--dir", str(folder), "--port", str(port)]
+        started = time.perf_counter()
+        up = subprocess.run([*script, "--app-processes", str(processes), "--task-workers", "1" if args.worker else "0",
+                             *(["--threads", str(args.threads)] if args.threads else [])],
+                            env={**os.environ, **env}, cwd=REPO, capture_output=True, text=True)
+        try:
+            if up.returncode:
+                raise SystemExit(f"scripts/cluster.sh failed: {up.stderr.strip()[-1000:]}")
+            print(f"cluster of {processes} app processes up in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            client = Client(port, token)
+            status, cold_first = client.post(part[0])
+            assert status == 201, f"first request answered {status}: {client.last_body[:300]!r}"
+            results = load(port, token, part[1:], args.clients)
+        finally:
+            subprocess.run([*script, "--stop"], cwd=REPO, capture_output=True, text=True)
+        ok = [r for r in results if r[1] == 201]
+        span = max(r[0] + r[2] for r in results) - min(r[0] for r in results)
+        latencies = sorted(r[2] for r in ok)
+        runs[processes] = (len(ok) / span, latencies, cold_first, len(results) - len(ok))
+        print(f"{processes} app process(es): {len(ok) / span:.1f} appeals/s, p50 {pct(latencies, 50) * 1000:.0f} ms, "
+              f"p99 {pct(latencies, 99) * 1000:.0f} ms, {len(results) - len(ok)} failed", file=sys.stderr)
+    report_triage()
+    db_rate = db_limit(db_url, args.clients)
+    one, many = runs[1], runs[args.processes]
+    rate, latencies, cold_first, failed = many
+    print(f"appeals_per_s={rate:.1f} p50_ms={pct(latencies, 50) * 1000:.0f} p99_ms={pct(latencies, 99) * 1000:.0f} "
+          f"cold_first_ms={cold_first * 1000:.0f} db_limit_per_s={db_rate:.0f} ratio={rate / db_rate:.3f} "
+          f"processes={args.processes} appeals_per_s_1={one[0]:.1f} scale_1_to_n={rate / one[0]:.2f}")
+    return 0 if not (failed or one[3]) else 1
 
 
 def pct(values: list[float], p: float) -> float:

@@ -57,7 +57,6 @@ INSTALLED_APPS = [
     "gongzhi.triage",
     "gongzhi.safety",
     "gongzhi.disputes",
-    "gongzhi.grid",
     "gongzhi.evaluation",
     "gongzhi.api",
     "gongzhi.staff",
@@ -264,6 +263,8 @@ GONGZHI = {
     "SITE_URL": env("SITE_URL", "http://localhost:8000").rstrip("/"),
     "NOTIFY_MAX_ATTEMPTS": int(env("NOTIFY_MAX_ATTEMPTS", "6")),
     "NOTIFY_TIMEOUT": int(env("NOTIFY_TIMEOUT", "10")),
+    # Days the delivery log keeps a sent, failed or skipped message (0: for ever); the worker purges daily.
+    "DELIVERY_LOG_DAYS": int(env("DELIVERY_LOG_DAYS", "90")),
     # The bearer token an SMS provider's inbound callback sends to /accounts/confirm/reply/ with a
     # reply that confirms a message (core.confirmations); empty: no such callback.
     "NOTIFY_REPLY_TOKEN": env("NOTIFY_REPLY_TOKEN", ""),
@@ -281,6 +282,11 @@ GONGZHI = {
     # built-in list of triage.risk) raise urgency and tell the region's supervisors at intake.
     "AUTO_DISPATCH_PRECISION": float(env("AUTO_DISPATCH_PRECISION", "0.97")),
     "SAFETY_WORDS": env_list("SAFETY_WORDS"),
+    # Publication (gongzhi/core/publication.py): an appeal nobody reviewed reaches the open data and
+    # the Open311 public feed this many days after it came in (an approved one at once; a withheld one,
+    # or one of a confidential category, never); words (comma-separated) no public text carries.
+    "PUBLICATION_DELAY_DAYS": int(env("PUBLICATION_DELAY_DAYS", "3")),
+    "PUBLICATION_HIDDEN_WORDS": env_list("PUBLICATION_HIDDEN_WORDS"),
     "OPEN311_JURISDICTION": env("OPEN311_JURISDICTION", ""),
     "OPEN311_CONTACT": env("OPEN311_CONTACT", "12345 政务服务便民热线"),
     # Public safety: local hour the daily bulletin is built and sent; near-repeat defaults.

@@ -119,3 +119,10 @@ def make_appeal(org):
         return appeal
 
     return make
+
+
+@pytest.fixture
+def published_at_once(settings):
+    """No publication delay: an unreviewed appeal is public as soon as it came in (for the tests of
+    what the public outputs show of an appeal; tests/api/test_publication.py tests the delay itself)."""
+    settings.GONGZHI = {**settings.GONGZHI, "PUBLICATION_DELAY_DAYS": 0}

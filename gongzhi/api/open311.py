@@ -3,7 +3,9 @@
 Categories are the services; appeals are the service requests. Requests created here enter the
 same lifecycle as every other channel (channel = api). The public GET never returns personal
 fields, and shows an appeal's text, place and coordinates exactly as the open data does
-(gongzhi.core.publication: no phone, ID or house numbers, no names, coordinates to about 100 m).
+(gongzhi.core.publication: no phone, ID or house numbers, no names, no hidden words, coordinates to
+about 100 m), and only the appeals its publication rule lets out (reviewed, or old enough; never a
+confidential category or a withheld appeal): the list and the single request alike.
 The XML writer never emits a character XML 1.0 forbids, and every error, including a body Django
 refuses to parse, is answered in the spec's error format.
 """
@@ -23,9 +25,10 @@ from django.http import HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 
-from gongzhi.appeals import services
+from gongzhi.appeals import notifying, services
 from gongzhi.appeals.models import OPEN_STATUSES, Appeal, AppealEvent, Category, Status
 from gongzhi.appeals.validation import control_character
 from gongzhi.core.errors import FieldErrors
@@ -272,7 +275,7 @@ def _request_out(a: Appeal) -> dict:
 def _public_requests():
     last_note = AppealEvent.objects.filter(appeal=OuterRef("pk"), public=True).exclude(note="") \
         .order_by("-created_at", "-id").values("note")[:1]
-    return Appeal.objects.select_related("category", "lead_department", "open311") \
+    return Appeal.objects.publishable().select_related("category", "lead_department", "open311") \
         .annotate(last_public_note=Subquery(last_note))
 
 
@@ -416,9 +419,13 @@ def _create(request, fmt):
     location_text = address or (f"address_id {address_id}" if address_id else "")
     token = secrets.token_urlsafe(16)
 
+    keep_email = notifying.keeps_email(email, get_language())  # told of every step, as a web intake
+
     def keep_request(appeal):  # in receive's transaction: no appeal without its Open311 request
         Open311Request.objects.create(appeal=appeal, token=token, media_url=media_url, attributes=answers,
                                       email=email, device_id=device_id[:100], account_id=account_id[:100])
+        if keep_email is not None:
+            keep_email(appeal)
     try:
         appeal, _code = services.receive(
             channel="api", actor=user, title=title, content=content, category=category,

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 from ninja import Field, Header, NinjaAPI, Query, Router, Schema
 from ninja import Status as Answer
 from ninja.responses import NinjaJSONEncoder
@@ -23,7 +23,7 @@ from ninja.errors import ValidationError
 from ninja.security import HttpBearer
 from pydantic import BeforeValidator, ConfigDict, StringConstraints
 
-from gongzhi.appeals import services
+from gongzhi.appeals import notifying, services
 from gongzhi.appeals.models import Appeal, Assignment, Category, ExtensionRequest
 from gongzhi.appeals import validation as limits
 from gongzhi.core import pii, scoping
@@ -38,7 +38,7 @@ from .models import IdempotencyRecord, WebhookDelivery, WebhookSubscription
 
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
 from .request_types import (  # noqa: F401  (the request types this module declares its operations with)
-    Id, In, MONTH_PATTERN, Omittable, PK, Phone, Text, When, _integral, text,
+    Email, Id, In, MONTH_PATTERN, Omittable, PK, Phone, Text, When, _integral, text,
 )
 
 
@@ -258,6 +258,8 @@ class AppealIn(In):
     anonymous: bool = False
     appellant_name: text(limits.NAME_MAX, intake=True) = ""
     appellant_phone: Phone = ""
+    appellant_email: Email = Field("", description="the appellant is told of every step at this address too "
+                                                    "(as a web intake); kept as personal data, never returned")
 
 
 def appeal_out(a: Appeal, user=None) -> dict:
@@ -479,6 +481,7 @@ def _receive(user, data: dict) -> dict:
         urgency=data["urgency"], location_text=data["location_text"], lat=data["lat"], lon=data["lon"],
         anonymous=data["anonymous"], appellant_name=data["appellant_name"],
         appellant_phone=data["appellant_phone"], appellant_user=user if citizen_only else None,
+        with_appeal=notifying.keeps_email(data.get("appellant_email", ""), get_language()),
     )
     return {**appeal_out(appeal, user), "access_code": code}  # as receive read it again after triage
 

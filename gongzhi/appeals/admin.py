@@ -10,8 +10,8 @@ from .models import Category, KnowledgeEntry
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ("__str__", "code", "default_department", "ack_hours", "handle_days", "urgent_ack_hours",
-                    "urgent_handle_days", "active")
-    list_filter = ("active", "parent")
+                    "urgent_handle_days", "confidential", "active")
+    list_filter = ("active", "confidential", "parent")
     search_fields = ("name", "code")
     autocomplete_fields = ("parent", "default_department")
 

@@ -35,6 +35,8 @@ NOTES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     "extension_rejected": [(N_("延期申请未获批准：%(note)s"), r"延期申请未获批准：(?P<note>.*)", ()),
                            (N_("延期申请未获批准"), r"延期申请未获批准", ())],
     "access_code_reissued": [(N_("查询码已重新发送给诉求人"), r"查询码已重新发送给诉求人", ())],
+    "publication_reviewed": [(N_("准予公开：%(note)s"), r"准予公开：(?P<note>.*)", ()), (N_("准予公开"), r"准予公开", ()),
+                             (N_("不予公开：%(note)s"), r"不予公开：(?P<note>.*)", ())],
 }
 _COMPILED = {kind: [(message, re.compile(pattern + r"\Z", re.S), labels) for message, pattern, labels in rules]
              for kind, rules in NOTES.items()}

@@ -13,6 +13,7 @@ EVENT_LABELS = {
     "reopened": N_("重办"), "extension_requested": N_("申请延期"), "extension_approved": N_("批准延期"),
     "extension_rejected": N_("驳回延期"), "extension_lapsed": N_("延期申请失效"), "urged": N_("催办"), "supervised": N_("督办"), "merged": N_("并单"),
     "merged_in": N_("并入诉求"), "overdue": N_("超期"), "from_alert": N_("预警转办"), "access_code_reissued": N_("重发查询码"),
+    "publication_reviewed": N_("公开审核"),
 }
 
 
@@ -37,3 +38,32 @@ def labelled(events):
         e.to_label = status_label(e.to_status)
         out.append(e)
     return out
+
+
+def publication_state(appeal, now=None) -> dict:
+    """What the staff page says of an appeal's publication (the rule: gongzhi.core.publication):
+    {"label", "explanation", "published"}."""
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    from gongzhi.core import publication
+    from gongzhi.core.publication import Review
+
+    now = now or timezone.now()
+    published = appeal.may_publish(now)
+    if appeal.category_id and appeal.category.confidential:
+        label = gettext("保密分类，不公开")
+    elif appeal.status == Status.MERGED:
+        label = gettext("已并单，不公开")
+    elif appeal.publication == Review.WITHHELD:
+        label = gettext("不予公开")
+    elif appeal.publication == Review.APPROVED:
+        label = gettext("准予公开（已公开）")
+    elif published:
+        label = gettext("未审核，受理满%(days)s天已公开") % {"days": publication.delay().days}
+    else:
+        label = gettext("待审核，%(when)s起自动公开") % {
+            "when": date_format(timezone.localtime(appeal.received_at + publication.delay()), "Y-m-d H:i")}
+    explanation = gettext("公开的诉求进入开放数据和 Open311 公开接口（已去除个人信息）；不予公开的诉求不会公开。"
+                          "未审核的诉求受理满%(days)s天后自动公开，保密分类的诉求从不公开。") % {"days": publication.delay().days}
+    return {"label": label, "explanation": explanation, "published": published}

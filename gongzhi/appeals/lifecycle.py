@@ -58,6 +58,10 @@ APPEAL_LIFECYCLE = Lifecycle([
     Transition("supervise", tuple(OPEN_STATUSES), (Role.SUPERVISOR, Role.LEADER),
                label=pgettext_lazy("appeal action", "督办"),
                guard=lambda a: not a.supervised, refusal=gettext_lazy("该诉求已在督办中")),
+    # 公开审核: whether the public may read it (gongzhi.core.publication), at any stage but merged;
+    # a decision may be changed (withheld after all, or approved after a second look).
+    Transition("review_publication", (R, D, H, RP, C), (Role.DISPATCHER, Role.SUPERVISOR),
+               label=pgettext_lazy("appeal action", "公开审核")),
     # Only while the appeal is worked on: replying, closing or returning settles a pending request.
     Transition("decide_extension", WORKING, (Role.SUPERVISOR,), label=pgettext_lazy("appeal action", "审批延期"),
                guard=_pending_extension, refusal=gettext_lazy("该延期申请已处理")),

@@ -10,6 +10,8 @@ from gongzhi.core import scoping
 from gongzhi.core.deadlines import DueState
 from gongzhi.core.events import CaseEvent
 from gongzhi.core.fields import CodeField
+from gongzhi.core import publication as publishing
+from gongzhi.core.publication import Review
 from gongzhi.core.models import Department, Grid, Region, Role
 
 
@@ -27,6 +29,9 @@ class Category(models.Model):
     urgent_handle_days = models.PositiveIntegerField(_("紧急办理时限(工作日)"), default=3)
     auto_dispatch_threshold = models.FloatField(_("自动派单置信度阈值"), default=0.9)
     active = models.BooleanField(_("启用"), default=True)
+    # 纪检监察 and the like: its appeals are never published (gongzhi.core.publication.may_publish).
+    confidential = models.BooleanField(_("保密（不公开）"), default=False, db_default=False,
+                                       help_text=_("该分类的诉求不进入开放数据和公开接口"))
 
     class Meta:
         ordering = ["code"]
@@ -83,6 +88,19 @@ class Satisfaction(models.TextChoices):
 class AppealQuerySet(scoping.RestrictedQuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
+
+    def publishable(self, now=None):
+        """The appeals the public may see now (gongzhi.core.publication's rule); merged ones never."""
+        return self.exclude(status=Status.MERGED).filter(publishing.publishable_q(now))
+
+    def awaiting_publication_review(self, now=None):
+        """公开审核 queue: not reviewed, not yet published by the delay, and ever publishable (not
+        merged, not of a confidential category); the soonest to be published first."""
+        from django.utils import timezone
+
+        cutoff = (now or timezone.now()) - publishing.delay()
+        return (self.exclude(status=Status.MERGED).exclude(category__confidential=True)
+                .filter(publication=Review.PENDING, received_at__gt=cutoff).order_by("received_at", "id"))
 
 
 class Appeal(models.Model):
@@ -142,6 +160,13 @@ class Appeal(models.Model):
                                     db_index=False)
     risk_score = models.PositiveSmallIntegerField(_("风险分"), default=0)
     triage = models.JSONField(default=dict, blank=True)
+    # 公开审核 (services.review_publication; the rule: gongzhi.core.publication.may_publish).
+    publication = models.CharField(_("公开审核"), max_length=16, choices=Review.choices, default=Review.PENDING,
+                                   db_default=Review.PENDING)
+    publication_reviewed_at = models.DateTimeField(_("公开审核时间"), null=True, blank=True)
+    publication_reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                                on_delete=models.SET_NULL, related_name="+", db_index=False,
+                                                verbose_name=_("公开审核人"))
 
     source_system = CodeField(max_length=32, blank=True)
     source_ref = CodeField(max_length=64, blank=True)
@@ -181,6 +206,11 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracking_number} {self.title}"
+
+    def may_publish(self, now=None) -> bool:
+        return self.status != Status.MERGED and publishing.may_publish(
+            review=self.publication, received_at=self.received_at,
+            confidential=bool(self.category_id and self.category.confidential), now=now)
 
     @property
     def is_open(self) -> bool:

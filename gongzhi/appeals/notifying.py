@@ -49,6 +49,21 @@ def remember_contact(appeal: Appeal, *, email: str = "", language: str = "zh-han
                                                         wants_news=wants_news)
 
 
+def keeps_email(email: str, language: str | None = None):
+    """For a channel that took an e-mail address (Open311, the JSON API): the `with_appeal` of
+    services.receive that keeps it, as the web form does, or None when there is none (no query)."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    return lambda appeal: remember_contact(appeal, email=email, language=language or "zh-hans")
+
+
+def contact_email(appeal: Appeal) -> str:
+    """The e-mail the appellant left (empty if none): personal data, shown to staff masked only."""
+    contact = _contact(appeal)
+    return contact.email if contact is not None else ""
+
+
 def _contact(appeal: Appeal, at_intake: bool = False):
     if hasattr(appeal, "notify_contact"):
         return appeal.notify_contact

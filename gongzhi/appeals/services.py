@@ -26,6 +26,7 @@ from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
 from gongzhi.core.geo import find_grid, valid_coordinates
 from gongzhi.core.models import Department, Role
+from gongzhi.core.publication import Review
 from gongzhi.core.recipients import handlers_of, notify, supervisors_of, withdraw
 from gongzhi.core.workdays import WorkCalendar
 
@@ -661,6 +662,30 @@ def supervise(appeal: Appeal, actor, note: str) -> Appeal:
         if appeal.lead_department_id:
             dept = appeal.lead_department_id
             transaction.on_commit(lambda: notify(handlers_of(dept), "supervised", f"督办：{appeal.title}", _link(appeal)))
+    return appeal
+
+
+def review_publication(appeal: Appeal, actor, decision: str, note: str = "") -> Appeal:
+    """公开审核: a moderator approves the appeal for the open data and the Open311 feed at once, or
+    withholds it for good (junk, a private matter); `note` says why (required to withhold). The rule
+    the public outputs apply is gongzhi.core.publication.may_publish; a confidential category stays
+    unpublished whatever is decided here."""
+    if decision not in (Review.APPROVED, Review.WITHHELD):
+        raise FieldErrors({"decision": _("请选择是否公开")})
+    note = (note or "").strip()
+    if decision == Review.WITHHELD:
+        note = _reason(note, "note")
+    APPEAL_LIFECYCLE.require_role(actor, "review_publication")
+    with transaction.atomic():
+        appeal = _lock(appeal, actor)
+        APPEAL_LIFECYCLE.require_state(appeal, "review_publication")
+        before = appeal.publication
+        appeal.publication, appeal.publication_reviewed_at = decision, _now()
+        appeal.publication_reviewed_by = _user(actor)
+        appeal.save(update_fields=["publication", "publication_reviewed_at", "publication_reviewed_by", "updated_at"])
+        _event(appeal, "publication_reviewed", actor, from_status=appeal.status, public=False,
+               note=("准予公开" if decision == Review.APPROVED else "不予公开") + (f"：{note[:NOTE_MAX]}" if note else ""),
+               decision=decision, before=before)
     return appeal
 
 

@@ -17,6 +17,9 @@ class CoreConfig(AppConfig):
         post_save.connect(recipients.forget_choices, sender=NotificationPreference, dispatch_uid="core-notify-choices")
         post_delete.connect(recipients.forget_choices, sender=NotificationPreference, dispatch_uid="core-notify-choices-d")
         delivery.register_periodic()
+        from . import password_reset
+
+        password_reset.register_wording()
         from . import confirmations
 
         confirmations.register_periodic()

@@ -34,6 +34,7 @@ class Message:
     link: str = ""
     ref: str = ""
     extra: dict = field(default_factory=dict)
+    key: str = ""  # the same on every try of one delivery (core.delivery.key_of): receivers drop repeats
 
 
 class Channel(ABC):
@@ -85,8 +86,9 @@ class Email(Channel):
 
     def send(self, message: Message) -> None:
         connection = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", 20))
+        headers = {"Message-ID": _stable_msgid(message.key, _mail_domain())} if message.key else {}
         mail = EmailMessage(message.subject or message.body[:60], message.body, settings.DEFAULT_FROM_EMAIL,
-                            [message.address], connection=connection)
+                            [message.address], connection=connection, headers=headers)
         try:
             mail.send()
         except smtplib.SMTPRecipientsRefused as exc:
@@ -95,6 +97,14 @@ class Email(Channel):
             raise DeliveryError(f"SMTP answered {exc.smtp_code}", permanent=500 <= exc.smtp_code < 600) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP: {exc.__class__.__name__}") from exc
+
+
+def _mail_domain() -> str:
+    return (settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost")
+
+
+def _stable_msgid(key: str, domain: str) -> str:
+    return f"<{key}@{domain}>"
 
 
 class Sms(Channel):
@@ -134,6 +144,8 @@ class Webhook(Channel):
         body = json.dumps({"kind": message.kind, "subject": message.subject, "text": message.body,
                            "link": message.link}, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Gongzhi-Notify/1"}
+        if message.key:
+            headers["Idempotency-Key"] = message.key
         try:
             answer = outbound.post(message.address, body, headers, policy=policy(),
                                    timeout=float(sms.option("NOTIFY_TIMEOUT", 10)))

@@ -12,10 +12,16 @@ one task for them: nothing is sent on the request that caused the message. The t
    sent (with sent_at; the context, which may hold an access code, erased), or failed and due again
    after a backoff (BACKOFF_SECONDS), or given up after NOTIFY_MAX_ATTEMPTS or a permanent error.
 
-A worker that dies between claim and result leaves the row SENDING. Whether its message went out
-cannot be known, so it is never sent again: after CLAIM_TIMEOUT the periodic `run_due` marks it
-failed ("interrupted"), for a person to look at, rather than risk a citizen getting it twice.
-`run_due` (every minute) also sends the rows whose retry time has come and rows whose task was lost.
+A claim is a lease. A worker that dies between claim and result leaves the row SENDING; once the
+lease is over (CLAIM_TIMEOUT, ten minutes, far beyond any channel's time-out, so a live worker has
+long written its result) the periodic `run_due` takes the row back: the lost try counts as an
+attempt (last_error says so) and the row is sent again at once, until NOTIFY_MAX_ATTEMPTS, so a
+message is not lost with its worker. The dead worker cannot have written a result; had it only
+stalled, its late result is refused (the row is no longer its claim). That the message had in fact
+left before the worker died cannot be known, so every try carries the same key — the e-mail's
+Message-ID, the webhook's Idempotency-Key header (`key_of`) — by which a receiver drops a repeat.
+`run_due` (every minute) also sends the rows whose retry time has come and rows whose task was lost,
+and `purge` (daily) deletes the log's rows older than GONGZHI_DELIVERY_LOG_DAYS that are finished.
 """
 from __future__ import annotations
 
@@ -37,7 +43,7 @@ log = logging.getLogger(__name__)
 BACKOFF_SECONDS = [60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600]
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 LOST_AFTER = dt.timedelta(minutes=2)  # a pending row no task took within this is sent by run_due
-INTERRUPTED = "interrupted while sending; not sent again (it may have gone out)"
+RECLAIMED = "worker lost while sending ({worker}); tried again"
 
 
 def worker_name() -> str:
@@ -48,6 +54,17 @@ def max_attempts() -> int:
     from django.conf import settings
 
     return int(getattr(settings, "GONGZHI", {}).get("NOTIFY_MAX_ATTEMPTS", 6))
+
+
+def log_days() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "GONGZHI", {}).get("DELIVERY_LOG_DAYS", 90))
+
+
+def key_of(row: Delivery) -> str:
+    """The one name of this message on every try (a receiver that saw it drops a repeat)."""
+    return f"gongzhi-delivery-{row.pk}"
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -113,7 +130,8 @@ def send_claimed(row: Delivery, worker: str) -> str:
     else:
         wording = messages.render(row.template, row.channel, row.language, row.context)
         message = channels.Message(address=row.address, subject=wording.subject, body=wording.body,
-                                   kind=row.template, link=str(row.context.get("link", "")), ref=row.ref)
+                                   kind=row.template, link=str(row.context.get("link", "")), ref=row.ref,
+                                   key=key_of(row))
         try:
             channel.send(message)
         except DeliveryError as exc:
@@ -150,18 +168,52 @@ def send_deliveries(ids: list[int]) -> int:
     return sum(attempt(pk) == Delivery.Status.SENT for pk in ids)
 
 
-def run_due(now: dt.datetime | None = None) -> dict[str, int]:
-    """Send what is due (retries whose time came, rows whose task was lost) and give up the rows a
-    dead worker left claimed. Returns counts."""
+def reclaim(now: dt.datetime | None = None) -> int:
+    """Take back the rows whose claim (lease) ran out: their worker died. The lost try counts; a row
+    with tries left is due again at once, one without is given up. Returns how many were taken back."""
     now = now or timezone.now()
-    interrupted = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT).update(
-        status=Delivery.Status.FAILED, last_error=INTERRUPTED, claimed_at=None, context={})
+    taken = 0
+    stale = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    for row in stale.only("pk", "attempts", "claimed_by", "claimed_at")[:500]:
+        last = row.attempts + 1 >= max_attempts()
+        fields = {"status": Delivery.Status.FAILED, "next_attempt_at": None, "context": {}} if last else {
+            "status": Delivery.Status.PENDING, "next_attempt_at": now}
+        # Only while it is still that claim: a worker that was merely slow and has now finished wins.
+        taken += Delivery.objects.filter(pk=row.pk, status=Delivery.Status.SENDING, claimed_by=row.claimed_by,
+                                         claimed_at=row.claimed_at).update(
+            attempts=F("attempts") + 1, claimed_at=None, claimed_by="",
+            last_error=RECLAIMED.format(worker=row.claimed_by or "?")[:300], **fields)
+    return taken
+
+
+def run_due(now: dt.datetime | None = None) -> dict[str, int]:
+    """Take back the rows a dead worker left claimed, and send what is due (those, retries whose
+    time came, rows whose task was lost). Returns counts."""
+    now = now or timezone.now()
+    reclaimed = reclaim(now)
     due = Delivery.objects.filter(status=Delivery.Status.PENDING).filter(
         Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lte=now - LOST_AFTER))
     sent = 0
     for pk in list(due.order_by("pk").values_list("pk", flat=True)[:500]):
         sent += attempt(pk, now=now) == Delivery.Status.SENT
-    return {"sent": sent, "interrupted": interrupted}
+    return {"sent": sent, "reclaimed": reclaimed}
+
+
+def purge(now: dt.datetime | None = None) -> int:
+    """Delete the delivery log's finished rows (sent, failed, skipped) older than
+    GONGZHI_DELIVERY_LOG_DAYS (0: keep them all); pending and claimed rows stay. Returns how many."""
+    days = log_days()
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    finished = (Delivery.Status.SENT, Delivery.Status.FAILED, Delivery.Status.SKIPPED)
+    deleted = 0
+    while True:  # in batches: a big log is not deleted in one long statement
+        ids = list(Delivery.objects.filter(status__in=finished, created_at__lt=cutoff)
+                   .order_by("pk").values_list("pk", flat=True)[:5000])
+        if not ids:
+            return deleted
+        deleted += Delivery.objects.filter(pk__in=ids).delete()[0]
 
 
 @task()
@@ -169,8 +221,16 @@ def send_due_deliveries() -> dict[str, int]:
     return run_due()
 
 
+@task()
+def purge_delivery_log() -> int:
+    return purge()
+
+
 def register_periodic() -> None:
     periodic.register(send_due_deliveries, 60)
+    periodic.register(purge_delivery_log, 24 * 3600)
     periodic.register_sweep("notifications", run_due,
-                            lambda c: f"消息投递：发送 {c['sent']}，中断 {c['interrupted']}",
+                            lambda c: f"消息投递：发送 {c['sent']}，收回中断的投递 {c['reclaimed']}",
                             help="sending due notification retries")
+    periodic.register_sweep("delivery-log", purge, lambda n: f"消息投递记录：删除 {n} 条过期记录",
+                            help="deleting delivery log rows older than GONGZHI_DELIVERY_LOG_DAYS")

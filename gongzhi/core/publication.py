@@ -6,17 +6,33 @@ the Open311 feed), so that no channel publishes more than another.
   stored name wherever it appears, and a name the writer gives in the text ("我叫王小明", "本人王小明，",
   "联系人：王小明") -> "[姓名]", which also covers anonymous appeals, where no name is stored;
 - the place: the same, on the location text;
-- coordinates: rounded to three decimals (about 100 m), never the exact point.
+- coordinates: rounded to three decimals (about 100 m), never the exact point;
+- the words an administrator hides (GONGZHI_PUBLICATION_HIDDEN_WORDS: slurs, names of people under
+  investigation …) -> "＊＊" in every public text.
+
+And *whether* a case may be published at all, one rule for every public output (may_publish, and
+its query form publishable_q, which a test keeps equal): never a case of a confidential category
+(纪检监察 …) nor one a moderator withheld; a case a moderator approved at once; any other only once
+it is GONGZHI_PUBLICATION_DELAY_DAYS old (default 3), so junk that nobody reviewed in time is not
+published the day it came in either, but a moderator has those days to withhold it.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
 from .pii import mask_address, scrub_text
 
 NAME = "[姓名]"
+HIDDEN = "＊＊"
 COORDINATE_DECIMALS = 3
 
 _HAN = "\u4e00-\u9fff"
@@ -50,10 +66,80 @@ def _blank_cued(match: re.Match) -> str:
     return match.group("cue") + NAME
 
 
+class Review(models.TextChoices):
+    """A case's publication review (公开审核)."""
+
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("准予公开")
+    WITHHELD = "withheld", _("不予公开")
+
+
+def _rules() -> dict:
+    return getattr(settings, "GONGZHI", {})
+
+
+def delay() -> dt.timedelta:
+    """How old an unreviewed case must be before it is published (GONGZHI_PUBLICATION_DELAY_DAYS)."""
+    return dt.timedelta(days=max(int(_rules().get("PUBLICATION_DELAY_DAYS", 3)), 0))
+
+
+_WORD_SOURCES: list = []
+
+
+def register_hidden_words(source) -> None:
+    """Add a source of hidden words besides the setting: `source()` returns words (an app's list an
+    administrator edits, e.g. participation's sensitive words); it should be cheap (cached)."""
+    if source not in _WORD_SOURCES:
+        _WORD_SOURCES.append(source)
+
+
+def hidden_words() -> list[str]:
+    """The words no public text carries (GONGZHI_PUBLICATION_HIDDEN_WORDS and the registered
+    sources), longest first."""
+    words = set(_rules().get("PUBLICATION_HIDDEN_WORDS", ()))
+    for source in _WORD_SOURCES:
+        words.update(source())
+    return sorted({w for w in words if w}, key=len, reverse=True)
+
+
+def hidden_words_in(text: str | None) -> list[str]:
+    """The hidden words `text` contains (a moderator looks at such a text before it is public)."""
+    lowered = (text or "").lower()
+    return [w for w in hidden_words() if w.lower() in lowered]
+
+
+def may_publish(*, review: str, received_at: dt.datetime | None, confidential: bool,
+                now: dt.datetime | None = None) -> bool:
+    """The rule (see the module's docstring): may this case appear in public output now?"""
+    if confidential or review == Review.WITHHELD:
+        return False
+    if review == Review.APPROVED:
+        return True
+    return received_at is not None and received_at <= (now or timezone.now()) - delay()
+
+
+def publishable_q(now: dt.datetime | None = None, *, review: str = "publication",
+                  received_at: str = "received_at", confidential: str | None = "category__confidential") -> Q:
+    """may_publish as a query filter, on the model's field names (the appeals' by default;
+    `confidential` None: a model that has no confidential cases)."""
+    cutoff = (now or timezone.now()) - delay()
+    secret = ~Q(**{confidential: True}) if confidential else Q()
+    return (secret & ~Q(**{review: Review.WITHHELD})
+            & (Q(**{review: Review.APPROVED}) | Q(**{f"{received_at}__lte": cutoff})))
+
+
+def hide_words(text: str) -> str:
+    words = hidden_words()
+    if not words:
+        return text
+    return re.sub("|".join(re.escape(w) for w in words), HIDDEN, text, flags=re.IGNORECASE)
+
+
 def public_text(text: str | None, names: Iterable[str] = ()) -> str:
     """Free text as the public may read it (see the module's docstring)."""
     if not text:
         return ""
+    text = hide_words(text)
     for name in names:
         if name and len(name) >= 2:
             text = text.replace(name, NAME)

@@ -45,11 +45,14 @@ CONFUSED_WITH = {
 
 # ------------------------------------------------------------------ the category tree
 
+CONFIDENTIAL = {"JJ"}  # the roots whose appeals are never published
+
 def build_categories(city: City) -> None:
     """The two-level category tree with each leaf's department and time limits; fills city.leaves."""
     for code, name, dept, ack_hours, days, weight, children in CATEGORIES:
+        # 纪检监察: reports about officials are never published (gongzhi.core.publication).
         root = Category.objects.create(name=name, code=code, default_department=city.departments[dept],
-                                       ack_hours=ack_hours, handle_days=days)
+                                       ack_hours=ack_hours, handle_days=days, confidential=code in CONFIDENTIAL)
         for child in children:
             sub_code, sub_name, sub_dept, sub_days, urgent_prone, templates = child
             dept_code = sub_dept or dept
@@ -57,7 +60,8 @@ def build_categories(city: City) -> None:
             leaf = Category.objects.create(
                 name=sub_name, code=sub_code, parent=root, default_department=default,
                 ack_hours=min(ack_hours, 8) if urgent_prone else ack_hours, handle_days=sub_days or days,
-                urgent_ack_hours=1 if urgent_prone else 2, urgent_handle_days=1 if urgent_prone else 3)
+                urgent_ack_hours=1 if urgent_prone else 2, urgent_handle_days=1 if urgent_prone else 3,
+                confidential=code in CONFIDENTIAL)
             city.leaves.append((leaf, dept_code, child))
             city.leaf_weights.append(weight / len(children))
 

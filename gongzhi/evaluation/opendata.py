@@ -1,4 +1,8 @@
-"""The anonymised open-data export (信息公开): every appeal as CSV and JSON, fields in docs/opendata.md.
+"""The anonymised open-data export (信息公开): the published appeals as CSV and JSON, fields in docs/opendata.md.
+
+Which appeals: those the one publication rule lets out (gongzhi.core.publication.may_publish), the
+same as the Open311 public feed: approved in review, or older than GONGZHI_PUBLICATION_DELAY_DAYS;
+never one withheld, of a confidential category (纪检监察 …) or merged.
 
 No names, phones, ID numbers or user ids leave: title, text, place and coordinates go through
 gongzhi.core.publication.public_appeal, the same scrubbing as the public Open311 feed (phones, ID
@@ -54,7 +58,9 @@ def rows():
     regions = {r.pk: r for r in Region.objects.all()}
     depts = dict(Department.objects.values_list("pk", "name"))
     grids = dict(Grid.objects.values_list("pk", "code"))
-    qs = (Appeal.objects.exclude(status=Status.MERGED).order_by("pk")
+    # Only what the publication rule lets out (gongzhi.core.publication.may_publish: reviewed, or old
+    # enough; never a confidential category or a withheld appeal; never a merged one).
+    qs = (Appeal.objects.publishable().order_by("pk")
           .values("tracking_number", "received_at", "channel", "category_id", "urgency", "status",
                   "lead_department_id", "region_id", "grid_id", "lat", "lon", "title", "content", "location_text",
                   "dispatched_at", "replied_at", "closed_at", "due_at", "satisfaction", "resolved", "reopen_count",

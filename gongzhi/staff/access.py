@@ -60,7 +60,7 @@ def _mine(assignment: Assignment, depts: set[int] | None) -> bool:
 
 # The staff page's names for the actions that do not depend on an assignment of the user's department.
 ROLE_ACTIONS = ("recategorize", "dispatch", "merge", "close", "follow_up", "reopen", "urge", "supervise",
-                "decide_extension")
+                "decide_extension", "review_publication")
 
 
 def allowed_actions(appeal: Appeal, user, assignments: list[Assignment] | None = None) -> dict:

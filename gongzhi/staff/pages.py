@@ -12,3 +12,6 @@ BOARD = nav.page("staff:board", _("督办看板"), nav.any_role(Role.SUPERVISOR,
 # 知识库: operators read it on the desk; supervisors and administrators keep it (appeals.knowledge).
 KNOWLEDGE = nav.page("staff:knowledge_list", _("知识库"), nav.any_role(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN),
                      order=32)
+# 公开审核: the centre's dispatchers and supervisors moderate what the open data publishes.
+PUBLICATION = nav.page("staff:publication_queue", _("公开审核"), nav.any_role(Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN),
+                       order=45)

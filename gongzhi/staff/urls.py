@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import desk_views, knowledge_views, views
 from . import notify_settings
-from . import bulk, printing
+from . import bulk, printing, publication_views
 
 app_name = "staff"
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
     path("appeals/<int:pk>/print/", printing.work_order, name="work_order"),
     path("appeals/<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("appeals/<int:pk>/<slug:action>/", views.appeal_action, name="appeal_action"),
+    path("publication/", publication_views.publication_queue, name="publication_queue"),
     path("desk/", views.desk, name="desk"),
     path("desk/history/", views.desk_history, name="desk_history"),
     path("desk/places/", desk_views.desk_places, name="desk_places"),

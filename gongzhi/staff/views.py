@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from gongzhi.appeals import services
-from gongzhi.appeals.labels import labelled
+from gongzhi.appeals import notifying, services
+from gongzhi.appeals.labels import labelled, publication_state
 from gongzhi.appeals.models import (
     OPEN_STATUSES, Appeal, Assignment, Category, Channel, Satisfaction, Status, Urgency,
 )
@@ -244,6 +244,11 @@ def _detail_context(request, appeal: Appeal, **extra) -> dict:
         personal.append({"field": field, "label": label, "empty": not value,
                          "masked": revealed.get(field) or mask(value), "revealable": revealable and bool(value)
                          and field not in revealed})
+    # The e-mail an appellant left (web, Open311, JSON API) is for the notifications: staff see it masked.
+    email = "" if appeal.anonymous else notifying.contact_email(appeal)
+    if email:
+        personal.append({"field": "email", "label": gettext_lazy("电子邮箱"), "empty": False,
+                         "masked": pii.mask_email(email), "revealable": False})
     # Title, content and place: numbers in them masked (services.shown_text), revealable like the fields.
     text = {}
     for field in Appeal.TEXT_FIELDS:
@@ -268,6 +273,7 @@ def _detail_context(request, appeal: Appeal, **extra) -> dict:
         "urgencies": Urgency.choices,
         "satisfactions": Satisfaction.choices,
         "merged_children": appeal.merged.all(),
+        "publication": publication_state(appeal),
         "form_errors": {}, "posted": {}, "action_error": "",
     }
     ctx.update(extra)
@@ -389,6 +395,12 @@ def _act_supervise(request, appeal):
     return _("已列入督办")
 
 
+def _act_review_publication(request, appeal):
+    decision = request.POST.get("decision", "")
+    services.review_publication(appeal, request.user, decision, request.POST.get("note", ""))
+    return _("已准予公开") if decision == "approved" else _("已设为不予公开")
+
+
 def _act_merge(request, appeal):
     number = (request.POST.get("into") or "").strip().upper()
     target = _visible(request).filter(tracking_number=number).first() if number else None
@@ -403,6 +415,7 @@ ACTIONS: dict[str, Callable] = {
     "return": _act_return, "note": _act_note, "extend": _act_extend, "decide_extension": _act_decide_extension,
     "reply": _act_reply, "follow_up": _act_follow_up, "close": _act_close, "reopen": _act_reopen,
     "urge": _act_urge, "supervise": _act_supervise, "merge": _act_merge,
+    "review_publication": _act_review_publication,
 }
 
 

@@ -33,6 +33,10 @@ HIGH_RISK = 70
 MODEL_CHECK_SECONDS = 10.0  # how stale this process's view of the active model and categories may be
 ROUTING_CHECK_SECONDS = 300.0  # how stale this process's routing feedback (accepted/returned counts) may be
 TRAIN_LIMIT = 50_000  # the most recent closed appeals: enough to learn from, bounded at city scale
+# Several app processes each keep their own indexes; before filing an appeal a process files the ones
+# the others took in since it last looked: every appeal above its highest known id less this margin
+# (ids are drawn before commit, so a later id may commit first; this many may be in flight at once).
+CATCH_UP_MARGIN = 256
 
 
 def _plain(appeal: Appeal):
@@ -65,8 +69,10 @@ def _features(plain):
 class _Built:
     """One pair of indexes over the last year, and which appeals it holds."""
 
-    def __init__(self, duplicates, hot, members: set[str]):
+    def __init__(self, duplicates, hot, members: set[str], high_water: int = 0):
         self.duplicates, self.hot, self.members = duplicates, hot, members
+        self.high_water = max([high_water, *(int(m) for m in members)])  # the highest appeal id known
+        self.passed: set[int] = set()  # ids seen by a catch-up that the window leaves out (merged, old)
 
     def add(self, plain, places, tokens):
         """File an appeal (intake); returns (duplicate candidates, its hot issue)."""
@@ -76,6 +82,7 @@ class _Built:
             found = [c for c in self.duplicates.query(plain, places=place_keys(places), limit=6) if c.id != plain.id]
             return found[:5], self.hot.issues.get(self.hot.issue_of.get(plain.id))
         self.members.add(plain.id)
+        self.high_water = max(self.high_water, int(plain.id))
         duplicates = self.duplicates.check(plain, places=place_keys(places), limit=5)
         issue = self.hot.issues.get(self.hot.add(plain, places, tokens))
         return duplicates, issue
@@ -88,6 +95,7 @@ def _build(exclude_id: int | None = None) -> _Built:
     from .places import place_keys
 
     since = timezone.now() - dt.timedelta(days=WINDOW_DAYS)
+    high_water = Appeal.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     rows = (Appeal.objects.filter(received_at__gte=since).exclude(status=Status.MERGED).exclude(pk=exclude_id)
             .order_by("received_at", "id")
             .values_list("id", "title", "content", "received_at", "appellant_phone", "appellant_user_id"))
@@ -97,7 +105,7 @@ def _build(exclude_id: int | None = None) -> _Built:
     for p, (places, _tokens) in zip(plain, features):
         duplicates.add(p, places=place_keys(places))
     hot.rebuild(plain, [f[0] for f in features], [f[1] for f in features])
-    return _Built(duplicates, hot, {p.id for p in plain})
+    return _Built(duplicates, hot, {p.id for p in plain}, high_water)
 
 
 class _Indexes:
@@ -120,6 +128,9 @@ class _Indexes:
         self._roots = None
         self._routing = None
         self._build_started = float("-inf")
+        # Appeals this process received whose own intake triage is running: that intake files them,
+        # so a concurrent catch-up leaves them alone (else it would read and analyse them again).
+        self.in_flight: set[int] = set()
 
     @property
     def duplicates(self):
@@ -175,9 +186,36 @@ class _Indexes:
             self._filed_meanwhile = None
             self.current = built
 
+    def catch_up(self, built: _Built, own: int | None = None) -> int:
+        """File the appeals other processes took in since this one last looked, in id order (the
+        database is what the processes share); returns how many. One indexed read of the newest ids."""
+        ids = list(Appeal.objects.filter(pk__gt=built.high_water - CATCH_UP_MARGIN).order_by()
+                   .values_list("pk", flat=True))
+        in_flight = self.in_flight
+        unknown = [i for i in ids if i != own and i not in in_flight and str(i) not in built.members
+                   and i not in built.passed]
+        if not unknown:
+            return 0
+        since = timezone.now() - dt.timedelta(days=WINDOW_DAYS)
+        rows = (Appeal.objects.filter(pk__in=unknown, received_at__gte=since).exclude(status=Status.MERGED)
+                .order_by("id").values_list("id", "title", "content", "received_at", "appellant_phone",
+                                            "appellant_user_id"))
+        plain = [_plain_row(*row) for row in rows]
+        features = [_features(p) for p in plain]  # outside the lock
+        with self.lock:
+            built.passed.update(set(unknown) - {int(p.id) for p in plain})
+            for p, (places, tokens) in zip(plain, features):
+                if p.id not in built.members:
+                    if self._filed_meanwhile is not None:
+                        self._filed_meanwhile.append((p, places, tokens))
+                    built.add(p, places, tokens)
+            built.high_water = max(built.high_water, *unknown)
+        return len(plain)
+
     def file(self, plain, places, tokens):
         """Intake: duplicates of the appeal and the hot issue it joined (it is added to both)."""
         built = self.ensure(exclude_id=int(plain.id))
+        self.catch_up(built, own=int(plain.id))
         with self.lock:
             if self._filed_meanwhile is not None:
                 self._filed_meanwhile.append((plain, places, tokens))
@@ -191,6 +229,7 @@ class _Indexes:
         from .places import place_keys
 
         built = self.ensure()
+        self.catch_up(built)
         with self.lock:
             return [c for c in built.duplicates.query(plain, places=place_keys(places), limit=6)
                     if c.id != plain.id][:5]
@@ -300,12 +339,15 @@ def on_intake(appeal: Appeal) -> None:
 
     When the analysis fails the appeal is marked (triage.failed): staff see "智能分析失败" on its page
     and in the queue, and `gongzhi triage backlog` analyses it again."""
+    INDEXES.in_flight.add(appeal.pk)
     try:
         with transaction.atomic():
             _analyse(appeal, fresh=True)
     except Exception as exc:
         log.exception("triage of appeal %s failed", appeal.pk)
         _mark_failed(appeal, exc)
+    finally:
+        INDEXES.in_flight.discard(appeal.pk)
 
 
 def _mark_failed(appeal: Appeal, exc: Exception) -> None:

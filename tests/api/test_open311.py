@@ -112,6 +112,9 @@ def test_a_client_posts_a_request_and_reads_it_back_without_personal_data(org, a
     assert appeal.grid == org.east_g and appeal.events.get().kind == "received"
     assert Open311Request.objects.get(appeal=appeal).attributes == {"floor": "3", "kind": "lift", "who": ["old", "kids"]}
 
+    # Public once a moderator approved it (or after the publication delay), not the moment it came in.
+    assert client.get(f"{BASE}/requests/{reply['service_request_id']}.json").status_code == 404
+    services.review_publication(appeal, org.dispatcher, "approved")
     one = client.get(f"{BASE}/requests/{reply['service_request_id']}.json").json()
     validate("requests.json", one)
     text = json.dumps(one, ensure_ascii=False)
@@ -168,6 +171,9 @@ def test_get_requests_filters_and_default_window(org, make_appeal, validate):
     old = make_appeal(received_at=dt.datetime(2020, 1, 5, 9, tzinfo=dt.timezone.utc))
     closed = make_appeal(category=org.cat_noise)
     services.close(closed, org.operator, "不属于受理范围")
+    unreviewed = make_appeal(title="刚受理、未审核的诉求")  # not public yet: the delay has not passed
+    for appeal in (recent, closed):
+        services.review_publication(appeal, org.dispatcher, "approved")
     client = Client()
     default = client.get(f"{BASE}/requests.json").json()
     validate("requests.json", default)
@@ -183,6 +189,7 @@ def test_get_requests_filters_and_default_window(org, make_appeal, validate):
     assert client.get(f"{BASE}/requests.json", {"start_date": "yesterday"}).status_code == 400
     assert client.get(f"{BASE}/requests.json", {"status": "pending"}).status_code == 400
     assert client.get(f"{BASE}/requests/NOPE.json").status_code == 404
+    assert client.get(f"{BASE}/requests/{unreviewed.tracking_number}.json").status_code == 404
     root = xml(client.get(f"{BASE}/requests.xml"))
     assert root.tag == "service_requests" and len(root.findall("request")) == 2
     assert closed.tracking_number in {n.text for n in root.findall("request/service_request_id")}

@@ -16,6 +16,11 @@ BASE = "/open311/v2"
 SELF_INTRODUCED = "我叫王小明，住幸福路12号3单元501室，楼下烧烤店每晚噪音到凌晨两点，电话13912345678。"
 
 
+@pytest.fixture(autouse=True)
+def _public_at_once(published_at_once):
+    """These tests are about what the feed shows of an appeal it publishes, not when it does."""
+
+
 @pytest.fixture
 def api_key(org, token_for):
     return token_for(org.operator, "fixmystreet")

@@ -29,6 +29,7 @@ CALLS = {
     "urge": lambda a, o: services.urge(a, o.supervisor),
     "supervise": lambda a, o: services.supervise(a, o.supervisor, "群众反映强烈，列入督办"),
     "merge": lambda a, o: services.merge(a, _other(a), o.dispatcher),
+    "review_publication": lambda a, o: services.review_publication(a, o.dispatcher, "withheld", "测试提交，内容无意义"),
 }
 # Actions on one assignment or extension request, which exist only in some states: the tests below
 # (lead and assisting departments, extensions) do them.
@@ -106,6 +107,8 @@ WRONG_ROLE = {
     "supervise by an operator": (Status.HANDLING, lambda a, o: services.supervise(a, o.operator, "列入督办")),
     "merge by a handler": (Status.RECEIVED, lambda a, o: services.merge(a, _other(a), o.handler_housing)),
     "merge by a citizen": (Status.RECEIVED, lambda a, o: services.merge(a, _other(a), o.citizen)),
+    "publication review by a handler": (Status.CLOSED, lambda a, o: services.review_publication(a, o.handler_housing, "approved")),
+    "publication review by an operator": (Status.RECEIVED, lambda a, o: services.review_publication(a, o.operator, "approved")),
 }
 
 

@@ -107,7 +107,7 @@ def test_a_message_is_given_up_after_the_last_attempt_and_at_once_on_a_permanent
     assert smtp.messages == []
 
 
-def test_a_worker_that_dies_while_sending_never_gets_its_message_sent_twice(org, smtp):
+def test_a_message_whose_worker_died_while_sending_is_sent_again_after_the_lease(org, smtp):
     notify([], "appeal.closed", "x", to=[Address("email", "a@example.com")])
     row = Delivery.objects.get()
     claimed = delivery.claim(row.pk, worker="host-a:1")  # worker A takes it … and dies before the result
@@ -115,13 +115,54 @@ def test_a_worker_that_dies_while_sending_never_gets_its_message_sent_twice(org,
     assert delivery.claim(row.pk, worker="host-b:2") is None  # worker B cannot take it meanwhile
     assert delivery.attempt(row.pk, worker="host-b:2") is None
 
+    # Within the lease nothing happens: A may still be sending.
+    assert delivery.run_due(now=timezone.now() + delivery.CLAIM_TIMEOUT - dt.timedelta(seconds=30))["reclaimed"] == 0
+    assert Delivery.objects.get().status == "sending" and smtp.messages == []
+
+    # After it, the row is taken back and sent: the message is not lost with its worker.
     counts = delivery.run_due(now=timezone.now() + delivery.CLAIM_TIMEOUT + dt.timedelta(seconds=1))
     row.refresh_from_db()
-    assert counts["interrupted"] == 1
-    assert row.status == "failed" and row.last_error == delivery.INTERRUPTED
-    assert smtp.messages == []  # B never sent what A may have sent
-    # A's late result (had it lived) is not written over the given-up row either.
-    assert delivery.send_claimed(claimed, "host-a:1") == "sent" and Delivery.objects.get().status == "failed"
+    assert counts == {"reclaimed": 1, "sent": 1}
+    assert row.status == "sent" and row.attempts == 2 and row.sent_at is not None
+    assert len(smtp.messages) == 1 and smtp.messages[0]["X-Envelope-To"] == "a@example.com"
+    # Every try of one delivery carries the same Message-ID, by which a mail system drops a repeat.
+    assert smtp.messages[0]["Message-ID"] == f"<{delivery.key_of(row)}@localhost>"
+    # A's late result (had it only stalled) is not written over the row either.
+    assert delivery.send_claimed(claimed, "host-a:1") == "sent"
+    row.refresh_from_db()
+    assert row.attempts == 2 and row.status == "sent"
+
+
+def test_a_reclaimed_message_without_tries_left_is_given_up(org, smtp, settings):
+    settings.GONGZHI = {**settings.GONGZHI, "NOTIFY_MAX_ATTEMPTS": 1}
+    notify([], "appeal.closed", "x", to=[Address("email", "a@example.com")])
+    row = Delivery.objects.get()
+    delivery.claim(row.pk, worker="host-a:1")
+    delivery.run_due(now=timezone.now() + delivery.CLAIM_TIMEOUT + dt.timedelta(seconds=1))
+    row.refresh_from_db()
+    assert row.status == "failed" and row.attempts == 1 and "host-a:1" in row.last_error and row.context == {}
+    assert smtp.messages == []
+
+
+def test_the_delivery_log_is_purged_after_its_retention_period(org, settings):
+    settings.GONGZHI = {**settings.GONGZHI, "DELIVERY_LOG_DAYS": 30}
+    notify([], "appeal.closed", "x", to=[Address("email", "old@example.com"), Address("email", "waiting@example.com"),
+                                         Address("email", "new@example.com")])
+    Delivery.objects.filter(address__in=["old@example.com", "waiting@example.com"]).update(
+        created_at=timezone.now() - dt.timedelta(days=31))
+    Delivery.objects.filter(address__in=["old@example.com", "new@example.com"]).update(status="sent")
+    assert delivery.purge() == 1
+    assert set(Delivery.objects.values_list("address", flat=True)) == {"waiting@example.com", "new@example.com"}
+    settings.GONGZHI = {**settings.GONGZHI, "DELIVERY_LOG_DAYS": 0}  # 0: kept for ever
+    Delivery.objects.update(status="failed")
+    assert delivery.purge(now=timezone.now() + dt.timedelta(days=3650)) == 0
+
+
+def test_the_worker_purges_the_delivery_log_daily():
+    from gongzhi.core import periodic
+
+    assert periodic.TABLE[delivery.purge_delivery_log] == 24 * 3600
+    assert "delivery-log" in periodic.SWEEPS
 
 
 def test_an_sms_provider_on_an_internal_address_is_refused_unless_the_operator_allowed_it(org, http_receiver, settings):

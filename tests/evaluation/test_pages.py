@@ -173,7 +173,8 @@ def test_public_statistics_need_no_login(client, org, history):
         assert a.tracking_number not in page
 
 
-def test_open_data_export_holds_no_phone_or_id_number(org, make_appeal, tmp_path, django_capture_on_commit_callbacks):
+def test_open_data_export_holds_no_phone_or_id_number(org, make_appeal, tmp_path, django_capture_on_commit_callbacks,
+                                                      published_at_once):
     from django.core.management import call_command
 
     with django_capture_on_commit_callbacks(execute=True):

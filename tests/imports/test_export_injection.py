@@ -72,7 +72,7 @@ def test_the_cli_exports_neutralise_formula_triggers(formula_appeals, tmp_path):
     assert sorted(r["title"] for r in json.loads(out.getvalue())) == sorted(FORMULAS)
 
 
-def test_the_open_data_csv_neutralises_formula_triggers(formula_appeals, tmp_path):
+def test_the_open_data_csv_neutralises_formula_triggers(formula_appeals, tmp_path, published_at_once):
     call_command("opendata", "--out", str(tmp_path))
     with open(tmp_path / "appeals-latest.csv", newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
@@ -110,7 +110,7 @@ def test_the_reply_quality_cli_neutralises_formula_triggers(tmp_path):
 
 # ---------------------------------------------------------------- control characters already stored
 
-def test_exports_clean_control_characters_already_stored(client, org, make_appeal, tmp_path):
+def test_exports_clean_control_characters_already_stored(client, org, make_appeal, tmp_path, published_at_once):
     appeal = make_appeal(title="路灯不亮")
     Appeal.objects.filter(pk=appeal.pk).update(title="路灯\u0001\u000b不亮", content="内容\x02\x1f")
     sheet = staff_export(client, org)
