@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "gongzhi.triage",
     "gongzhi.safety",
     "gongzhi.disputes",
+    "gongzhi.grid",
     "gongzhi.evaluation",
     "gongzhi.api",
     "gongzhi.staff",

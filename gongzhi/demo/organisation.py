@@ -16,7 +16,9 @@ from gongzhi.core.models import CalendarOverride, Department, Grid, Region, Role
 
 from .people import person_name, phone
 
-DISTRICT_CODE = "GZ01"
+# Region codes in the 6 + 3 + 3 + 3 scheme: district 339901 (invented: no real prefecture has 3399),
+# subdistricts 339901001…, communities 339901001001…, grids 339901001001001….
+DISTRICT_CODE = "339901"
 DEMO_PASSWORD = "Gongzhi#demo2026"
 
 # ------------------------------------------------------------------ geography
@@ -82,6 +84,7 @@ PRINTED_ACCOUNTS = [
     ("supervisor_qh", "督办员：仅清河街道"),
     ("leader", "领导：全区总览"),
     ("gridworker", "网格员：柳岸社区第一网格（其他网格为 gw_<网格编码>）"),
+    ("community", "社区工作人员：柳岸社区（本社区所有网格的居民、走访和社区任务）"),
     ("mediator", "调解员"),
     ("petition", "信访工作人员"),
     ("analyst", "治安研判员"),
@@ -131,17 +134,17 @@ def build_organisation(rng: random.Random, out=print) -> City:
     compounds = iter(rng.sample([h + t for h in COMPOUND_HEADS for t in COMPOUND_TAILS], 60))
     grid_counts = iter(GRIDS_PER_COMMUNITY)
     for s, (sub_name, community_names, roads) in enumerate(SUBDISTRICTS):
-        sub = Region.objects.create(name=sub_name, code=f"{DISTRICT_CODE}{s + 1:02d}", level=Region.Level.SUBDISTRICT,
+        sub = Region.objects.create(name=sub_name, code=f"{DISTRICT_CODE}{s + 1:03d}", level=Region.Level.SUBDISTRICT,
                                     parent=city.district)
         city.subdistricts.append(sub)
         for c, community_name in enumerate(community_names):
-            community = Region.objects.create(name=community_name, code=f"{sub.code}{c + 1:02d}",
+            community = Region.objects.create(name=community_name, code=f"{sub.code}{c + 1:03d}",
                                               level=Region.Level.COMMUNITY, parent=sub)
             city.communities.append(community)
             west, south = ORIGIN_LON + s * SUB_WIDTH, ORIGIN_LAT + c * COMMUNITY_HEIGHT
             n = next(grid_counts)
             for g, ring in enumerate(_grid_polygons(rng, west, south, SUB_WIDTH, COMMUNITY_HEIGHT, n)):
-                grid = Grid.objects.create(name=f"{community_name}第{'一二三四五'[g]}网格", code=f"{community.code}-{g + 1:02d}",
+                grid = Grid.objects.create(name=f"{community_name}第{'一二三四五'[g]}网格", code=f"{community.code}{g + 1:03d}",
                                            community=community, polygon=ring)
                 city.grids.append(grid)
                 city.grid_info[grid.pk] = {
@@ -180,6 +183,8 @@ def build_organisation(rng: random.Random, out=print) -> City:
     user("informant", "何静", (Role.INFORMANT_HANDLER, {"region": district}))
     user("emergency", "彭刚", (Role.EMERGENCY, {"region": district}))
     user("citizen", "林晓雨", (Role.CITIZEN, {}))
+    # The community's staff (社区工作者): the grid worker role held in the community, all its grids.
+    user("community", "黄秀兰", (Role.GRID_WORKER, {"region": city.communities[0]}))
     for i, (code, dept) in enumerate(city.departments.items()):
         city.handlers[dept.pk] = user(f"handler_{code.lower()}", HANDLER_NAMES[i % len(HANDLER_NAMES)],
                                       (Role.HANDLER, {"department": dept}))
