@@ -241,8 +241,10 @@ def consultation_detail(request, pk: int):
     report = consultations.report_figures(consultation) if consultation.status == Consultation.Status.REPORTED else None
     decided = []
     if report:
-        decided = [_public_comment(c) for c in consultations.received(consultation).filter(moderation.public_q(now))
-                   .exclude(decision="").select_related("author")]
+        # The report lists every received comment (a hidden one is not received) with its decision:
+        # the drafters read each one when they decided on it.
+        decided = [_public_comment(c) for c in consultations.received(consultation).exclude(decision="")
+                   .select_related("author")]
     return render(request, "participation/consultation_detail.html", {
         "c": consultation, "sections": sections, "voter": voter, "form": CommentForm(), "report": report,
         "decided": decided, "open": consultation.status == Consultation.Status.OPEN and consultation.closes_at > now})
