@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "gongzhi.core",
     "gongzhi.appeals",
     "gongzhi.triage",
@@ -76,6 +78,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gongzhi.core.middleware.SecurityHeadersMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "gongzhi.core.sessions.SessionLimitsMiddleware",  # idle and absolute session time-outs
+    "gongzhi.core.twofactor.TwoFactorMiddleware",  # admins, leaders and revealing roles: a TOTP code
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -121,10 +126,19 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+# 等保 2.0 身份鉴别: at least 8 characters of three of the four kinds (lower, upper, digits, symbols),
+# not a common password nor like the user's name, and none of the user's last PASSWORD_HISTORY ones
+# (gongzhi/core/passwords.py keeps their hashes).
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "gongzhi.core.passwords.ComplexityValidator"},
+    {"NAME": "gongzhi.core.passwords.HistoryValidator"},
 LOGIN_REDIRECT_URL = "after_login"
+PASSWORD_HISTORY = int(env("PASSWORD_HISTORY", "5"))
+# Two-factor sign-in (gongzhi/core/twofactor.py): the name authenticator apps show.
+OTP_TOTP_ISSUER = env("OTP_ISSUER", "Gongzhi")
 LOGOUT_REDIRECT_URL = "portal:home"
 
 LANGUAGE_CODE = "zh-hans"
@@ -147,10 +161,12 @@ MEDIA_ROOT = DATA_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
-# Sessions expire: staff work on shared desks.
+# Sessions expire: staff work on shared desks. SESSION_SECONDS after signing in at the latest, and
+# after SESSION_IDLE_SECONDS without a request (gongzhi/core/sessions.py).
 SESSION_COOKIE_AGE = int(env("SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_IDLE_SECONDS = int(env("SESSION_IDLE_SECONDS", str(30 * 60)))
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION

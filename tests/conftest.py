@@ -27,6 +27,34 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_on_test_logins(monkeypatch):
+    """The test client's login()/force_login() stand for a whole sign-in: for a user who needs two-factor
+    sign-in (core.twofactor) that includes a verified authenticator, made for them here. The sign-in
+    page and the two-factor page themselves are tested through real requests (tests/core/test_two_factor.py)."""
+    from django.test.client import ClientMixin
+
+    original = ClientMixin._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        verify_second_factor(self, user)
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)
+
+
+def verify_second_factor(client, user):
+    """Mark the test client's session as past the second factor (a confirmed device for `user`)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from gongzhi.core import twofactor
+
+    if twofactor.required_for(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = twofactor.seed_device(user).persistent_id
+        session.save()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache
 

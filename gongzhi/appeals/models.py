@@ -180,6 +180,7 @@ class Appeal(models.Model):
     PII_FIELDS = {"appellant_phone": "联系电话", "appellant_id_number": "身份证号", "appellant_name": "诉求人"}
     TEXT_FIELDS = {"title": "标题", "content": "内容", "location_text": "地点"}
     PROTECTED_FIELDS = {**PII_FIELDS, **TEXT_FIELDS}
+    REVEAL_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.HANDLER)  # see may_reveal
     REVEAL_REFUSAL = _("您的角色无权查看该诉求人的个人信息")
 
     class Meta:

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import confirm_views, password_reset, views
+from . import confirm_views, password_reset, twofactor, views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("two-factor/", twofactor.two_factor, name="two_factor"),
     path("welcome/", views.after_login, name="after_login"),
     path("password/reset/", password_reset.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/sent/", password_reset.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -20,6 +20,10 @@ from .people import person_name, phone
 # subdistricts 339901001…, communities 339901001001…, grids 339901001001001….
 DISTRICT_CODE = "339901"
 DEMO_PASSWORD = "Gongzhi#demo2026"
+# Two-factor sign-in (core.twofactor): every demo account that needs it shares one authenticator key,
+# as they share the password; `gongzhi demo` prints it, and `gongzhi twofactor code NAME` shows the
+# current code on a development install.
+DEMO_TOTP_KEY = "67e9a1c54bd27f3088be16a04dc5e2f19b7306ac"  # 20 bytes, hex (django-otp's form)
 
 # ------------------------------------------------------------------ geography
 # A 0.12° x 0.06° rectangle east of 120.10E, north of 30.24N: three subdistricts side by side,
@@ -199,6 +203,12 @@ def build_organisation(rng: random.Random, out=print) -> City:
     for u, roles in created_users:
         for role, scope in roles:
             RoleAssignment.objects.create(user=u, role=role, **scope)
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from gongzhi.core import twofactor
+
+    TOTPDevice.objects.bulk_create([TOTPDevice(user=u, name="authenticator", confirmed=True, key=DEMO_TOTP_KEY)
+                                    for u, _roles in created_users if twofactor.required_for(u)])
 
     # An example override for a year the holiday package does not know yet.
     CalendarOverride.objects.get_or_create(date=dt.date(2027, 1, 1), defaults={"is_workday": False, "note": "元旦（示例，待国务院公布后核对）"})

@@ -199,6 +199,7 @@ class DisputeParty(models.Model):
     address = models.CharField(_("住址"), max_length=200, blank=True)
 
     PROTECTED_FIELDS = {"name": "姓名或名称", "phone": "联系电话", "id_number": "证件号码", "address": "住址"}
+    REVEAL_ROLES = REVEAL_ROLES
     REVEAL_REFUSAL = _("您的角色无权查看当事人的个人信息")
 
     class Meta:

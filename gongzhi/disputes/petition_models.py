@@ -91,6 +91,7 @@ class Petition(models.Model):
     PROTECTED_FIELDS = {"petitioner_name": "信访人", "petitioner_phone": "联系电话",
                         "petitioner_id_number": "身份证号", "petitioner_address": "住址"}
     REVEAL_REFUSAL = _("您的角色无权查看信访人的个人信息")
+    REVEAL_ROLES = (Role.PETITION_OFFICER, Role.ADMIN)
 
     class Meta:
         ordering = ["-received_at", "-id"]

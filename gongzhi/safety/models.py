@@ -206,6 +206,7 @@ class Informant(models.Model):
     fields, through ``services.reveal_informant`` (core.reveal, audited); everywhere else shows ``alias``."""
 
     PROTECTED_FIELDS = {"name": "姓名", "phone": "电话", "contact": "其他联系方式"}
+    REVEAL_ROLES = (Role.INFORMANT_HANDLER,)
     REVEAL_REFUSAL = _("仅信息员管理员可以操作")
     REVEAL_AUDIT_ACTION = "informant.reveal"
 

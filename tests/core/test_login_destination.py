@@ -3,7 +3,17 @@ from django.urls import reverse
 
 
 def test_staff_land_on_their_workbench(org, client):
+    response = client.post(reverse("login"), {"username": "gridworker", "password": org.password}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("staff:inbox")
+
+
+def test_staff_who_need_a_second_factor_land_on_their_workbench_after_it(org, client):
+    from gongzhi.core import twofactor
+
+    device = twofactor.seed_device(org.dispatcher)
     response = client.post(reverse("login"), {"username": "dispatcher", "password": org.password}, follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("two_factor"))
+    response = client.post(reverse("two_factor"), {"token": twofactor.current_code(device)}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("staff:inbox")
 
 

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from gongzhi.appeals import services
 from gongzhi.appeals.models import Attachment, Status
+from tests.e2e.conftest import second_factor
 from tests.staff.photos import CAMERA, jpeg_bytes
 
 REPLY = "您好，经现场核查，路灯线路老化。我局已更换线路和灯头，路灯已于今日恢复照明，照片见附件。"
@@ -85,6 +86,7 @@ def test_on_a_390px_phone_the_handler_queue_shows_each_title(browser, live_serve
         page.fill("input[name=password]", org.password)
         page.click("button[type=submit]")
         page.wait_for_load_state("networkidle")
+        second_factor(page, "handler_zjj")
         page.goto("/staff/")
         queue = page.get_by_test_id("handler-queue")
         expect(queue).to_be_visible()

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from gongzhi.demo import builder
-from gongzhi.demo.organisation import DEMO_PASSWORD, PRINTED_ACCOUNTS
+from gongzhi.demo.organisation import DEMO_PASSWORD, DEMO_TOTP_KEY, PRINTED_ACCOUNTS
 
 
 class Command(BaseCommand):
@@ -54,3 +54,11 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号（统一密码：{DEMO_PASSWORD}）：")
         for username, what in PRINTED_ACCOUNTS:
             self.stdout.write(f"  {username:<14} {what}")
+        import base64
+
+        key = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode().rstrip("=")
+        self.stdout.write("")
+        self.stdout.write("两步验证：管理员、领导和可查看个人信息的账号（受理、派单、承办、督办、调解、信访、信息员管理）"
+                          "输入密码后还需输入6位验证码。演示账号共用一个密钥，添加到手机的身份验证器应用（基于时间）：")
+        self.stdout.write(f"  {' '.join(key[i:i + 4] for i in range(0, len(key), 4))}")
+        self.stdout.write("或在本机运行 `gongzhi twofactor code 用户名` 查看当前验证码（仅限非生产环境）。")
