@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gongzhi.appeals.models import Appeal
 from gongzhi.core import pii
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.forms import report_refusal
@@ -105,12 +106,21 @@ def petition_detail(request, pk: int):
         "max_extension": settings.GONGZHI["PETITION_EXTENSION_MAX_DAYS"]})
 
 
+def _numbers(request, field: str) -> list[str]:
+    return [n.strip().upper() for n in request.POST.get(field, "").replace("，", ",").split(",") if n.strip()]
+
+
 def _linked(request):
-    numbers = [n.strip() for n in request.POST.get("disputes", "").replace("，", ",").split(",") if n.strip()]
-    found = list(Dispute.objects.restrict(request.user).filter(number__in=numbers))
-    if len(found) != len(set(numbers)):
+    """The disputes and appeals named by their numbers, each within the reader's scope."""
+    numbers = _numbers(request, "disputes")
+    disputes = list(Dispute.objects.restrict(request.user).filter(number__in=numbers))
+    if len(disputes) != len(set(numbers)):
         raise FieldErrors({"disputes": _("找不到该纠纷编号")})
-    return found
+    numbers = _numbers(request, "appeals")
+    appeals = list(Appeal.objects.restrict(request.user).filter(tracking_number__in=numbers))
+    if len(appeals) != len(set(numbers)):
+        raise FieldErrors({"appeals": _("找不到该诉求编号")})
+    return {"disputes": disputes, "appeals": appeals}
 
 
 ACTIONS = {
@@ -127,7 +137,7 @@ ACTIONS = {
     "request_reexam": lambda r, p: petitions.request_reexam(p, r.user, at=_when(r.POST.get("at"))),
     "reexamine": lambda r, p: petitions.reexamine(p, r.user, opinion=r.POST.get("opinion", ""),
                                                   at=_when(r.POST.get("at"))),
-    "link": lambda r, p: petitions.link_cases(p, r.user, disputes=_linked(r)),
+    "link": lambda r, p: petitions.link_cases(p, r.user, **_linked(r)),
 }
 
 

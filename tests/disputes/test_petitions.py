@@ -215,3 +215,19 @@ def test_a_handling_opinion_cannot_predate_the_acceptance(register, officer):
         petitions.answer(petition, officer, opinion="已答复", at=local(2026, 6, 4))
     petition.refresh_from_db()
     assert petition.status == "accepted"
+
+
+def test_a_petition_is_linked_to_an_appeal_from_its_page_and_the_appeal_shows_it(org, register, officer, make_appeal):
+    from django.test import Client
+
+    appeal = make_appeal(title="征地补偿款未发放", content="我家承包地被征收，补偿款至今未发。")
+    petition = register()
+    client = Client()
+    client.force_login(officer)
+    client.post(f"/disputes/petitions/{petition.pk}/link/", {"disputes": "", "appeals": "NO-SUCH-NUMBER"})
+    assert not petition.appeals.exists()  # an unknown number is refused, nothing linked
+    client.post(f"/disputes/petitions/{petition.pk}/link/", {"disputes": "", "appeals": appeal.tracking_number})
+    assert list(petition.appeals.all()) == [appeal]
+    assert petition.events.last().data["appeals"] == [appeal.tracking_number]
+    page = client.get(f"/staff/appeals/{appeal.pk}/").content.decode()
+    assert f"/disputes/petitions/{petition.pk}/" in page

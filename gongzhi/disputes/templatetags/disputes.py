@@ -15,7 +15,8 @@ register = template.Library()
 @register.inclusion_tag("disputes/_appeal_disputes.html", takes_context=True)
 def appeal_disputes(context, appeal):
     user = context["request"].user
-    return {"appeal": appeal, "linked": Dispute.objects.restrict(user).filter(appeal=appeal),
+    petitions = appeal.petitions.restrict(user) if pages.PETITIONS.permits(user) else []
+    return {"appeal": appeal, "linked": Dispute.objects.restrict(user).filter(appeal=appeal), "petitions": petitions,
             "may_convert": pages.may_report(user) and not appeal.disputes.exists(),
             "kinds": DisputeKind.objects.filter(active=True), "csrf_token": context.get("csrf_token"),
             **care.section(appeal, user, reverse("disputes:appeal_care", args=[appeal.pk]))}
