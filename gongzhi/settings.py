@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "gongzhi.triage",
     "gongzhi.safety",
     "gongzhi.disputes",
+    "gongzhi.emergency",
     "gongzhi.grid",
     "gongzhi.evaluation",
     "gongzhi.api",
@@ -285,6 +286,20 @@ GONGZHI = {
     # The bearer token an SMS provider's inbound callback sends to /accounts/confirm/reply/ with a
     # reply that confirms a message (core.confirmations); empty: no such callback.
     "NOTIFY_REPLY_TOKEN": env("NOTIFY_REPLY_TOKEN", ""),
+    # Emergencies (gongzhi.emergency): minutes a confirmed notification may wait per response level
+    # before the next person on the duty roster is asked ("I=5,II=10,III=15,IV=30"); days before a
+    # plan's review date its owner is reminded; hours before a task's deadline it is due soon.
+    "EMERGENCY_ESCALATE_MINUTES": {k.strip(): int(v) for k, v in (
+        pair.split("=", 1) for pair in env("EMERGENCY_ESCALATE_MINUTES", "I=5,II=10,III=15,IV=30").split(",")
+        if "=" in pair)},
+    "EMERGENCY_PLAN_REMINDER_DAYS": int(env("EMERGENCY_PLAN_REMINDER_DAYS", "30")),
+    "EMERGENCY_TASK_DUE_SOON_HOURS": float(env("EMERGENCY_TASK_DUE_SOON_HOURS", "0.5")),
+    # Sensors over MQTT (`gongzhi sensors listen`, started by `gongzhi serve`): the broker, the most
+    # events a minute one device may send, and the minutes of silence after which it is offline.
+    "MQTT_HOST": env("MQTT_HOST", "127.0.0.1"),
+    "MQTT_PORT": int(env("MQTT_PORT", "1883")),
+    "SENSOR_RATE_PER_MINUTE": int(env("SENSOR_RATE_PER_MINUTE", "30")),
+    "SENSOR_OFFLINE_MINUTES": int(env("SENSOR_OFFLINE_MINUTES", "30")),
     "SMS_BACKEND": env("SMS_BACKEND", "" if PRODUCTION else "console"),
     "SMS_FILE": env("SMS_FILE", str(DATA_DIR / "sms-outbox.jsonl")),
     "SMS_URL": env("SMS_URL", ""),

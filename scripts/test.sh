@@ -9,6 +9,7 @@ ROOT=$PWD
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v openssl >/dev/null || need_apt+=(openssl)  # the webhook TLS tests make a certificate
+[ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)  # the sensor tests' MQTT broker
 fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || need_apt+=(fonts-wqy-microhei)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
@@ -17,6 +18,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 bash scripts/bootstrap.sh test
+
+# The sensor tests use a real MQTT broker on 127.0.0.1:1883: start Debian's mosquitto when none answers.
+if ! (echo > /dev/tcp/127.0.0.1/1883) 2>/dev/null; then
+  /usr/sbin/mosquitto -d -p 1883
+  for _ in $(seq 20); do (echo > /dev/tcp/127.0.0.1/1883) 2>/dev/null && break; sleep 0.25; done
+fi
 
 export GONGZHI_DATA_DIR=${GONGZHI_DATA_DIR:-$(mktemp -d)}
 export GONGZHI_TEST_ARTIFACTS=${GONGZHI_TEST_ARTIFACTS:-$ROOT/test-artifacts}

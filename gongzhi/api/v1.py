@@ -931,3 +931,8 @@ api.add_router("", hooks)
 from . import disputes as _disputes  # noqa: E402
 
 api.add_router("", _disputes.router)
+
+# Emergencies (gongzhi.emergency): incidents, and the public warnings as CAP 1.2 and Atom.
+from . import emergency as _emergency  # noqa: E402
+
+api.add_router("", _emergency.router)

@@ -114,3 +114,15 @@ def run_sweeps(skip: Iterable[str] = ()) -> list[str]:
     """Run every registered sweep but those named in `skip`, in the order registered; their report lines."""
     skipped = set(skip)
     return [sweep.report(sweep.run()) for sweep in SWEEPS.values() if sweep.name not in skipped]
+
+
+# ---------------------------------------------------------------- long-running processes
+
+# name -> the `gongzhi` arguments of a process `gongzhi serve` starts beside the worker (an app's
+# subscriber, such as `gongzhi sensors listen`); each gets `--parent-pid` and dies with the server.
+PROCESSES: dict[str, list[str]] = {}
+
+
+def register_process(name: str, argv: list[str]) -> None:
+    """Have `gongzhi serve` run `gongzhi <argv> --parent-pid <its pid>` beside it (`--no-<name>` leaves it out)."""
+    PROCESSES.setdefault(name, list(argv))

@@ -81,10 +81,15 @@ def conversion_of(alert: Alert) -> dict | None:
 
 # ---------------------------------------------------------------- services
 
-def raise_alert(kind, title, reasons, *, appeal=None, hot_issue=None, region=None, level=Alert.Level.YELLOW) -> Alert:
+def raise_alert(kind, title, reasons, *, appeal=None, hot_issue=None, region=None, level=Alert.Level.YELLOW,
+                same_title: bool = False) -> Alert:
     """One open alert per appeal or hot issue (a repeat updates its title and reasons); the
-    supervisors of the region are told of a new one."""
-    existing = Alert.objects.filter(kind=kind, appeal=appeal, hot_issue=hot_issue, state=OPEN).first()
+    supervisors of the region are told of a new one. `same_title`: one open alert per title too
+    (a sensor's alarms: one alert per device, named in the title, however often it rings)."""
+    existing = Alert.objects.filter(kind=kind, appeal=appeal, hot_issue=hot_issue, state=OPEN)
+    if same_title:
+        existing = existing.filter(title=title[:200])
+    existing = existing.first()
     if existing:
         existing.reasons, existing.title = reasons, title[:200]
         existing.save(update_fields=["reasons", "title"])

@@ -90,6 +90,7 @@ class Alert(models.Model):
         HOT_ISSUE = "hot_issue", _("热点升温")
         GROUP_SIGNAL = "group_signal", _("群体性风险信号")
         HIGH_RISK = "high_risk", _("高风险诉求")
+        SENSOR = "sensor", _("传感器报警")
 
     class Level(models.TextChoices):
         RED = "red", _("红色")

@@ -68,7 +68,10 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
-        parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
+        parser.add_argument("--no-worker", action="store_true",
+                            help="do not start the task worker (nor the apps' processes, such as the sensor subscriber)")
+        parser.add_argument("--skip", action="append", default=[], metavar="NAME",
+                            help="do not start this app process (e.g. --skip sensors)")
         parser.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations first")
         parser.add_argument("--trusted-proxy", default=settings.GONGZHI["TRUSTED_PROXY"],
                             help="address of the reverse proxy whose X-Forwarded-For gives the client address "
@@ -98,6 +101,11 @@ class Command(BaseCommand):
         if not opts["no_worker"]:
             worker = subprocess.Popen([sys.executable, "-m", "gongzhi", "worker", "--parent-pid", str(os.getpid())],
                                       preexec_fn=_die_with_parent(os.getpid()))
+        from gongzhi.core import periodic
+
+        others = [subprocess.Popen([sys.executable, "-m", "gongzhi", *argv, "--parent-pid", str(os.getpid())],
+                                   preexec_fn=_die_with_parent(os.getpid()))
+                  for name, argv in periodic.PROCESSES.items() if not opts["no_worker"] and name not in opts["skip"]]
         try:
             seconds = warmup.run()
             connections.close_all()  # the request threads open their own
@@ -116,9 +124,9 @@ class Command(BaseCommand):
                 pass
         finally:
             sock.close()
-            if worker is not None:
-                worker.terminate()
+            for child in [worker, *others] if worker is not None else others:
+                child.terminate()
                 try:
-                    worker.wait(10)
+                    child.wait(10)
                 except subprocess.TimeoutExpired:
-                    worker.kill()
+                    child.kill()
