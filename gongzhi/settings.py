@@ -125,21 +125,21 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
 # 等保 2.0 身份鉴别: at least 8 characters of three of the four kinds (lower, upper, digits, symbols),
 # not a common password nor like the user's name, and none of the user's last PASSWORD_HISTORY ones
 # (gongzhi/core/passwords.py keeps their hashes).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-]
-LOGIN_URL = "login"
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "gongzhi.core.passwords.ComplexityValidator"},
     {"NAME": "gongzhi.core.passwords.HistoryValidator"},
-LOGIN_REDIRECT_URL = "after_login"
+]
 PASSWORD_HISTORY = int(env("PASSWORD_HISTORY", "5"))
 # Two-factor sign-in (gongzhi/core/twofactor.py): the name authenticator apps show.
 OTP_TOTP_ISSUER = env("OTP_ISSUER", "Gongzhi")
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "after_login"
 LOGOUT_REDIRECT_URL = "portal:home"
 
 LANGUAGE_CODE = "zh-hans"

@@ -379,3 +379,12 @@ class Confirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ref} → {self.recipient}: {self.state}"
+
+
+class PasswordHistory(models.Model):
+    """The hash of a password a user had (gongzhi.core.passwords.HistoryValidator): a new password
+    may not be one of the last settings.PASSWORD_HISTORY. Hashes only, as the user's own."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
