@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "gongzhi.safety",
     "gongzhi.disputes",
     "gongzhi.emergency",
+    "gongzhi.participation",
     "gongzhi.grid",
     "gongzhi.evaluation",
     "gongzhi.api",
@@ -336,6 +337,10 @@ GONGZHI = {
     "PETITION_REVIEW_DAYS": int(env("PETITION_REVIEW_DAYS", "30")),
     "PETITION_REEXAM_REQUEST_DAYS": int(env("PETITION_REEXAM_REQUEST_DAYS", "30")),
     "PETITION_REEXAM_DAYS": int(env("PETITION_REEXAM_DAYS", "30")),
+    # Participation: working days a department has to answer a proposal once it is given to it; the
+    # support that makes a proposal due for an answer (a category may set its own).
+    "PROPOSAL_ANSWER_DAYS": int(env("PROPOSAL_ANSWER_DAYS", "15")),
+    "PROPOSAL_THRESHOLD": int(env("PROPOSAL_THRESHOLD", "50")),
 }
 
 # Every handler carries the scrubbing filter (message, arguments, traceback and stack: no phone or

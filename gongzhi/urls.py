@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include("gongzhi.api.urls")),
     path("", include("gongzhi.portal.urls")),
 ]
-for optional in ("triage", "safety", "evaluation", "disputes", "grid", "emergency"):
+for optional in ("triage", "safety", "evaluation", "disputes", "grid", "participation", "emergency"):
     try:
         urlpatterns.append(path(f"{optional}/", include(f"gongzhi.{optional}.urls")))
     except ModuleNotFoundError:

@@ -936,3 +936,8 @@ api.add_router("", _disputes.router)
 from . import emergency as _emergency  # noqa: E402
 
 api.add_router("", _emergency.router)
+
+# Public participation (gongzhi.participation): proposals, consultations, surveys, moderation.
+from . import participation as _participation  # noqa: E402
+
+api.add_router("", _participation.router)
