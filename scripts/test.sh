@@ -10,6 +10,8 @@ need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v openssl >/dev/null || need_apt+=(openssl)  # the webhook TLS tests make a certificate
 [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)  # the sensor tests' MQTT broker
+# scripts/cluster.sh (the crash test: nginx in front of app processes under supervisord)
+{ [ -x /usr/sbin/nginx ] && command -v supervisord >/dev/null; } || need_apt+=(nginx-light supervisor)
 fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || need_apt+=(fonts-wqy-microhei)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
