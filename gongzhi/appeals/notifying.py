@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.core import signing
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as N_
 
 from gongzhi.core import messages, recipients
 from gongzhi.core.recipients import Address, absolute, handlers_of, notify
@@ -153,7 +154,8 @@ class _Present:
 def on_due_soon(appeal: Appeal) -> None:
     """deadline.due_soon: the lead department's handlers (on the channels each chose)."""
     if appeal.lead_department_id:
-        notify(handlers_of(appeal.lead_department_id), "due_soon", f"即将到期：{appeal.title}",
+        notify(handlers_of(appeal.lead_department_id), "due_soon",
+               messages.localised(N_("即将到期：%(title)s"), title=appeal.title),
                f"/staff/appeals/{appeal.pk}/", ref=recipients.ref_of(appeal))
 
 
@@ -208,15 +210,16 @@ def register_wording() -> None:
                  "(the old one no longer works).\nIf this was not you, ignore this message." + FOOTER_EN),
              sms_zh="【12345】诉求{{ tracking_number }}的新查询码：{{ access_code }}（原查询码已失效）。",
              sms_en="[12345] New access code for {{ tracking_number }}: {{ access_code }} (the old one no longer works).")
-    for key, label, en in (
-        ("assigned", _("新派单"), "New assignment"),
-        ("due_soon", _("即将到期"), "Due soon"),
-        ("overdue", _("已超期"), "Overdue"),
-        ("urged", _("催办"), "Urged"),
-        ("supervised", _("督办"), "Supervised"),
-        ("reopened", _("重办"), "Reopened"),
-        ("extension", _("延期申请"), "Extension requested"),
+    for key, label in (
+        ("assigned", _("新派单")),
+        ("due_soon", _("即将到期")),
+        ("overdue", _("已超期")),
+        ("urged", _("催办")),
+        ("supervised", _("督办")),
+        ("reopened", _("重办")),
+        ("extension", _("延期申请")),
     ):
-        # The text is already "<kind>：<title>" in Chinese (the in-app line); English names the kind first.
+        # The text is the in-app line ("<kind>：<title>"), already in the recipient's language
+        # (core.messages.Localised, put in it by recipients.notify): subject and body in both languages.
         register(key, label=label, staff=True, zh=("{{ text }}", "{{ text }}" + STAFF_FOOTER_ZH),
-                 en=(f"{en} — {{{{ text }}}}", "{{ text }}" + STAFF_FOOTER_ZH))
+                 en=("{{ text }}", "{{ text }}" + STAFF_FOOTER_ZH))

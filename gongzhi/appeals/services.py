@@ -18,8 +18,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
-from gongzhi.core import hooks, pii, scoping
+from gongzhi.core import hooks, messages, pii, scoping
 from gongzhi.core import deadlines
 from gongzhi.core.deadlines import DeadlinePolicy, DueState
 from gongzhi.core.errors import ActionRefused, FieldErrors
@@ -124,6 +125,11 @@ def new_tracking_number(at: dt.datetime) -> str:
 
 def _link(appeal: Appeal) -> str:
     return f"/staff/appeals/{appeal.pk}/"
+
+
+def _staff_text(message: str, appeal: Appeal) -> messages.Localised:
+    """A notification's line, put in each staff member's own language when it is sent."""
+    return messages.localised(message, title=appeal.title)
 
 
 # ---------------------------------------------------------------- intake
@@ -353,7 +359,7 @@ def dispatch(appeal: Appeal, actor, lead: Department, assisting: Iterable[Depart
         _event(appeal, "dispatched", actor, from_status=Status.RECEIVED, to_status=Status.DISPATCHED, public=True,
                department=lead, note=f"已转{lead.name}办理" + (f"，{'、'.join(d.name for d in assisting)}协办" if assisting else ""),
                lead=lead.pk, assisting=[d.pk for d in assisting], automatic=automatic, instructions=instructions)
-        transaction.on_commit(lambda: notify(handlers_of(lead.pk), "assigned", f"新派单：{appeal.title}", _link(appeal)))
+        transaction.on_commit(lambda: notify(handlers_of(lead.pk), "assigned", _staff_text(N_("新派单：%(title)s"), appeal), _link(appeal)))
     return appeal
 
 
@@ -521,7 +527,7 @@ def follow_up(appeal: Appeal, satisfaction: str, *, actor=None, via: str = "web"
         if satisfaction == Satisfaction.DISSATISFIED:
             appeal.supervised = True
             transaction.on_commit(lambda: notify(supervisors_of(appeal.region), "dissatisfied_closed",
-                                                 f"多次重办仍不满意：{appeal.title}", _link(appeal)))
+                                                 _staff_text(N_("多次重办仍不满意：%(title)s"), appeal), _link(appeal)))
         appeal.save()
         _event(appeal, "closed", actor, from_status=Status.REPLIED, to_status=Status.CLOSED, public=True, note="已办结")
     return appeal
@@ -567,7 +573,7 @@ def _reopen_locked(appeal: Appeal, actor, reason: str) -> Appeal:
                                   dispatched_at=now, ack_due_at=ack_due, due_at=due, instructions=f"重办：{reason}"[:300])
         appeal.status, appeal.ack_due_at, appeal.due_at = Status.DISPATCHED, ack_due, due
         appeal.due_state = DEADLINES.state_at(due, now)
-        transaction.on_commit(lambda: notify(handlers_of(lead.pk), "reopened", f"重办：{appeal.title}", _link(appeal)))
+        transaction.on_commit(lambda: notify(handlers_of(lead.pk), "reopened", _staff_text(N_("重办：%(title)s"), appeal), _link(appeal)))
     appeal.save()
     _event(appeal, "reopened", actor, from_status=from_status, to_status=appeal.status, public=True,
            department=lead, note=reason, at=now, reopen_count=appeal.reopen_count)
@@ -592,7 +598,7 @@ def request_extension(appeal: Appeal, actor, days: int, reason: str) -> Extensio
                                               requested_by=_user(actor), requested_at=_now())
         _event(appeal, "extension_requested", actor, from_status=appeal.status, department=assignment.department,
                note=f"申请延期{days}个工作日：{reason}", extension=ext.pk, days=days)
-        transaction.on_commit(lambda: notify(supervisors_of(appeal.region), "extension", f"延期申请：{appeal.title}", _link(appeal)))
+        transaction.on_commit(lambda: notify(supervisors_of(appeal.region), "extension", _staff_text(N_("延期申请：%(title)s"), appeal), _link(appeal)))
     return ext
 
 
@@ -645,7 +651,7 @@ def urge(appeal: Appeal, actor, note: str = "") -> Appeal:
         _event(appeal, "urged", actor, from_status=appeal.status, note=note or "请加快办理", automatic=actor is None)
         if appeal.lead_department_id:
             dept = appeal.lead_department_id
-            transaction.on_commit(lambda: notify(handlers_of(dept), "urged", f"催办：{appeal.title}", _link(appeal)))
+            transaction.on_commit(lambda: notify(handlers_of(dept), "urged", _staff_text(N_("催办：%(title)s"), appeal), _link(appeal)))
     return appeal
 
 
@@ -661,7 +667,7 @@ def supervise(appeal: Appeal, actor, note: str) -> Appeal:
         _event(appeal, "supervised", actor, from_status=appeal.status, note=note)
         if appeal.lead_department_id:
             dept = appeal.lead_department_id
-            transaction.on_commit(lambda: notify(handlers_of(dept), "supervised", f"督办：{appeal.title}", _link(appeal)))
+            transaction.on_commit(lambda: notify(handlers_of(dept), "supervised", _staff_text(N_("督办：%(title)s"), appeal), _link(appeal)))
     return appeal
 
 
@@ -738,7 +744,7 @@ def _escalate_overdue(appeal: Appeal) -> None:
     with transaction.atomic():
         _event(appeal, "overdue", None, from_status=appeal.status, note="已超过办理时限")
     _safe(urge, appeal, None, "已超期，系统自动催办")
-    notify(supervisors_of(appeal.region), "overdue", f"超期：{appeal.title}", _link(appeal))
+    notify(supervisors_of(appeal.region), "overdue", _staff_text(N_("超期：%(title)s"), appeal), _link(appeal))
 
 
 # The appeals' deadlines for the generic sweep (core.deadlines): the handling clock of dispatched

@@ -68,6 +68,35 @@ def language_of(code: str | None) -> str:
     return "en" if code.startswith("en") else "zh-hans"
 
 
+@dataclass(frozen=True)
+class Localised:
+    """A text to be put in each reader's language when it is sent, not in the sender's: a gettext
+    message (marked with gettext_noop) and its parameters, which stay as given (names, titles)
+    unless they are lazy translations themselves (labels). `recipients.notify` takes one as `text`."""
+
+    message: str
+    params: tuple = ()
+
+    def render(self, language: str | None = None) -> str:
+        from django.utils import translation
+
+        with translation.override(language_of(language) if language else translation.get_language()):
+            text = translation.gettext(self.message)
+            return text % {k: str(v) for k, v in self.params} if self.params else text
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def localised(message: str, **params) -> Localised:
+    return Localised(message, tuple(params.items()))
+
+
+def text_in(text, language: str | None) -> str:
+    """`text` (a string, or a Localised) in `language`."""
+    return text.render(language) if isinstance(text, Localised) else str(text)
+
+
 def check(text: str) -> None:
     """Raise TemplateSyntaxError if `text` is not a template this module can render."""
     _engine.from_string(text)

@@ -278,6 +278,10 @@ class NotificationPreference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
     channels = models.JSONField(default=dict, blank=True)
     webhook_url = models.URLField(_("Webhook 地址"), max_length=500, blank=True)
+    # The language this person's notifications are written in (in-app, e-mail, SMS, webhook), whoever
+    # sends them; empty: the site's (LANGUAGE_CODE).
+    language = models.CharField(_("通知语言"), max_length=8, blank=True, default="", db_default="",
+                                choices=settings.LANGUAGES)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -24,7 +24,7 @@ def of(user) -> NotificationPreference:
 
 
 def save(user, *, choices: dict[str, list[str]], email: str = "", phone: str = "",
-         webhook_url: str = "") -> NotificationPreference:
+         webhook_url: str = "", language: str | None = None) -> NotificationPreference:
     """Store the choices (kind -> channel codes) and the addresses; FieldErrors when one is wrong."""
     email, phone, webhook_url = (email or "").strip(), (phone or "").strip(), (webhook_url or "").strip()
     errors: dict[str, str] = {}
@@ -40,6 +40,8 @@ def save(user, *, choices: dict[str, list[str]], email: str = "", phone: str = "
             outbound.check_url(webhook_url, channels.policy(), resolve=True)
         except outbound.Refused as exc:
             errors["webhook_url"] = str(exc)
+    if language is not None and language not in ("", *messages.LANGUAGES):
+        errors["language"] = _("请选择通知语言")
     kept = {kind: [c for c in CHOOSABLE if c in set(choices.get(kind, ()))] for kind in messages.STAFF_KINDS}
     chosen = {c for codes in kept.values() for c in codes}
     needs = {"email": ("email", email), "sms": ("phone", phone), "webhook": ("webhook_url", webhook_url)}
@@ -55,5 +57,7 @@ def save(user, *, choices: dict[str, list[str]], email: str = "", phone: str = "
         pref = of(user)
         pref.channels = {kind: codes for kind, codes in kept.items() if codes}
         pref.webhook_url = webhook_url
+        if language is not None:
+            pref.language = language
         pref.save()
     return pref

@@ -93,12 +93,16 @@ def notify(users: Iterable, kind: str, text: str, link: str = "", *, to: Iterabl
     kind, and on the addresses in `to`. `context` is what the wording may use besides `text` and
     `link` (plain values). `every_channel`: on every channel each person has an address on, whatever
     they chose (an emergency, core.confirmations). Returns how many in-app notifications were written."""
-    from . import channels, delivery
+    from . import channels, delivery, messages
 
     people = {u.pk: u for u in users}
-    rows = [Notification(user=u, kind=kind, text=text[:TEXT_MAX], link=link) for u in people.values()]
+    # A Localised text is written in each person's own language (NotificationPreference.language),
+    # whoever sent it and in whatever language their request was.
+    languages = language_of_users(people) if isinstance(text, messages.Localised) and people else {}
+    rows = [Notification(user=u, kind=kind, text=messages.text_in(text, languages.get(u.pk))[:TEXT_MAX], link=link)
+            for u in people.values()]
     Notification.objects.bulk_create(rows)
-    values = {"text": text, "link": absolute(link), **(context or {})}
+    values = {"text": messages.text_in(text, None), "link": absolute(link), **(context or {})}
     deliveries = []
     choosers = _choosers() & set(people) if people else set()
     if every_channel and people:
@@ -108,7 +112,7 @@ def notify(users: Iterable, kind: str, text: str, link: str = "", *, to: Iterabl
                 address = channel.address_of(user, prefs.get(user.pk)) if code != "inapp" else ""
                 if address and channel.available():
                     deliveries.append(Delivery(recipient=user, channel=code, address=address, template=kind,
-                                               context=values, ref=ref))
+                                               language=_language(prefs.get(user.pk)), context=values, ref=ref))
         choosers = set()
     if choosers:
         for pref in NotificationPreference.objects.filter(user_id__in=choosers).select_related("user"):
@@ -118,7 +122,7 @@ def notify(users: Iterable, kind: str, text: str, link: str = "", *, to: Iterabl
                 address = channel.address_of(user, pref) if channel and code != "inapp" else ""
                 if address:
                     deliveries.append(Delivery(recipient=user, channel=code, address=address, template=kind,
-                                               context=values, ref=ref))
+                                               language=_language(pref), context=values, ref=ref))
     seen = set()
     for target in to:
         if target.address and target.channel in channels.CHANNELS and (target.channel, target.address) not in seen:
@@ -126,13 +130,30 @@ def notify(users: Iterable, kind: str, text: str, link: str = "", *, to: Iterabl
             deliveries.append(Delivery(channel=target.channel, address=target.address, template=kind,
                                        language=target.language, context=values, ref=ref))
     if deliveries:
-        from . import messages
-
-        plain = messages.plain(values)
-        for d in deliveries:
-            d.context = plain
+        plain = {}
+        for d in deliveries:  # the text in the language each delivery is worded in
+            if d.language not in plain:
+                plain[d.language] = messages.plain({**values, "text": messages.text_in(text, d.language)})
+            d.context = plain[d.language]
         delivery.queue(deliveries)
     return len(rows)
+
+
+def _language(pref) -> str:
+    return _language_code(getattr(pref, "language", ""))
+
+
+def _language_code(chosen: str) -> str:
+    from . import messages
+
+    return messages.language_of(chosen or settings.LANGUAGE_CODE)
+
+
+def language_of_users(people) -> dict[int, str]:
+    """Each person's language for what they are sent (their notification settings; the site's default)."""
+    chosen = dict(NotificationPreference.objects.filter(user_id__in=list(people)).exclude(language="")
+                  .values_list("user_id", "language"))
+    return {pk: _language_code(chosen.get(pk, "")) for pk in people}
 
 
 def unread(user):

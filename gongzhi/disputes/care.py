@@ -6,8 +6,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
-from gongzhi.core import audit, scoping
+from gongzhi.core import audit, messages, scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
 from gongzhi.core.recipients import notify
@@ -75,7 +76,7 @@ def open_referral(case, actor, *, worker, reason: str, follow_up_on: dt.date | N
             record_event(case, "care_referral", actor, from_status=getattr(case, "status", ""),
                          note=_("已转介心理疏导"))
         audit.record(actor, "open_care_referral", referral)
-        notify([worker], "care_referral", _("心理疏导转介，请于%(day)s前回访") % {"day": follow_up_on.isoformat()},
+        notify([worker], "care_referral", messages.localised(N_("心理疏导转介，请于%(day)s前回访"), day=follow_up_on.isoformat()),
                f"/disputes/care/{referral.pk}/")
     return referral
 

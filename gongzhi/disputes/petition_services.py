@@ -14,8 +14,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop as N_
 
-from gongzhi.core import scoping
+from gongzhi.core import messages, scoping
 from gongzhi.core.deadlines import DeadlinePolicy, DueState, sweep
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
@@ -322,7 +324,9 @@ def link_cases(petition: Petition, actor, *, disputes=(), appeals=()) -> Petitio
 
 # ---------------------------------------------------------------- deadlines
 
-STAGE_LABELS = {P.RECEIVED: "受理", P.ACCEPTED: "处理意见", P.REVIEW_REQUESTED: "复查", P.REEXAM_REQUESTED: "复核"}
+# Lazy: an overdue notice names the stage in each reader's language (core.messages.Localised).
+STAGE_LABELS = {P.RECEIVED: gettext_lazy("受理"), P.ACCEPTED: gettext_lazy("处理意见"),
+                P.REVIEW_REQUESTED: gettext_lazy("复查"), P.REEXAM_REQUESTED: gettext_lazy("复核")}
 
 
 def _overdue(petition: Petition) -> None:
@@ -330,7 +334,7 @@ def _overdue(petition: Petition) -> None:
         stage = STAGE_LABELS.get(petition.status, "")
         record_event(petition, "overdue", None, from_status=petition.status, note=_("%(stage)s超期") % {"stage": stage})
         notify(holders_of(petition.region, Role.SUPERVISOR, Role.PETITION_OFFICER), "overdue",
-               _("信访件%(stage)s超期：%(subject)s") % {"stage": stage, "subject": petition.subject}, link(petition))
+               messages.localised(N_("信访件%(stage)s超期：%(subject)s"), stage=stage, subject=petition.subject), link(petition))
 
 
 DEADLINES = DeadlinePolicy(open_cases=lambda: Petition.objects.filter(status__in=RUNNING).select_related("region"),

@@ -7,8 +7,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
-from gongzhi.core import scoping
+from gongzhi.core import messages, scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
 from gongzhi.core.lifecycle import may_act
@@ -42,7 +43,7 @@ def schedule(actor, *, leader, day: dt.date | None, place: str, region) -> Recep
     with transaction.atomic():
         reception = ReceptionDay.objects.create(leader=leader, day=day, place=place.strip(), region=region,
                                                 created_by=actor)
-        notify([leader], "reception_day", _("领导接访日：%(day)s，%(place)s") % {"day": day.isoformat(), "place": place},
+        notify([leader], "reception_day", messages.localised(N_("领导接访日：%(day)s，%(place)s"), day=day.isoformat(), place=place),
                "/disputes/reception/")
     return reception
 

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
-from gongzhi.core import scoping
+from gongzhi.core import messages, scoping
 from gongzhi.core.deadlines import DeadlinePolicy, sweep
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
@@ -77,8 +78,8 @@ def launch(*, actor, title: str, starts_on: dt.date | None, ends_on: dt.date | N
         for task in campaign.tasks.all():
             record_event(task, "assigned", actor, to_status=T.PENDING, note=campaign.title)
         notify([t.assignee for t in tasks if t.assignee], "screening_task",
-               _("排查任务：%(title)s，请于%(day)s前报告（无发现也须零报告）") % {
-                   "title": campaign.title, "day": ends_on.isoformat()}, link(campaign))
+               messages.localised(N_("排查任务：%(title)s，请于%(day)s前报告（无发现也须零报告）"),
+                                  title=campaign.title, day=ends_on.isoformat()), link(campaign))
     return campaign
 
 
@@ -147,7 +148,7 @@ def _late(task: ScreeningTask) -> None:
         record_event(task, "overdue", None, from_status=task.status, note=_("排查任务逾期未报告"))
         users = [task.assignee] if task.assignee else []
         notify([*users, *supervisors_of(task.community)], "overdue",
-               _("排查逾期未报告：%(unit)s（%(title)s）") % {"unit": task.unit, "title": task.campaign.title},
+               messages.localised(N_("排查逾期未报告：%(unit)s（%(title)s）"), unit=task.unit, title=task.campaign.title),
                link(task.campaign))
 
 

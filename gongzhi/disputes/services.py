@@ -13,8 +13,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
-from gongzhi.core import scoping
+from gongzhi.core import messages, scoping
 from gongzhi.core.deadlines import DeadlinePolicy, sweep
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
@@ -112,8 +113,8 @@ def _assess(dispute: Dispute, parties: list[dict]) -> risk_rules.DisputeRisk:
 def _alarm(dispute: Dispute, why: str) -> None:
     if dispute.risk_level in ALARMING:
         notify(supervisors_of(dispute.region), "dispute_risk",
-               _("%(level)s风险纠纷：%(title)s（%(why)s）") % {
-                   "level": dispute.get_risk_level_display(), "title": dispute.title, "why": why},
+               messages.localised(N_("%(level)s风险纠纷：%(title)s（%(why)s）"), level=RiskLevel(dispute.risk_level).label,
+                                  title=dispute.title, why=why),
                link(dispute))
 
 
@@ -172,7 +173,7 @@ def assign(dispute: Dispute, actor, *, mediator=None, committee: MediationCommit
     done = LIFECYCLE.perform(dispute, "assign", actor, changes=changes, note=_("指派调解"),
                              mediator=str(mediator or ""), committee=str(committee or ""))
     if mediator is not None:
-        notify([mediator], "dispute_assigned", _("请调解纠纷：%(title)s") % {"title": done.title}, link(done))
+        notify([mediator], "dispute_assigned", messages.localised(N_("请调解纠纷：%(title)s"), title=done.title), link(done))
     return done
 
 
@@ -259,7 +260,7 @@ def follow_up(dispute: Dispute, actor, *, kept: bool, note: str = "", at=None) -
                      note=note or _("协议未履行，重新调解"), kept=False)
         users = [locked.mediator] if locked.mediator else []
         notify([*users, *supervisors_of(locked.region)], "dispute_reopened",
-               _("调解协议未履行，纠纷重新调解：%(title)s") % {"title": locked.title}, link(locked))
+               messages.localised(N_("调解协议未履行，纠纷重新调解：%(title)s"), title=locked.title), link(locked))
     return locked
 
 
@@ -374,7 +375,7 @@ def _overdue(dispute: Dispute) -> None:
         record_event(dispute, "overdue", None, from_status=dispute.status, note=_("调解超期"))
         users = [dispute.mediator] if dispute.mediator else []
         notify([*users, *supervisors_of(dispute.region)], "overdue",
-               _("纠纷调解超期：%(title)s") % {"title": dispute.title}, link(dispute))
+               messages.localised(N_("纠纷调解超期：%(title)s"), title=dispute.title), link(dispute))
 
 
 DEADLINES = DeadlinePolicy(open_cases=lambda: Dispute.objects.filter(status=S.MEDIATING).select_related("region"),

@@ -1,6 +1,7 @@
 """The staff settings page: on which channels each kind of notification reaches me (core.preferences)."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +18,8 @@ from .access import staff_required
 def notification_settings(request):
     pref = preferences.of(request.user)
     errors: dict[str, str] = {}
-    values = {"email": request.user.email, "phone": request.user.phone, "webhook_url": pref.webhook_url}
+    values = {"email": request.user.email, "phone": request.user.phone, "webhook_url": pref.webhook_url,
+              "language": pref.language or messages_language(request)}
     chosen = pref.channels
     if request.method == "POST":
         chosen = {kind: request.POST.getlist(f"kind-{kind}") for kind in wording.STAFF_KINDS}
@@ -35,4 +37,10 @@ def notification_settings(request):
             for kind, label in wording.STAFF_KINDS.items()]
     return render(request, "staff/notification_settings.html",
                   {"rows": rows, "columns": columns, "values": values, "errors": errors,
-                   "sms_available": channels.get("sms").available()}, status=400 if errors else 200)
+                   "sms_available": channels.get("sms").available(), "languages": settings.LANGUAGES},
+                  status=400 if errors else 200)
+
+
+def messages_language(request) -> str:
+    """Until a person chooses, the language they read the site in is offered."""
+    return wording.language_of(getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE)
