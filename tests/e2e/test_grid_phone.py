@@ -1,0 +1,104 @@
+"""A grid worker on a phone (360 px): reports an issue with a photo and it is in the dispatcher's
+queue; the same kind of report made with the network off is kept on the phone, survives a reload
+(the pages are a PWA: the service worker serves them offline), and arrives exactly once when the
+network returns, even when the phone sends it twice."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from playwright.sync_api import expect
+
+from gongzhi.appeals.models import Appeal, Attachment
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+PHONE = {"width": 360, "height": 780}
+
+
+def photo() -> dict:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (30, 120, 200)).save(out, format="JPEG")
+    return {"name": "manhole.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
+
+
+def fits_the_phone(pg) -> bool:
+    return pg.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def report(pg, title: str, content: str):
+    pg.fill("input[name=title]", title)
+    pg.fill("textarea[name=content]", content)
+    pg.fill("input[name=location_text]", "3幢东侧路口")
+    pg.set_input_files("input[name=photos]", [photo()])
+    pg.click("form[data-queue] button[type=submit]")
+
+
+def test_a_report_from_the_phone_online_and_offline_reaches_the_dispatcher_once(org, browser, live_server, page,
+                                                                                   login, shot):
+    phone = browser.new_context(locale="zh-CN", viewport=PHONE, base_url=live_server.url, is_mobile=True,
+                                has_touch=True, service_workers="allow")
+    phone.set_default_timeout(15000)
+    pg = phone.new_page()
+    pg.goto("/accounts/login/")
+    pg.fill("input[name=username]", "gridworker")
+    pg.fill("input[name=password]", org.password)
+    pg.click("button[type=submit]")
+    pg.wait_for_load_state("networkidle")
+
+    # Online: the report is an appeal at once, with its photo and the worker's grid.
+    pg.goto("/grid/m/report/")
+    assert fits_the_phone(pg)
+    report(pg, "井盖缺失", "3幢东侧路口井盖缺失，夜间有人踩空的危险。")
+    status = pg.locator("[data-status]")
+    # the first appeal of the server process also warms triage's indexes: allow it time on a busy machine
+    expect(status).to_contain_text("已上报，受理编号", timeout=60000)
+    first = Appeal.objects.get()
+    assert (first.channel, first.grid, first.title) == ("grid", org.east_g, "井盖缺失")
+    assert Attachment.objects.filter(appeal=first).count() == 1
+    assert first.tracking_number in status.inner_text()
+    shot(pg, "grid-phone-01-reported")
+
+    # The service worker controls the pages before the network goes.
+    pg.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    pg.reload()
+    pg.wait_for_function("navigator.serviceWorker.controller !== null")
+
+    # Offline: kept on the phone, nothing reaches the server; the page still opens.
+    phone.set_offline(True)
+    report(pg, "路灯不亮", "5幢门口路灯坏了一周，老人晚上出门不便。")
+    expect(status).to_contain_text("已保存在手机上")
+    expect(pg.locator("#queue-note")).to_contain_text("待发送 1 条")
+    assert Appeal.objects.count() == 1
+    pg.reload()  # served by the service worker
+    expect(pg.locator("#net-state")).to_contain_text("离线")
+    expect(pg.locator("#queue-note")).to_contain_text("待发送 1 条")
+    assert fits_the_phone(pg)
+    shot(pg, "grid-phone-02-offline-queued")
+    queued = pg.evaluate("window.gzField.queue()")
+    assert len(queued) == 1 and queued[0]["photos"] and queued[0]["key"]
+
+    # The network returns: the queue is sent, the report arrives once.
+    phone.set_offline(False)
+    expect(status).to_contain_text("已上报，受理编号", timeout=60000)
+    expect(pg.locator("#queue-note")).to_be_hidden()
+    assert pg.evaluate("window.gzField.queue().length") == 0
+    offline = Appeal.objects.get(title="路灯不亮")
+    assert offline.grid == org.east_g and Attachment.objects.filter(appeal=offline).count() == 1
+
+    # The phone sends it again (its answer was lost on the way): still one appeal.
+    pg.evaluate("""(item) => { localStorage.setItem(Object.keys(localStorage).find(k => k.startsWith('gz-field-queue')),
+                                                    JSON.stringify([item])); return window.gzField.flush(); }""",
+                queued[0])
+    assert pg.evaluate("window.gzField.queue().length") == 0
+    assert Appeal.objects.filter(title="路灯不亮").count() == 1 and Appeal.objects.count() == 2
+    shot(pg, "grid-phone-03-synced")
+    phone.close()
+
+    # Both are in the dispatcher's queue.
+    login("dispatcher")
+    queue = page.locator("#dispatch-queue")
+    for appeal in (first, offline):
+        expect(queue.get_by_role("link", name=appeal.tracking_number)).to_be_visible()
+    shot(page, "grid-phone-04-dispatcher-queue")
