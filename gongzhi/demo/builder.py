@@ -118,6 +118,12 @@ def _grid() -> None:
     build_demo_grid(out=lambda *a: None)
 
 
+def _emergency() -> None:
+    from .emergency import build_demo_emergency
+
+    build_demo_emergency()
+
+
 # (label, the app it needs, step), run in this order after the appeals.
 DERIVED = [
     ("考核指标", "gongzhi.evaluation", _kpi_facts),
@@ -127,6 +133,7 @@ DERIVED = [
     ("通知渠道", "gongzhi.core", _notification_choices),
     ("矛盾纠纷与信访", "gongzhi.disputes", _disputes),
     ("网格与社区", "gongzhi.grid", _grid),
+    ("应急管理", "gongzhi.emergency", _emergency),
 ]
 
 
