@@ -145,6 +145,7 @@ def main() -> int:
             raise SystemExit(f"scripts/cluster.sh failed: {(up.stderr or up.stdout).strip()[-1500:]}")
         try:
             outcome = load(args, port, token, cluster_dir, pg, kill_after, restart_after)
+            outcome["restarted_app"] = restarted_app(cluster_dir, outcome["events"]["killed"])
         finally:
             subprocess.run([*script, "--stop"], cwd=REPO, capture_output=True, text=True)
         connections.close_all()
@@ -167,14 +168,37 @@ def setup() -> str:
     return ApiToken.issue(operator, "crash")[1]
 
 
-def _app_pids(cluster_dir: Path) -> list[int]:
-    """The first app process's gunicorn master and its worker."""
+def _app_pids(cluster_dir: Path, name: str = "app:") -> tuple[str, list[int]]:
+    """The supervisor's name of the first running app process (or of `name`), its gunicorn master
+    and the master's worker."""
     conf = cluster_dir / "supervisord.conf"
     status = subprocess.run(["supervisorctl", "-c", str(conf), "status"], capture_output=True, text=True).stdout
-    line = next(line for line in status.splitlines() if line.startswith("app:") and "RUNNING" in line)
+    line = next(line for line in status.splitlines() if line.startswith(name) and "RUNNING" in line)
     master = int(line.split("pid", 1)[1].split(",")[0])
     children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
-    return [master, *map(int, children)]
+    return line.split()[0], [master, *map(int, children)]
+
+
+def restarted_app(cluster_dir: Path, killed, wait: float = 60.0) -> bool:
+    """The supervisor started the killed app process again: it runs with a new pid and answers."""
+    if killed is None:
+        return False
+    _done, name, pids = killed
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            master = _app_pids(cluster_dir, name)[1][0]
+        except (StopIteration, ValueError, IndexError):
+            master = None
+        if master is not None and master not in pids:
+            try:
+                with socket.create_connection(("127.0.0.1", int(name.rsplit("-", 1)[1])), timeout=2):
+                    print(f"app process restarted by the supervisor: pid {master}", file=sys.stderr)
+                    return True
+            except OSError:
+                pass
+        time.sleep(0.5)
+    return False
 
 
 def load(args, port, token, cluster_dir, pg, kill_after, restart_after) -> dict:
@@ -239,11 +263,11 @@ def load(args, port, token, cluster_dir, pg, kill_after, restart_after) -> dict:
             with lock:
                 done = len(acked)
             if events["killed"] is None and done >= kill_after:
-                pids = _app_pids(cluster_dir)
+                name, pids = _app_pids(cluster_dir)
                 for pid in pids:
                     os.kill(pid, signal.SIGKILL)
-                events["killed"] = (done, pids)
-                print(f"killed app process {pids} (SIGKILL) after {done} acknowledged appeals", file=sys.stderr)
+                events["killed"] = (done, name, pids)
+                print(f"killed app process {name} {pids} (SIGKILL) after {done} acknowledged appeals", file=sys.stderr)
             if events["killed"] is not None and done >= restart_after:
                 seconds = pg.restart_immediately()
                 events["restarted"] = done
@@ -306,8 +330,10 @@ def check(outcome: dict) -> int:
           f"{restarted if restarted is not None else '-'} acknowledged", file=sys.stderr)
     print(f"acknowledged={len(acked)} present_once={present_once} missing={missing} doubled={doubled} "
           f"wrong_row={wrong_row} half_written={half_written} inconsistent={inconsistent} retries={outcome['retries']} "
-          f"killed={int(killed is not None)} restarted={int(restarted is not None)}")
-    bad = missing or doubled or wrong_row or half_written or inconsistent or killed is None or restarted is None
+          f"killed={int(killed is not None)} app_restarted={int(outcome['restarted_app'])} "
+          f"restarted={int(restarted is not None)}")
+    bad = (missing or doubled or wrong_row or half_written or inconsistent or killed is None or restarted is None
+           or not outcome["restarted_app"])
     return 1 if bad else 0
 
 

@@ -32,6 +32,7 @@ def test_nothing_acknowledged_is_lost_or_doubled_through_a_kill_and_a_database_c
     figures = dict(re.findall(r"(\w+)=(\d+)", last))
     assert figures, done.stderr[-3000:]
     assert figures["killed"] == "1" and figures["restarted"] == "1", done.stderr[-3000:]
+    assert figures["app_restarted"] == "1"  # the supervisor brought the killed app process back
     assert int(figures["acknowledged"]) >= 95, done.stderr[-3000:]  # the clients got through both crashes
     assert figures["present_once"] == figures["acknowledged"]
     assert (figures["missing"], figures["doubled"], figures["wrong_row"]) == ("0", "0", "0")
