@@ -106,6 +106,12 @@ def _notification_choices() -> None:
                          email="handler_zjj@example.gov.cn", phone=user.phone)
 
 
+def _participation() -> None:
+    from .participation import build_demo_participation
+
+    build_demo_participation()
+
+
 def _disputes() -> None:
     from .disputes import build_demo_disputes
 
@@ -134,6 +140,7 @@ DERIVED = [
     ("矛盾纠纷与信访", "gongzhi.disputes", _disputes),
     ("网格与社区", "gongzhi.grid", _grid),
     ("应急管理", "gongzhi.emergency", _emergency),
+    ("公众参与", "gongzhi.participation", _participation),
 ]
 
 
