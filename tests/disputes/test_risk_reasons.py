@@ -34,3 +34,14 @@ def test_the_dispute_page_shows_the_reasons_in_english(org, report, kinds):
     assert "12 people involved: a group dispute" in page and "Violence or threat wording" in page
     assert "属群体性纠纷" not in page
     assert services.Dispute.objects.get(pk=dispute.pk).risk_reasons == dispute.risk_reasons
+
+
+def test_the_history_names_each_event_in_the_readers_language(org, report):
+    dispute = services.accept(report(), org.mediator)
+    client = Client()
+    client.force_login(org.mediator)
+    page = client.get(f"/disputes/{dispute.pk}/").content.decode()
+    assert '<span data-kind="reported">登记</span>' in page and '<span data-kind="accept">受理调解</span>' in page
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/disputes/{dispute.pk}/").content.decode()
+    assert '<span data-kind="accept">Accept for mediation</span>' in page

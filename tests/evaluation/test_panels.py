@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 from django.utils import timezone
 
 from gongzhi.core import dashboards
@@ -54,7 +56,10 @@ def test_the_panel_reads_in_english(org):
     client = Client()
     client.force_login(org.supervisor)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    page = client.get("/evaluation/").content.decode()
+    try:
+        page = client.get("/evaluation/").content.decode()
+    finally:
+        translation.activate(settings.LANGUAGE_CODE)  # the English request left its language active
     assert "Mediation of disputes" in page and "Neighbours" in page and "邻里纠纷" not in page
 
 

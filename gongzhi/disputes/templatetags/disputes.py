@@ -5,6 +5,7 @@ appeal's referrals, the form)."""
 from django import template
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop as N_
 
 from gongzhi.disputes import care, pages
 from gongzhi.disputes.models import Dispute, DisputeKind
@@ -28,3 +29,24 @@ def risk_reason(reason) -> str:
     from gongzhi.disputes.reasons import translate
 
     return translate(reason)
+
+
+@register.filter
+def event_label(event) -> str:
+    """What a dispute's or petition's history event was, in the reader's language: the lifecycle's
+    label of an action, or the name of an event the platform records itself."""
+    from django.utils.translation import gettext
+
+    from gongzhi.disputes.lifecycle import DISPUTE_LIFECYCLE, PETITION_LIFECYCLE
+
+    lifecycle = PETITION_LIFECYCLE if event._meta.model_name == "petitionevent" else DISPUTE_LIFECYCLE
+    kind = event.kind
+    try:
+        return str(lifecycle[kind].label)
+    except KeyError:
+        pass
+    return gettext(OWN_EVENTS[kind]) if kind in OWN_EVENTS else kind
+
+
+OWN_EVENTS = {"reported": N_("登记"), "registered": N_("登记"), "overdue": N_("超期"), "reopened": N_("重新调解"),
+              "care_referral": N_("转介心理疏导"), "reception_listed": N_("列入接访"), "reception_outcome": N_("接访结果")}
