@@ -114,10 +114,22 @@ if [ "$OWN_REDIS" = 1 ]; then  # the queue must be up before migrate's checks an
     --pidfile "$DIR/redis.pid" --logfile "$DIR/log/redis.log" --dir "$DIR"
 fi
 
-# Once per start, not in every process: migrations, the static files nginx serves.
-.venv/bin/gongzhi migrate --noinput -v0
-.venv/bin/gongzhi collectstatic --noinput -v0
-STATIC=$(.venv/bin/python -c "import django; django.setup(); from django.conf import settings; print(settings.STATIC_ROOT)")
+# Once per start, not in every process (one Python start-up): migrations, the static files nginx
+# serves, and the long-running processes apps register (core.periodic.register_process: the emergency
+# app's sensor subscriber, `gongzhi sensors listen`), one supervised program each.
+.venv/bin/python - > "$DIR/prepared" <<'PY'
+import django
+django.setup()
+from django.conf import settings
+from django.core.management import call_command
+from gongzhi.core import periodic
+call_command("migrate", interactive=False, verbosity=0)
+call_command("collectstatic", interactive=False, verbosity=0)
+print("static", settings.STATIC_ROOT, sep="\t")
+for name, argv in getattr(periodic, "PROCESSES", {}).items():
+    print("process", name, " ".join(argv), sep="\t")
+PY
+STATIC=$(awk -F'\t' '$1 == "static" {print $2}' "$DIR/prepared")
 chmod -R o+rX "$STATIC" 2>/dev/null || true
 
 upstreams=""
@@ -162,11 +174,9 @@ $upstreams    keepalive 64;
 EOF
 "$NGINX" -t -c "$DIR/nginx.conf" -q
 
-# The long-running processes apps register (core.periodic.register_process: the emergency app's sensor
-# subscriber, `gongzhi sensors listen`), one supervised program each.
 subscribers=""
-while IFS=$'\t' read -r name argv; do
-  [ -n "$name" ] || continue
+while IFS=$'\t' read -r kind name argv; do
+  [ "$kind" = process ] || continue
   subscribers+="[program:$name]
 command=$ROOT/.venv/bin/gongzhi $argv
 autorestart=true
@@ -176,12 +186,7 @@ stdout_logfile=$DIR/log/$name.log
 redirect_stderr=true
 
 "
-done < <(.venv/bin/python -c "
-import django; django.setup()
-from gongzhi.core import periodic
-for name, argv in getattr(periodic, 'PROCESSES', {}).items():
-    print(name, ' '.join(argv), sep='\t')
-")
+done < "$DIR/prepared"
 workers=""
 if [ "$K" -ge 1 ]; then
   workers="[program:worker]
