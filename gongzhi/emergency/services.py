@@ -23,7 +23,7 @@ from gongzhi.core.recipients import handlers_of, holders_of, notify, ref_of
 
 from .lifecycle import INCIDENT_LIFECYCLE
 from .models import (Category, Deployment, DutyShift, Incident, IncidentTask, Level, Plan, PlanType,
-                     PublicWarning, Statement, Team)
+                     PublicWarning, Statement, Team, Unit)
 
 T = IncidentTask.Status
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -360,3 +360,48 @@ def plan_types() -> list[PlanType]:
 
 def department_of(user) -> list[Department]:
     return list(Department.objects.filter(pk__in=scoping.department_ids(user, Role.HANDLER)))
+
+
+PLAN_DOCUMENT_TYPES = (".pdf", ".doc", ".docx", ".odt", ".wps")
+
+
+def save_plan(actor, *, unit: Unit | None, plan_type: PlanType | None, title: str, level: str, effective_on,
+              review_on, document=None, owner=None, plan: Plan | None = None) -> Plan:
+    """Register a plan or revise one: its level, owner, dates and document (PDF or Word, within
+    GONGZHI_ATTACHMENT_MAX_BYTES). Only the emergency office (or an administrator) keeps plans."""
+    from gongzhi.core.lifecycle import may_act
+
+    if not may_act(actor, (Role.EMERGENCY,)):
+        raise ActionRefused(_("只有应急办可以登记预案"))
+    errors = {}
+    if unit is None:
+        errors["unit"] = _("请选择单位")
+    if plan_type is None:
+        errors["plan_type"] = _("请选择预案类型")
+    if not (title or "").strip():
+        errors["title"] = _("请填写预案名称")
+    if level not in Level.values:
+        errors["level"] = _("响应级别应为 I、II、III 或 IV")
+    if effective_on is None:
+        errors["effective_on"] = _("请填写生效日期")
+    if review_on is None:
+        errors["review_on"] = _("请填写复审日期")
+    elif effective_on is not None and review_on <= effective_on:
+        errors["review_on"] = _("复审日期应晚于生效日期")
+    if document is not None:
+        if not document.name.lower().endswith(PLAN_DOCUMENT_TYPES):
+            errors["document"] = _("预案文本应为 PDF 或 Word 文件")
+        elif document.size > settings.GONGZHI["ATTACHMENT_MAX_BYTES"]:
+            errors["document"] = _("文件过大")
+    if errors:
+        raise FieldErrors(errors)
+    with transaction.atomic():
+        plan = plan or Plan(unit=unit, plan_type=plan_type)
+        plan.unit, plan.plan_type, plan.title, plan.level = unit, plan_type, title.strip()[:200], level
+        plan.effective_on, plan.review_on, plan.owner = effective_on, review_on, owner or plan.owner or actor
+        if plan.pk and plan.reminded_on != review_on:
+            plan.reminded_on = None  # a new review date: remind again before it
+        if document is not None:
+            plan.document.save(document.name, document, save=False)
+        plan.save()
+    return plan

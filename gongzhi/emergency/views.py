@@ -6,7 +6,7 @@ import datetime as dt
 import io
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -250,3 +250,47 @@ def drill_new(request, pk: int):
     else:
         messages.success(request, _("演练记录已保存"))
     return redirect("emergency:coverage")
+
+
+@pages.COVERAGE.guard
+def plan_form(request, pk: int | None = None):
+    """Register a plan (or revise one): unit, type, level, dates, its document."""
+    plan = get_visible_or_404(Plan.objects.select_related("unit"), request.user, pk=pk) if pk else None
+    values = request.POST.dict() if request.method == "POST" else (
+        {"unit": str(plan.unit_id), "plan_type": str(plan.plan_type_id), "title": plan.title, "level": plan.level,
+         "effective_on": plan.effective_on.isoformat(), "review_on": plan.review_on.isoformat()} if plan else
+        {"level": Level.IV})
+    if request.method == "POST":
+        from .models import PlanType
+
+        unit = Unit.objects.restrict(request.user).filter(pk=int(values["unit"])).first() if values.get(
+            "unit", "").isdigit() else None
+        plan_type = PlanType.objects.filter(pk=int(values["plan_type"])).first() if values.get(
+            "plan_type", "").isdigit() else None
+        try:
+            saved = services.save_plan(request.user, unit=unit, plan_type=plan_type, title=values.get("title", ""),
+                                       level=values.get("level", ""),
+                                       effective_on=parse_date(values.get("effective_on", "") or ""),
+                                       review_on=parse_date(values.get("review_on", "") or ""),
+                                       document=request.FILES.get("document"), plan=plan)
+        except (FieldErrors, ActionRefused, ValueError) as exc:
+            if isinstance(exc, ValueError):
+                exc = FieldErrors({"effective_on": _("日期格式应为 YYYY-MM-DD")})
+            report_refusal(request, exc)
+        else:
+            messages.success(request, _("预案已保存"))
+            return redirect("emergency:plan_edit", pk=saved.pk)
+    from .models import PlanType
+
+    return render(request, "emergency/plan_form.html", {
+        "plan": plan, "values": values, "units": Unit.objects.restrict(request.user), "types": PlanType.objects.all(),
+        "levels": Level.choices})
+
+
+@pages.COVERAGE.guard
+def plan_document(request, pk: int):
+    """The plan's document, to those who may see the plan (no public media route)."""
+    plan = get_visible_or_404(Plan.objects.all(), request.user, pk=pk)
+    if not plan.document:
+        raise Http404
+    return FileResponse(plan.document.open("rb"), as_attachment=True, filename=plan.document.name.rsplit("/", 1)[-1])

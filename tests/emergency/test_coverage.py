@@ -57,3 +57,27 @@ def test_the_coverage_page_shows_the_gaps_to_the_emergency_office_only(client, o
     assert "西山社区居委会" in text and "缺失" in text and "已过期" in text
     client.force_login(org.citizen)
     assert client.get("/emergency/coverage/").status_code in (302, 404)
+
+
+def test_the_office_registers_a_plan_with_its_document_and_only_staff_in_scope_download_it(client, org, em):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gongzhi.emergency.models import Plan
+
+    client.force_login(em.officer)
+    response = client.post("/emergency/plans/new/", {
+        "unit": em.west.pk, "plan_type": em.fire.pk, "title": "西山社区火灾应急预案", "level": "IV",
+        "effective_on": "2026-01-01", "review_on": "2028-12-31",
+        "document": SimpleUploadedFile("预案.pdf", b"%PDF-1.4 plan", content_type="application/pdf")})
+    plan = Plan.objects.get(title="西山社区火灾应急预案")
+    assert response.status_code == 302 and plan.owner == em.officer
+    grid = {(c.unit.name, c.plan_type.code): c.state for c in coverage.cells(Unit.objects.all())}
+    assert grid[("西山社区居委会", "fire")] == "present"  # the gap is closed
+    assert b"".join(client.get(f"/emergency/plans/{plan.pk}/document/").streaming_content) == b"%PDF-1.4 plan"
+    refused = client.post("/emergency/plans/new/", {"unit": em.west.pk, "plan_type": em.fire.pk, "title": "x",
+                                                     "level": "IV", "effective_on": "2026-01-01",
+                                                     "review_on": "2025-01-01",
+                                                     "document": SimpleUploadedFile("x.exe", b"MZ")}, follow=True)
+    assert "复审日期应晚于生效日期" in refused.content.decode()
+    client.force_login(org.handler_env)
+    assert client.get(f"/emergency/plans/{plan.pk}/document/").status_code == 404
