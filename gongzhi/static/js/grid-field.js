@@ -32,7 +32,7 @@
     if (!note) return;
     var n = readQueue().length;
     note.hidden = !n && !text;
-    note.textContent = text || note.dataset.template.replace("%(n)s", n);
+    note.textContent = text || note.dataset.template.replace("{n}", n);
     note.dataset.count = String(n);
   }
 
@@ -114,7 +114,7 @@
     var status = document.querySelector("form[data-queue] [data-status]");
     var form = document.querySelector("form[data-queue]");
     if (!status || !form) return;
-    status.textContent = ok ? form.dataset.done.replace("%(ref)s", ref || "") : ref;
+    status.textContent = ok ? form.dataset.done.replace("{ref}", ref || "") : ref;
     status.dataset.ref = ok ? (ref || "") : "";
     status.className = "field-status " + (ok ? "ok" : "error");
   }
