@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.appeals.models import Appeal
 from gongzhi.core import pii
+from gongzhi.core.deadlines import DueState
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.forms import report_refusal
 from gongzhi.core.models import Region, User
@@ -57,10 +59,17 @@ def petition_list(request):
     region = Region.objects.filter(pk=int(region_id)).first() if region_id.isdigit() else None
     if region is not None:  # the map's drill-down: a community's petitions
         qs = qs.filter(region__path__startswith=region.path)
+    # The board: how many at each stage are on track, due soon or overdue (over the filtered rows).
+    counts = {(row["status"], row["due_state"]): row["n"]
+              for row in qs.values("status", "due_state").annotate(n=Count("id"))}
+    states = list(DueState.choices)
+    board = [{"status": value, "label": label, "cells": [counts.get((value, s), 0) for s, _l in states]}
+             for value, label in Petition.Status.choices if any(counts.get((value, s)) for s, _l in states)]
     page = Paginator(qs.order_by("due_at", "-received_at"), 30).get_page(request.GET.get("page"))
     return render(request, "disputes/petition_list.html", {
         "page": page, "chosen": chosen, "statuses": Petition.Status.choices, "channels": Petition.Channel.choices,
-        "region": region})
+        "region": region, "regions": Region.objects.exclude(level=Region.Level.CITY).filter(
+            level__in=[Region.Level.SUBDISTRICT, Region.Level.COMMUNITY]), "board": board, "due_states": states})
 
 
 @pages.PETITIONS.guard

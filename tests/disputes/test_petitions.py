@@ -231,3 +231,20 @@ def test_a_petition_is_linked_to_an_appeal_from_its_page_and_the_appeal_shows_it
     assert petition.events.last().data["appeals"] == [appeal.tracking_number]
     page = client.get(f"/staff/appeals/{appeal.pk}/").content.decode()
     assert f"/disputes/petitions/{petition.pk}/" in page
+
+
+def test_the_petition_list_has_a_stage_by_deadline_board_and_a_region_filter(org, register, officer):
+    from django.test import Client
+
+    register(received_at=timezone.now() - dt.timedelta(days=1), region=org.east_c)
+    register(received_at=timezone.now() - dt.timedelta(days=1), region=org.west_c, petitioner_phone="13800002222",
+             petitioner_id_number="")
+    client = Client()
+    client.force_login(officer)
+    page = client.get("/disputes/petitions/").content.decode()
+    board = page[page.index('data-testid="petition-board"'):]
+    board = board[:board.index("</table>")]
+    assert "待受理" in board and "<td>2</td>" in board
+    east = client.get(f"/disputes/petitions/?region={org.east_c.pk}").content.decode()
+    assert "东湖社区" in east and east.count('href="/disputes/petitions/') - east.count("/new/") >= 1
+    assert "西山社区</td>" not in east
