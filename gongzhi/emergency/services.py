@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from gongzhi.core import confirmations, scoping
 from gongzhi.core.deadlines import DeadlinePolicy, sweep
@@ -28,6 +29,11 @@ from .models import (Category, Deployment, DutyShift, Incident, IncidentTask, Le
 T = IncidentTask.Status
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 DEFAULT_ESCALATE = {"I": 5, "II": 10, "III": 15, "IV": 30}
+
+
+def said(msgid: str, **args) -> dict:
+    """An event's note in the writer's language, with what reads it again in the reader's (labels.py)."""
+    return {"note": (_(msgid) % args if args else _(msgid))[:300], "msg": msgid, "args": args}
 
 
 def option(name: str, default):
@@ -187,8 +193,7 @@ def activate(incident: Incident, plan: Plan, actor) -> Incident:
             IncidentTask(incident=locked, department=t.department, title=t.title,
                          due_at=now + dt.timedelta(hours=t.hours)) for t in templates])
         record_event(locked, "activated", actor, from_status=before, to_status=locked.status,
-                     note=_("启动预案：%(plan)s，下达任务 %(n)d 项") % {"plan": plan.title, "n": len(tasks)},
-                     plan=plan.pk)
+                     **said(N_("启动预案：%(plan)s，下达任务 %(n)d 项"), plan=plan.title, n=len(tasks)), plan=plan.pk)
         for department in {t.department for t in templates}:
             titles = "；".join(t.title for t in templates if t.department_id == department.pk)
             _ask(handlers_of(department.pk), locked, _("应急任务（%(incident)s）：%(tasks)s") % {
@@ -218,7 +223,8 @@ def update_task(task: IncidentTask, actor, status: str, note: str = "") -> Incid
         record_event(locked.incident, "task", actor, from_status=locked.incident.status,
                      note=f"{locked.department.name}：{locked.title} → {locked.get_status_display()}"
                           + (f"（{note}）" if note else ""),
-                     task=locked.pk, task_from=before, task_to=status)
+                     task=locked.pk, task_from=before, task_to=status, dept=locked.department.name,
+                     title=locked.title, progress=note[:300])
         Incident.objects.filter(pk=locked.incident_id).update(updated_at=timezone.now())
     return locked
 
@@ -227,7 +233,7 @@ def set_level(incident: Incident, actor, level: str) -> Incident:
     if level not in Level.values:
         raise FieldErrors({"level": _("响应级别应为 I、II、III 或 IV")})
     return INCIDENT_LIFECYCLE.perform(incident, "set_level", actor, changes={"level": level},
-                                      note=_("响应级别调整为 %(level)s") % {"level": level}, level=level)
+                                      **said(N_("响应级别调整为 %(level)s"), level=level))
 
 
 def add_statement(incident: Incident, actor, channel: str, text: str) -> Statement:
@@ -251,8 +257,8 @@ def deploy(incident: Incident, actor, team: Team) -> Deployment:
         locked = _locked(incident)
         INCIDENT_LIFECYCLE.require_state(locked, "deploy")
         deployment = Deployment.objects.create(incident=locked, team=team, by=actor)
-        record_event(locked, "deployed", actor, from_status=locked.status, note=_("调派队伍：%(team)s") % {
-            "team": team.name}, team=team.pk)
+        record_event(locked, "deployed", actor, from_status=locked.status, **said(N_("调派队伍：%(team)s"), team=team.name),
+                     team=team.pk)
         locked.save(update_fields=["updated_at"])
         members = [m.user for m in team.members.select_related("user")]
         if members:
@@ -299,7 +305,7 @@ def close(incident: Incident, actor, review: str) -> Incident:
     if not (review or "").strip():
         raise FieldErrors({"review": _("请填写复盘总结")})
     with transaction.atomic():
-        closed = INCIDENT_LIFECYCLE.perform(incident, "close", actor, note=_("响应结束"),
+        closed = INCIDENT_LIFECYCLE.perform(incident, "close", actor, **said(N_("响应结束")),
                                             changes={"review": review.strip(), "closed_at": timezone.now()})
         PublicWarning.objects.filter(incident=closed, cancelled=False).update(cancelled=True)
     return closed
@@ -338,7 +344,7 @@ def expiry_reminders(today: dt.date | None = None) -> int:
 def _task_overdue(task: IncidentTask) -> None:
     with transaction.atomic():
         record_event(task.incident, "task_overdue", None, from_status=task.incident.status,
-                     note=_("任务超时：%(dept)s %(title)s") % {"dept": task.department.name, "title": task.title})
+                     **said(N_("任务超时：%(dept)s %(title)s"), dept=task.department.name, title=task.title))
         notify(_command_staff(task.incident.region) + list(handlers_of(task.department_id)), "emergency.task_overdue",
                _("应急任务超时：%(title)s") % {"title": task.title}, link(task.incident))
 

@@ -8,11 +8,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
 
 from .lifecycle import INCIDENT_LIFECYCLE
+from .services import said
 from .models import Item, Movement, Stock, SupplyRequest, Warehouse
 
 K = Movement.Kind
@@ -116,7 +118,7 @@ def dispatch(supply_request: SupplyRequest, warehouse: Warehouse, actor) -> Supp
         locked.status, locked.warehouse = SupplyRequest.Status.DISPATCHED, warehouse
         locked.save(update_fields=["status", "warehouse"])
         record_event(locked.incident, "supplies", actor, from_status=locked.incident.status,
-                     note=_("调拨物资：%(item)s × %(n)d（%(warehouse)s）") % {
-                         "item": locked.item.name, "n": locked.quantity, "warehouse": warehouse.name})
+                     **said(N_("调拨物资：%(item)s × %(n)d（%(warehouse)s）"), item=locked.item.name,
+                            n=locked.quantity, warehouse=warehouse.name))
         type(locked.incident).objects.filter(pk=locked.incident_id).update(updated_at=timezone.now())
     return locked

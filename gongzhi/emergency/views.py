@@ -19,7 +19,7 @@ from gongzhi.core.forms import report_refusal
 from gongzhi.core.models import Region
 from gongzhi.core.scoping import get_visible_or_404
 
-from . import coverage, pages, services, supplies
+from . import coverage, labels, pages, services, supplies
 from .lifecycle import INCIDENT_LIFECYCLE
 from .models import (Category, DeadLetter, Device, Incident, IncidentTask, Item, Level, Plan, PublicWarning,
                      Stock, SupplyRequest, Team, Unit, Warehouse)
@@ -66,7 +66,7 @@ def _board(request, incident: Incident) -> dict:
     tasks = list(incident.tasks.select_related("department"))
     return {
         "incident": incident, "tasks": tasks,
-        "events": list(incident.events.order_by("-created_at", "-id")[:50]),
+        "events": [(e, labels.event_line(e)) for e in incident.events.order_by("-created_at", "-id")[:50]],
         "confirmations": confirmations.status_of(ref),
         "waiting": confirmations.waiting_for(ref, user),
         "deployments": list(incident.deployments.select_related("team")),
@@ -197,7 +197,7 @@ def review_docx(request, pk: int):
         row[3].text = timezone.localtime(t.due_at).strftime("%Y-%m-%d %H:%M")
     doc.add_heading(_("处置经过"), 1)
     for e in incident.events.order_by("created_at", "id"):
-        doc.add_paragraph(f"{timezone.localtime(e.created_at):%m-%d %H:%M} {e.actor_label} {e.note}")
+        doc.add_paragraph(f"{timezone.localtime(e.created_at):%m-%d %H:%M} {e.actor_label} {labels.event_line(e)}")
     doc.add_heading(_("信息发布"), 1)
     for s in incident.statements.all():
         doc.add_paragraph(f"{timezone.localtime(s.released_at):%m-%d %H:%M} [{s.channel}] {s.text}")
