@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 
 import pytest
 import schemathesis
@@ -167,7 +168,9 @@ schema = _load()
 
 
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, derandomize=True,
+# A short run in the suite; bench/fuzz_long.py sets GONGZHI_FUZZ_EXAMPLES for a long one.
+@settings(max_examples=int(os.environ.get("GONGZHI_FUZZ_EXAMPLES", "8")), deadline=None,
+          derandomize=os.environ.get("GONGZHI_FUZZ_EXAMPLES") is None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much, HealthCheck.data_too_large])
 @pytest.mark.django_db
