@@ -941,3 +941,8 @@ api.add_router("", _emergency.router)
 from . import participation as _participation  # noqa: E402
 
 api.add_router("", _participation.router)
+
+# Grid and community (gongzhi.grid): the grids, grid reports, the community tasks and their catalogue.
+from . import grid as _grid  # noqa: E402
+
+api.add_router("", _grid.router)
