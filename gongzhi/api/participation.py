@@ -63,7 +63,7 @@ class ProposalPage(Schema):
     count: int
 
 
-class EventOut(Schema):
+class ProposalEventOut(Schema):
     kind: str
     from_status: str
     to_status: str
@@ -132,7 +132,7 @@ def get_proposal(request, proposal_id: Id):
     return proposal_out(_proposal(request, proposal_id))
 
 
-@router.get("/proposals/{proposal_id}/events", response={200: list[EventOut], **_errors(404)},
+@router.get("/proposals/{proposal_id}/events", response={200: list[ProposalEventOut], **_errors(404)},
             summary="A proposal's public history (submitted, assigned, answered, progress, overdue …)")
 def proposal_events(request, proposal_id: Id):
     p = _proposal(request, proposal_id)
@@ -187,49 +187,49 @@ def withdraw_support(request, proposal_id: Id):
     return _fresh(services.withdraw_support(_proposal(request, proposal_id), Voter(user=_user(request))))
 
 
-class AssignIn(In):
+class ProposalAssignIn(In):
     department: PK = Field(description="department id")
     note: text(500) = ""
 
 
 @router.post("/proposals/{proposal_id}/assign", response=PROPOSAL_ACTION,
              summary="交办: give it to a department, which must answer within the deadline")
-def assign(request, proposal_id: Id, payload: AssignIn):
+def assign(request, proposal_id: Id, payload: ProposalAssignIn):
     department = Department.objects.filter(pk=payload.department).first()
     if department is None:
         raise FieldErrors({"department": "unknown department"})
     return _fresh(services.assign(_proposal(request, proposal_id), _user(request), department, note=payload.note))
 
 
-class AnswerIn(In):
+class ProposalAnswerIn(In):
     outcome: Literal["adopted", "partly_adopted", "not_adopted"]
     text: text(5000, services.ANSWER_MIN, short=gettext_lazy("请写明答复意见和理由（至少 10 个字）"))
 
 
 @router.post("/proposals/{proposal_id}/answer", response=PROPOSAL_ACTION,
              summary="The department's public answer, with its reasons")
-def answer(request, proposal_id: Id, payload: AnswerIn):
+def answer(request, proposal_id: Id, payload: ProposalAnswerIn):
     return _fresh(services.answer(_proposal(request, proposal_id), _user(request), outcome=payload.outcome,
                                   text=payload.text))
 
 
-class ProgressIn(In):
+class ProposalProgressIn(In):
     text: text(2000, 1, short=gettext_lazy("请填写进展情况"))
 
 
 @router.post("/proposals/{proposal_id}/progress", response=PROPOSAL_ACTION, summary="Report progress on an adopted one")
-def progress(request, proposal_id: Id, payload: ProgressIn):
+def progress(request, proposal_id: Id, payload: ProposalProgressIn):
     return _fresh(services.report_progress(_proposal(request, proposal_id), _user(request), payload.text))
 
 
 @router.post("/proposals/{proposal_id}/complete", response=PROPOSAL_ACTION, summary="落实完成")
-def complete(request, proposal_id: Id, payload: ProgressIn):
+def complete(request, proposal_id: Id, payload: ProposalProgressIn):
     return _fresh(services.complete(_proposal(request, proposal_id), _user(request), payload.text))
 
 
 # ---------------------------------------------------------------- consultations
 
-class CommentOut(Schema):
+class ConsultationCommentOut(Schema):
     id: int
     section_id: int
     parent_id: Optional[int]
@@ -240,7 +240,7 @@ class CommentOut(Schema):
     reason: str
 
 
-class SectionOut(Schema):
+class ConsultationSectionOut(Schema):
     id: int
     heading: str
     text: str
@@ -255,8 +255,8 @@ class ConsultationOut(Schema):
     opens_at: Optional[dt.datetime]
     closes_at: dt.datetime
     summary: str
-    sections: list[SectionOut]
-    comments: list[CommentOut] = Field(description="public comments (and, in the report, every decided one)")
+    sections: list[ConsultationSectionOut]
+    comments: list[ConsultationCommentOut] = Field(description="public comments (and, in the report, every decided one)")
     figures: Optional[dict] = Field(description="the feedback report's counts, once reported")
 
 
@@ -298,7 +298,7 @@ def get_consultation(request, consultation_id: Id):
     return consultation_out(_consultation(consultation_id))
 
 
-class SectionIn(In):
+class ConsultationSectionIn(In):
     heading: text(200, 1, short=gettext_lazy("请填写条目"))
     text: text(20000, 1, short=gettext_lazy("请填写内容"))
 
@@ -308,7 +308,7 @@ class ConsultationIn(In):
     introduction: text(5000) = ""
     department: PK
     closes_at: WhenBody
-    sections: list[SectionIn] = Field(min_length=1, max_length=200)
+    sections: list[ConsultationSectionIn] = Field(min_length=1, max_length=200)
 
 
 @router.post("/consultations", response={201: ConsultationOut, **_errors(400, 409)},
@@ -323,15 +323,15 @@ def create_consultation(request, payload: ConsultationIn):
     return Answer(201, consultation_out(c))
 
 
-class CommentIn(In):
+class ConsultationCommentIn(In):
     text: text(consultations.COMMENT_MAX, 2, short=gettext_lazy("请填写意见"))
     parent: Optional[PK] = None
     anonymous: bool = False
 
 
 @router.post("/consultations/{consultation_id}/sections/{section_id}/comments",
-             response={201: CommentOut, **_errors(400, 404, 409)}, summary="Comment on a section (or reply)")
-def comment(request, consultation_id: Id, section_id: Id, payload: CommentIn):
+             response={201: ConsultationCommentOut, **_errors(400, 404, 409)}, summary="Comment on a section (or reply)")
+def comment(request, consultation_id: Id, section_id: Id, payload: ConsultationCommentIn):
     section = ConsultationSection.objects.filter(pk=section_id, consultation=_consultation(consultation_id)).first()
     if section is None:
         raise Http404("section not found")
@@ -351,34 +351,34 @@ def close_consultation(request, consultation_id: Id):
     return consultation_out(consultations.close(_consultation(consultation_id), _user(request)))
 
 
-class DecisionIn(In):
+class CommentDecisionIn(In):
     decision: Literal["adopted", "partly", "not_adopted"]
     reason: text(2000) = ""
 
 
 @router.post("/consultations/{consultation_id}/comments/{comment_id}/decision",
-             response={200: CommentOut, **_errors(400, 404, 409)}, summary="The drafters' decision on a comment")
-def decide(request, consultation_id: Id, comment_id: Id, payload: DecisionIn):
+             response={200: ConsultationCommentOut, **_errors(400, 404, 409)}, summary="The drafters' decision on a comment")
+def decide(request, consultation_id: Id, comment_id: Id, payload: CommentDecisionIn):
     row = Comment.objects.filter(pk=comment_id, section__consultation=_consultation(consultation_id)).first()
     if row is None:
         raise Http404("comment not found")
     return _comment_out(consultations.decide(row, _user(request), payload.decision, payload.reason))
 
 
-class ReportIn(In):
+class ConsultationReportIn(In):
     summary: text(20000, 1, short=gettext_lazy("请填写意见采纳情况说明"))
 
 
 @router.post("/consultations/{consultation_id}/report", response={200: ConsultationOut, **_errors(400, 404, 409)},
              summary="Publish the feedback report (after the period, every comment decided)")
-def report(request, consultation_id: Id, payload: ReportIn):
+def report(request, consultation_id: Id, payload: ConsultationReportIn):
     return consultation_out(consultations.publish_report(_consultation(consultation_id), _user(request),
                                                          payload.summary))
 
 
 # ---------------------------------------------------------------- surveys
 
-class QuestionOut(Schema):
+class SurveyQuestionOut(Schema):
     id: int
     kind: str = Field(description="single, multiple, scale, text")
     text: str
@@ -395,7 +395,7 @@ class SurveyOut(Schema):
     status: str
     closes_at: dt.datetime
     response_count: int
-    questions: list[QuestionOut]
+    questions: list[SurveyQuestionOut]
 
 
 def survey_out(s: Survey) -> dict:
@@ -422,7 +422,7 @@ def get_survey(request, survey_id: Id):
     return survey_out(_survey(survey_id))
 
 
-class QuestionIn(In):
+class SurveyQuestionIn(In):
     kind: Literal["single", "multiple", "scale", "text"]
     text: text(300, 1, short=gettext_lazy("请填写题目"))
     options: list[text(200)] = Field(default_factory=list, max_length=50)
@@ -436,7 +436,7 @@ class SurveyIn(In):
     mode: Literal["anonymous", "verified"] = "verified"
     closes_at: WhenBody
     department: Optional[PK] = None
-    questions: list[QuestionIn] = Field(min_length=1, max_length=100)
+    questions: list[SurveyQuestionIn] = Field(min_length=1, max_length=100)
 
 
 @router.post("/surveys", response={201: SurveyOut, **_errors(400, 409)}, summary="Publish a survey")
@@ -452,24 +452,24 @@ def create_survey(request, payload: SurveyIn):
     return Answer(201, survey_out(s))
 
 
-class ResponseIn(In):
+class SurveyResponseIn(In):
     answers: dict[str, Union[int, list[int], str]] = Field(
         description='question id -> an option index (single), a list of them (multiple), a score (scale) or text')
 
 
-class Receipt(Schema):
+class SurveyReceipt(Schema):
     id: int
     created_at: dt.datetime
 
 
-@router.post("/surveys/{survey_id}/responses", response={201: Receipt, **_errors(400, 404, 409)},
+@router.post("/surveys/{survey_id}/responses", response={201: SurveyReceipt, **_errors(400, 404, 409)},
              summary="Answer a survey (verified mode: once per person, 409 the second time)")
-def respond(request, survey_id: Id, payload: ResponseIn):
+def respond(request, survey_id: Id, payload: SurveyResponseIn):
     row = surveys.answer(_survey(survey_id), Voter(user=_user(request)), payload.answers)
     return Answer(201, {"id": row.pk, "created_at": row.created_at})
 
 
-class ResultOut(Schema):
+class SurveyResultOut(Schema):
     id: int
     kind: str
     text: str
@@ -480,7 +480,7 @@ class ResultOut(Schema):
     texts: list[str] = Field([], description=PUBLIC_TEXT)
 
 
-@router.get("/surveys/{survey_id}/results", response={200: list[ResultOut], **_errors(404)},
+@router.get("/surveys/{survey_id}/results", response={200: list[SurveyResultOut], **_errors(404)},
             summary="Results per question")
 def results(request, survey_id: Id):
     return surveys.results(_survey(survey_id))
@@ -520,14 +520,14 @@ def moderation_queue(request):
     return [_moderation_out(c) for c in moderation.queue()[:200]]
 
 
-class ModerateIn(In):
+class ModerationDecisionIn(In):
     action: Literal["approve", "hide", "overturn", "uphold"]
     reason: text(300) = Field("", description="required to hide, overturn or uphold")
 
 
 @router.post("/moderation/{moderation_id}/decision", response={200: ModerationOut, **_errors(400, 403, 404, 409)},
              summary="approve or hide an item (a reason to hide); overturn or uphold an appeal (with a reason)")
-def moderate(request, moderation_id: Id, payload: ModerateIn):
+def moderate(request, moderation_id: Id, payload: ModerationDecisionIn):
     _require_moderator(request)
     case = Moderation.objects.filter(pk=moderation_id).first()
     if case is None:
@@ -537,13 +537,13 @@ def moderate(request, moderation_id: Id, payload: ModerateIn):
     return _moderation_out(act(case, _user(request), payload.reason, request=request))
 
 
-class AppealIn(In):
+class ModerationAppealIn(In):
     appeal_text: text(2000, 1, short=gettext_lazy("请说明申诉理由"))
 
 
 @router.post("/moderation/{moderation_id}/appeal", response={200: ModerationOut, **_errors(400, 404, 409)},
              summary="The author appeals a hide")
-def appeal(request, moderation_id: Id, payload: AppealIn):
+def appeal(request, moderation_id: Id, payload: ModerationAppealIn):
     case = Moderation.objects.filter(pk=moderation_id, author=_user(request)).first()
     if case is None:
         raise Http404("moderation case not found")

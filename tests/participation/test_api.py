@@ -101,3 +101,23 @@ def test_the_operations_are_in_the_openapi_schema(client):
                  "/api/v1/consultations/{consultation_id}/report", "/api/v1/surveys/{survey_id}/responses",
                  "/api/v1/moderation/{moderation_id}/decision"):
         assert path in paths, path
+
+
+def test_no_request_or_response_type_takes_another_modules_schema_name():
+    """Two types of one name share one schema in the OpenAPI document: the participation types
+    must not take the appeals' (AppealIn …) or any other API module's."""
+    import importlib
+    import pkgutil
+
+    import gongzhi.api
+    from gongzhi.api import participation
+
+    def names(module):
+        return {n for n, v in vars(module).items() if isinstance(v, type) and v.__module__ == module.__name__}
+
+    mine = names(participation)
+    for info in pkgutil.iter_modules(gongzhi.api.__path__):
+        if info.name in ("participation", "apps", "admin", "models", "migrations", "management"):
+            continue
+        other = importlib.import_module(f"gongzhi.api.{info.name}")
+        assert not mine & names(other), info.name
