@@ -12,9 +12,10 @@ must act before the deadline, through core.recipients.notify on the channels eac
 from __future__ import annotations
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop as N_
 
+from gongzhi.core import messages
 from gongzhi.core.models import Role
 from gongzhi.core.recipients import holders_of, notify, supervisors_of
 
@@ -23,10 +24,11 @@ from .petition_models import Petition
 from .screening_models import ScreeningTask
 
 # The stage whose deadline runs in each petition state (the notification names it).
-PETITION_STAGES = {Petition.Status.RECEIVED: gettext_noop("受理期限"),
-                   Petition.Status.ACCEPTED: gettext_noop("处理意见期限"),
-                   Petition.Status.REVIEW_REQUESTED: gettext_noop("复查期限"),
-                   Petition.Status.REEXAM_REQUESTED: gettext_noop("复核期限")}
+# Lazy: each recipient reads the stage in their own language (core.messages.Localised).
+PETITION_STAGES = {Petition.Status.RECEIVED: gettext_lazy("受理期限"),
+                   Petition.Status.ACCEPTED: gettext_lazy("处理意见期限"),
+                   Petition.Status.REVIEW_REQUESTED: gettext_lazy("复查期限"),
+                   Petition.Status.REEXAM_REQUESTED: gettext_lazy("复核期限")}
 
 
 def _day(when) -> str:
@@ -39,8 +41,9 @@ def on_dispute_due_soon(dispute: Dispute) -> None:
         users = list(dispute.committee.members.filter(is_active=True))
     if not users:
         users = list(supervisors_of(dispute.region))
-    notify(users, "due_soon", _("纠纷调解即将到期（%(day)s）：%(title)s") % {
-        "day": _day(dispute.due_at), "title": dispute.title}, f"/disputes/{dispute.pk}/")
+    notify(users, "due_soon", messages.localised(N_("纠纷调解即将到期（%(day)s）：%(title)s"),
+                                                 day=_day(dispute.due_at), title=dispute.title),
+           f"/disputes/{dispute.pk}/")
 
 
 def on_petition_due_soon(petition: Petition) -> None:
@@ -48,16 +51,16 @@ def on_petition_due_soon(petition: Petition) -> None:
     if stage is None:
         return
     notify(holders_of(petition.region, Role.PETITION_OFFICER), "due_soon",
-           _("信访件%(stage)s即将到期（%(day)s）：%(subject)s") % {
-               "stage": _(stage), "day": _day(petition.due_at), "subject": petition.subject},
+           messages.localised(N_("信访件%(stage)s即将到期（%(day)s）：%(subject)s"), stage=stage,
+                              day=_day(petition.due_at), subject=petition.subject),
            f"/disputes/petitions/{petition.pk}/")
 
 
 def on_task_due_soon(task: ScreeningTask) -> None:
     users = [task.assignee] if task.assignee_id else list(supervisors_of(task.community))
-    notify(users, "due_soon", _("排查报告即将到期（%(day)s）：%(unit)s（%(title)s）") % {
-        "day": _day(task.due_at), "unit": task.unit, "title": task.campaign.title},
-        f"/disputes/screening/tasks/{task.pk}/")
+    notify(users, "due_soon", messages.localised(N_("排查报告即将到期（%(day)s）：%(unit)s（%(title)s）"),
+                                                 day=_day(task.due_at), unit=str(task.unit), title=task.campaign.title),
+           f"/disputes/screening/tasks/{task.pk}/")
 
 
 def subscribe() -> None:
