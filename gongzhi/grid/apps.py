@@ -13,8 +13,9 @@ class GridConfig(AppConfig):
     def ready(self):
         from gongzhi.core import periodic
 
-        from . import tasks
+        from . import dashboard, tasks
 
         periodic.register(tasks.sweep_deadlines, 60 * 60)
         periodic.register_sweep("community-tasks", tasks.run_sweeps, _report,
                                 help="the community tasks' deadline sweep")
+        dashboard.register()

@@ -94,3 +94,16 @@ def test_the_task_pages_refuse_an_item_off_the_catalogue_with_the_reason(client,
                                               "item": "SQ-01", "title": "人口抽样调查摸底"})
     task = CommunityTask.objects.get()
     assert answer.status_code == 302 and answer["Location"] == f"/grid/tasks/{task.pk}/"
+
+
+def test_the_leaders_dashboard_shows_the_load_per_community_and_others_do_not_get_it(org, catalogue):
+    from gongzhi.core import dashboards
+
+    give(org)
+    give(org, community=org.west_c)
+    give(org)
+    panels = {p["key"]: p for p in dashboards.panels_for(org.leader)}
+    table = panels["grid.load"]["tables"][0]
+    assert [row[0]["text"] for row in table["rows"]] == ["东湖社区", "西山社区"]
+    assert table["rows"][0][1] == 2 and table["rows"][0][3] == "区住建局（2）"
+    assert "grid.load" not in {p["key"] for p in dashboards.panels_for(org.handler_housing)}
