@@ -167,6 +167,7 @@ class Resident(models.Model):
     objects = NeedToKnowQuerySet.as_manager()
 
     PROTECTED_FIELDS = {"name": _("姓名"), "id_number": _("身份证号"), "phone": _("联系电话")}
+    REVEAL_ROLES = (Role.GRID_WORKER,)  # the grid's workers and the community's staff; core.twofactor
     REVEAL_REFUSAL = _("只有本网格的网格员和本社区工作人员可以查看居民信息")
     REVEAL_AUDIT_ACTION = "reveal_resident"
 

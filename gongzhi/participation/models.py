@@ -104,6 +104,7 @@ class Proposal(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     PROTECTED_FIELDS = {"author_phone": "联系电话"}
+    REVEAL_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)  # see may_reveal; core.twofactor
     REVEAL_REFUSAL = _("您的角色无权查看建议人的联系方式")
 
     class Meta:

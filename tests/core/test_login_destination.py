@@ -3,7 +3,11 @@ from django.urls import reverse
 
 
 def test_staff_land_on_their_workbench(org, client):
-    response = client.post(reverse("login"), {"username": "gridworker", "password": org.password}, follow=True)
+    from gongzhi.core.models import Role, RoleAssignment, User
+
+    analyst = User.objects.create_user("analyst", password=org.password)  # a role that reveals nothing: no 2nd factor
+    RoleAssignment.objects.create(user=analyst, role=Role.ANALYST, region=org.district)
+    response = client.post(reverse("login"), {"username": "analyst", "password": org.password}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("staff:inbox")
 
 

@@ -35,10 +35,10 @@ def test_who_needs_a_second_factor(org):
     # Every role some model lets see personal data in full: appeals, disputes, petitions, informants.
     assert {Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.HANDLER, Role.MEDIATOR,
             Role.PETITION_OFFICER, Role.INFORMANT_HANDLER} <= needed
-    assert Role.GRID_WORKER not in needed and Role.CITIZEN not in needed
+    assert Role.ANALYST not in needed and Role.CITIZEN not in needed
     for user in (org.admin, org.leader, org.dispatcher, org.handler_housing, org.mediator, org.operator):
         assert twofactor.required_for(user), user
-    assert not twofactor.required_for(org.grid_worker) and not twofactor.required_for(org.citizen)
+    assert not twofactor.required_for(analyst(org)) and not twofactor.required_for(org.citizen)
 
 
 def test_every_model_with_personal_data_says_which_roles_may_reveal_it(org):
@@ -94,8 +94,17 @@ def test_a_wrong_code_is_refused_audited_and_slowed_down(org):
     assert client.get("/evaluation/").status_code == 302
 
 
+def analyst(org):
+    from gongzhi.core.models import RoleAssignment, User
+
+    user = User.objects.create_user("analyst", password=org.password)
+    RoleAssignment.objects.create(user=user, role=Role.ANALYST, region=org.district)
+    return user
+
+
 def test_roles_that_reveal_nothing_sign_in_with_the_password_alone(org):
-    client = sign_in("gridworker", org.password)
+    analyst(org)
+    client = sign_in("analyst", org.password)
     assert client.get("/staff/").status_code == 200
 
 

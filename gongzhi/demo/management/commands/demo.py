@@ -58,7 +58,7 @@ class Command(BaseCommand):
 
         key = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode().rstrip("=")
         self.stdout.write("")
-        self.stdout.write("两步验证：管理员、领导和可查看个人信息的账号（受理、派单、承办、督办、调解、信访、信息员管理）"
+        self.stdout.write("两步验证：管理员、领导和可查看个人信息的账号（受理、派单、承办、督办、调解、信访、信息员管理、网格）"
                           "输入密码后还需输入6位验证码。演示账号共用一个密钥，添加到手机的身份验证器应用（基于时间）：")
         self.stdout.write(f"  {' '.join(key[i:i + 4] for i in range(0, len(key), 4))}")
         self.stdout.write("或在本机运行 `gongzhi twofactor code 用户名` 查看当前验证码（仅限非生产环境）。")
