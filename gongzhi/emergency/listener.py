@@ -32,6 +32,7 @@ class Listener:
         self.client.on_connect = self._connected
         self.client.on_disconnect = self._disconnected
         self.client.on_message = self._message
+        self.client.on_subscribe = self._subscribed
         self.connected = threading.Event()
         self.handled = 0
 
@@ -40,6 +41,9 @@ class Listener:
             log.warning("MQTT broker %s:%s refused the connection: %s", self.host, self.port, reason_code)
             return
         client.subscribe(sensors.TOPIC_FILTER, qos=1)
+
+    def _subscribed(self, client, userdata, mid, reason_codes, properties=None):
+        # Ready only once the broker confirmed the subscription: a message published before that is not ours.
         log.info("listening on %s:%s for %s", self.host, self.port, sensors.TOPIC_FILTER)
         self.connected.set()
 

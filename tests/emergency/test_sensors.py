@@ -90,7 +90,7 @@ def test_events_through_the_real_broker_are_stored_once_and_alarms_act(org, brok
         publish(*broker, topic(smoke), b"{not json")
         publish(*broker, topic(smoke), event("alarm", None, message="烟雾浓度超标"))
         publish(*broker, topic(water), event("reading", 2.8, at + dt.timedelta(seconds=5)))  # over the threshold
-        assert wait_until(lambda: listener.handled >= 6)
+        assert wait_until(lambda: listener.handled >= 6, 30)
     finally:
         listener.stop()
     assert SensorEvent.objects.filter(device=water).count() == 2
