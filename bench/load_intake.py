@@ -16,7 +16,11 @@ Afterwards it checks that every appeal was triaged and that no hot issue exists 
 ceiling, inserts the same appeal rows again with plain psycopg INSERTs (one transaction per appeal,
 as many connections as clients): db_limit_per_s. ratio = appeals_per_s / db_limit_per_s.
 
-Last line: appeals_per_s=… p50_ms=… p99_ms=… cold_first_ms=… db_limit_per_s=… ratio=…
+Last line: appeals_per_s=… p50_ms=… p99_ms=… cold_first_ms=… db_limit_per_s=… ratio=… server_cpu=…
+client_cpu=… machine_busy=… server_cpu_ms_per_appeal=… (CPU during the load: the server process and
+this one, the clients, in cores; the machine's share busy, whoever else runs on it; the server's CPU
+time per appeal, which bounds one process's rate at 1000 / it per core while the interpreter lock
+is what limits it)
 
     python bench/load_intake.py [--clients 8] [--appeals 2000] [--hot-fraction 0.3] [--prior 3000]
 
@@ -175,7 +179,9 @@ def run(args, env: dict, db_url: str) -> int:
             spy = subprocess.Popen(["py-spy", "record", "--pid", str(server.pid), "--format", "raw", "--rate", "200",
                                     "--output", args.py_spy, "--nonblocking", "--gil"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        before = cpu_now(server.pid)
         results = load(port, token, payloads[1:], args.clients)
+        cpu = cpu_share(before, cpu_now(server.pid))
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             spy.wait(60)
@@ -202,10 +208,15 @@ def run(args, env: dict, db_url: str) -> int:
         part_lat = sorted(r[2] for r in part)
         print(f"{name}: {len(part) / part_span:.1f} appeals/s, p50 {pct(part_lat, 50) * 1000:.0f} ms, "
               f"p99 {pct(part_lat, 99) * 1000:.0f} ms", file=sys.stderr)
+    print(f"CPU during the load ({cpu['cores']} cores, {cpu['wall']:.1f} s): server process {cpu['server']:.0%} of one "
+          f"core, client (this process, {args.clients} threads) {cpu['client']:.0%} of one core, the machine "
+          f"{cpu['machine']:.0%} busy (others' processes, PostgreSQL included)", file=sys.stderr)
     report_triage()
     db_rate = db_limit(db_url, args.clients)
     print(f"appeals_per_s={rate:.1f} p50_ms={pct(latencies, 50) * 1000:.0f} p99_ms={pct(latencies, 99) * 1000:.0f} "
-          f"cold_first_ms={cold_first * 1000:.0f} db_limit_per_s={db_rate:.0f} ratio={rate / db_rate:.3f}")
+          f"cold_first_ms={cold_first * 1000:.0f} db_limit_per_s={db_rate:.0f} ratio={rate / db_rate:.3f} "
+          f"server_cpu={cpu['server']:.2f} client_cpu={cpu['client']:.2f} machine_busy={cpu['machine']:.2f} "
+          f"server_cpu_ms_per_appeal={cpu['server'] * cpu['wall'] / len(results) * 1000:.1f}")
     return 0 if not failed else 1
 
 
@@ -365,6 +376,25 @@ def load(port: int, token: str, payloads: list[dict], clients: int) -> list[tupl
     for t in threads:
         t.join()
     return results
+
+
+def cpu_now(server_pid: int) -> dict:
+    """CPU seconds so far of the server process, of this one (the clients) and of the whole machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    with open(f"/proc/{server_pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    with open("/proc/stat") as f:
+        total = [int(v) for v in f.readline().split()[1:]]
+    own = os.times()
+    return {"wall": time.monotonic(), "server": (int(fields[11]) + int(fields[12])) / tick,
+            "client": own.user + own.system, "busy": (sum(total) - total[3] - total[4]) / tick}
+
+
+def cpu_share(before: dict, after: dict) -> dict:
+    wall, cores = after["wall"] - before["wall"], os.cpu_count() or 1
+    return {"wall": wall, "cores": cores, "server": (after["server"] - before["server"]) / wall,
+            "client": (after["client"] - before["client"]) / wall,
+            "machine": (after["busy"] - before["busy"]) / wall / cores}
 
 
 def report_triage() -> None:

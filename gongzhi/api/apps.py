@@ -10,7 +10,8 @@ class ApiConfig(AppConfig):
         from gongzhi.appeals.models import AppealEvent
         from gongzhi.core import events, hooks
 
-        from .webhooks import on_event, register_periodic
+        from .webhooks import heard, on_event, register_periodic
 
-        hooks.subscribe(events.RECORDED, on_event, sender=AppealEvent)  # appeal events -> webhook deliveries
+        # appeal events -> webhook deliveries; an event no subscription wants costs nothing (not even a transaction)
+        hooks.subscribe(events.RECORDED, on_event, sender=AppealEvent, when=heard)
         register_periodic()  # `gongzhi worker` re-sends deliveries whose retry is due

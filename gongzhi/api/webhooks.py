@@ -114,6 +114,11 @@ def wanted_by(kind: str) -> list[int]:
     return [pk for pk, kinds in active if not kinds or kind in kinds]
 
 
+def heard(event: AppealEvent) -> bool:
+    """Whether any active subscription wants this event's kind (the cached list: no query)."""
+    return bool(wanted_by(event.kind))
+
+
 def forget_subscriptions(**_ignored) -> None:
     """A subscription changed: the cached kinds go, now and again when the change commits (an
     event read in between must not keep the old list)."""

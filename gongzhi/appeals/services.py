@@ -296,7 +296,11 @@ def record_triage(appeal: Appeal, triage: dict, *, risk_score: int | None = None
     """Store what the analysis found (suggestions, duplicates, risk); raising urgency is recorded.
     Runs in the caller's transaction (triage's, which rolls back to its own savepoint on failure)."""
     with transaction.atomic(savepoint=False):
-        appeal = _lock(appeal)
+        # Under the row's lock, only what this reads and writes is read again (not the texts): the
+        # caller's instance takes it, so what it holds besides (its category) is not read anew.
+        locked = (Appeal.objects.select_for_update().only(*_TRIAGE_READS).get(pk=appeal.pk))
+        for name in _TRIAGE_READS:
+            setattr(appeal, name, getattr(locked, name))
         appeal.triage = {**(appeal.triage or {}), **triage}
         fields = ["triage", "updated_at"]
         if risk_score is not None:
@@ -317,6 +321,9 @@ def record_triage(appeal: Appeal, triage: dict, *, risk_score: int | None = None
 
 
 _URGENCY_ORDER = {"normal": 0, "urgent": 1, "critical": 2}
+# What record_triage reads again under the lock: what it writes and what deciding it depends on.
+_TRIAGE_READS = ("triage", "risk_score", "urgency", "status", "category_id", "dispatched_at", "ack_due_at", "due_at",
+                 "due_state", "updated_at")
 
 
 # ---------------------------------------------------------------- dispatch and handling

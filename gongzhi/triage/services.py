@@ -13,8 +13,10 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -451,29 +453,67 @@ def _persist_issue(issue: _IssueView, appeal: Appeal) -> HotIssue:
         fields["title"] = appeal.title[:200]
     through = HotIssue.appeals.through
     person = int(issue.new_person)
-    for _attempt in range(3):
-        # Count first: the UPDATE locks the row (and waits for a rebuild's swap), so what it holds
-        # cannot change before the membership below is checked and written.
-        updated = HotIssue.objects.filter(key=issue.key, state=HotIssue.State.ACTIVE).update(
-            size=F("size") + 1, distinct_people=F("distinct_people") + person, updated_at=timezone.now(), **fields)
-        if updated:
-            hot = HotIssue.objects.get(key=issue.key, state=HotIssue.State.ACTIVE)
-            if not _join(through, hot.pk, appeal.pk):
-                # already a member (a retried intake, or the rebuild took it in): counted once
-                HotIssue.objects.filter(pk=hot.pk).update(size=F("size") - 1, distinct_people=F("distinct_people") - person)
-                hot.refresh_from_db(fields=["size", "distinct_people"])
-            return hot
-        try:
-            with transaction.atomic():
-                hot = HotIssue.objects.create(key=issue.key, size=0, distinct_people=issue.distinct_people, **fields)
-        except IntegrityError:
-            continue  # another connection created it in the meantime: join that row
+    # An issue of one (this appeal, whose id is its key) has no row yet: it is written at once,
+    # without first trying to count it into a row that is not there.
+    alone = issue.size == 1 and issue.key == appeal.pk
+    for attempt in range(3):
+        if not (alone and attempt == 0):
+            # Count first: the UPDATE locks the row (and waits for a rebuild's swap), so what it holds
+            # cannot change before the membership below is checked and written.
+            hot = _count_in(issue.key, person, fields)
+            if hot is not None:
+                if not _join(through, hot.pk, appeal.pk):
+                    # already a member (a retried intake, or the rebuild took it in): counted once
+                    HotIssue.objects.filter(pk=hot.pk).update(size=F("size") - 1,
+                                                              distinct_people=F("distinct_people") - person)
+                    hot.refresh_from_db(fields=["size", "distinct_people"])
+                return hot
         members = _settled(issue.all_members(), appeal.pk)
+        hot = _create_row(HotIssue(key=issue.key, size=len(members), distinct_people=issue.distinct_people, **fields))
+        if hot is None:
+            continue  # another connection created it in the meantime: join that row
         through.objects.bulk_create([through(hotissue_id=hot.pk, appeal_id=m) for m in members], ignore_conflicts=True)
-        HotIssue.objects.filter(pk=hot.pk).update(size=len(members))
-        hot.size = len(members)
         return hot
     raise RuntimeError(f"hot issue {issue.key} could be neither updated nor created")
+
+
+def _count_in(key: int, person: int, fields: dict) -> HotIssue | None:
+    """One more member for the active issue of `key`: its counts move by one and its figures are
+    set, in one statement (UPDATE … RETURNING: the row as it now stands, no read after it). None
+    when no active row has this key yet."""
+    now = timezone.now()
+    query = HotIssue.objects.filter(key=key, state=HotIssue.State.ACTIVE).query.chain(UpdateQuery)
+    query.add_update_values({"size": F("size") + 1, "distinct_people": F("distinct_people") + person,
+                             "updated_at": now, **fields})
+    sql, params = query.get_compiler(connection.alias).as_sql()
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {qn('id')}, {qn('size')}, {qn('distinct_people')}", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    hot = HotIssue(key=key, state=HotIssue.State.ACTIVE, updated_at=now, **fields)
+    hot.pk, hot.size, hot.distinct_people = row
+    hot._state.adding, hot._state.db = False, connection.alias
+    return hot
+
+
+def _create_row(hot: HotIssue) -> HotIssue | None:
+    """INSERT the issue's active row unless one with its key exists (… ON CONFLICT DO NOTHING
+    RETURNING id: no savepoint around it, nothing to roll back); None when one does."""
+    hot.updated_at = timezone.now()
+    fields = [f for f in HotIssue._meta.concrete_fields if not f.primary_key]
+    query = InsertQuery(HotIssue, on_conflict=OnConflict.IGNORE)
+    query.insert_values(fields, [hot])
+    [(sql, params)] = query.get_compiler(connection.alias).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {connection.ops.quote_name('id')}", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    hot.pk = row[0]
+    hot._state.adding, hot._state.db = False, connection.alias
+    return hot
 
 
 def _join(through, hot_id: int, appeal_id: int) -> bool:
