@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from gongzhi.appeals.models import Appeal, Attachment
+from tests.e2e.conftest import second_factor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 360, "height": 780}
@@ -46,6 +47,7 @@ def test_a_report_from_the_phone_online_and_offline_reaches_the_dispatcher_once(
     pg.fill("input[name=password]", org.password)
     pg.click("button[type=submit]")
     pg.wait_for_load_state("networkidle")
+    second_factor(pg, "gridworker")  # grid workers reveal residents' data: they sign in with a second factor
 
     # Online: the report is an appeal at once, with its photo and the worker's grid.
     pg.goto("/grid/m/report/")
