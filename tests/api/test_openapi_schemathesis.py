@@ -80,6 +80,7 @@ def real_rows(org, bearer):
         return cursors[ordering]
 
     disputes_rows = _dispute_rows(org)
+    participation_rows = _participation_rows(org)
 
     def point(case) -> None:
         if case.meta is None or not case.meta.generation.mode.is_positive:
@@ -97,6 +98,7 @@ def real_rows(org, bearer):
                 body["assisting_departments"] = [next(departments) for _ in body["assisting_departments"]]
         if case.query and case.query.get("cursor"):
             case.query["cursor"] = cursor(case.query.get("ordering", "-received_at"))
+        participation_rows(case)
 
     return point
 
@@ -149,6 +151,41 @@ def _dispute_rows(org):
                 case.body["disputes"], case.body["appeals"] = [dispute.pk], []
             if case.body.get("appeal") is not None:
                 case.body["appeal"] = None
+
+    return point
+
+
+def _participation_rows(org):
+    """Participation's references named as real rows (a proposal category code, a department), a
+    closing time in the future and choice questions with two options (what a schema cannot say)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gongzhi.participation.categories import ensure_default_categories
+    from gongzhi.participation.models import ProposalCategory
+
+    ensure_default_categories(ProposalCategory)  # a transactional test before may have flushed them
+
+    def point(case) -> None:
+        if not any(p in case.path for p in ("/proposals", "/consultations", "/surveys")):
+            return
+        body = case.body
+        if not isinstance(body, dict):
+            return
+        if case.path.endswith("/proposals") and body.get("category") is not None:
+            body["category"] = "urban"
+            if (body.get("lat") is None) != (body.get("lon") is None):  # a pair or neither (the service says so)
+                body["lat"] = body["lon"] = None
+        if body.get("department") is not None:
+            body["department"] = org.housing.pk
+        if body.get("closes_at") is not None:
+            body["closes_at"] = (timezone.now() + dt.timedelta(days=3)).isoformat()
+        for question in body.get("questions") or []:
+            if isinstance(question, dict) and question.get("kind") in ("single", "multiple"):
+                question["options"] = ["是", "否"]
+            if isinstance(question, dict) and not str(question.get("text") or "").strip():
+                question["text"] = "题目"
 
     return point
 
