@@ -197,11 +197,13 @@ def test_sessions_lockouts_rate_limits_and_triage_hold_across_two_processes(two_
     jar, opener = _browser()
     status, headers, _ = _sign_in(opener, a, "staff-two", "Gongzhi#two-2026")
     assert status == 302 and "/accounts/login/" not in headers.get("Location", "")
-    status, headers, _ = _open(opener, f"{b}/accounts/welcome/")  # where a signed-in dispatcher starts
-    assert status == 302 and headers["Location"].startswith("/staff/"), "signed in at A, not at B"
+    # where a signed-in dispatcher starts: the workbench, or first the two-factor step its role needs
+    signed_in = ("/staff/", "/accounts/two-factor/")
+    status, headers, _ = _open(opener, f"{b}/accounts/welcome/")
+    assert status == 302 and headers["Location"].startswith(signed_in), "signed in at A, not at B"
     _, stranger = _browser()
     status, headers, _ = _open(stranger, f"{b}/accounts/welcome/")
-    assert status == 302 and not headers["Location"].startswith("/staff/")  # the control: no session
+    assert status == 302 and not headers["Location"].startswith(signed_in)  # the control: no session
 
     # Failed sign-ins at both processes count against one lock (5 by default).
     _, guesser = _browser()
