@@ -67,6 +67,17 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language():
+    """A request in English (a test's English client) leaves its language active in this thread;
+    the next test starts in the installation's language again, whatever order the tests run in."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def postgres_only(why: str):
     """Skip a test on SQLite, saying why what it checks needs PostgreSQL."""
     from django.db import connection

@@ -2,21 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.utils import translation
 
 from gongzhi.core.models import Role, RoleAssignment, User
 from gongzhi.disputes import services
 from gongzhi.disputes.kinds import ensure_default_kinds
 from gongzhi.disputes.models import DisputeKind
-
-
-@pytest.fixture(autouse=True)
-def _back_to_the_default_language():
-    """A request in English (a test's English client) leaves its language active in this thread;
-    the next test starts in the installation's language again."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def person(username: str, role: str, **scope) -> User:
