@@ -27,16 +27,19 @@ RULES = {
 }
 
 
-def ensure_defaults() -> int:
-    """The built-in plan types and coverage rules (an administrator may add more in the admin)."""
-    from .models import CoverageRule, PlanType
+def ensure_defaults(plan_type_model=None, rule_model=None) -> int:
+    """The built-in plan types and coverage rules (an administrator may add more in the admin).
+    The data migration passes its historical models; the demo and tests call it with none."""
+    if plan_type_model is None or rule_model is None:
+        from .models import CoverageRule, PlanType
 
+        plan_type_model, rule_model = PlanType, CoverageRule
     made = 0
     for code, category, name in PLAN_TYPES:
-        _t, created = PlanType.objects.get_or_create(code=code, defaults={"category": category, "name": name})
+        _t, created = plan_type_model.objects.get_or_create(code=code, defaults={"category": category, "name": name})
         made += created
-    types = {t.code: t for t in PlanType.objects.all()}
+    types = {t.code: t for t in plan_type_model.objects.all()}
     for kind, codes in RULES.items():
         for code in codes:
-            CoverageRule.objects.get_or_create(unit_kind=kind, plan_type=types[code])
+            rule_model.objects.get_or_create(unit_kind=kind, plan_type=types[code])
     return made
