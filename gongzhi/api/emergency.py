@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Literal, Optional
 
 from django.http import Http404, HttpResponse
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja import Status as Answer
 
 from gongzhi.core.errors import FieldErrors
@@ -16,7 +16,7 @@ from gongzhi.core.recipients import absolute
 from gongzhi.emergency import cap, services
 from gongzhi.emergency.models import Category, Incident, IncidentTask, Level, PublicWarning
 
-from .request_types import PK, Count, Id, text
+from .request_types import PK, Count, Id, Omittable, text
 from .v1 import _errors, _user
 
 router = Router(tags=["emergency"])
@@ -105,12 +105,16 @@ def _incident(request, incident_id: int) -> Incident:
     return incident
 
 
+class IncidentFilters(Schema):
+    status: Omittable[Literal[tuple(Incident.Status.values)]] = None
+
+
 @router.get("/emergency/incidents", response={200: list[IncidentOut], **_errors()},
             summary="Incidents in your scope (latest 100)")
-def list_incidents(request, status: Optional[Literal["reported", "responding", "closed"]] = None):
+def list_incidents(request, filters: Query[IncidentFilters]):
     qs = Incident.objects.restrict(_user(request)).select_related("region").distinct()
-    if status:
-        qs = qs.filter(status=status)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
     return Answer(200, [incident_out(i) for i in qs[:100]])
 
 

@@ -19,6 +19,9 @@ def build_emergency(org):
     officer = User.objects.create_user(username="emergency", password=org.password, display_name="应急值班员",
                                        email="officer@example.gov.cn")
     RoleAssignment.objects.create(user=officer, role=Role.EMERGENCY, region=org.district)
+    # This setup's own small set of types and rules instead of the ones the migration seeds.
+    CoverageRule.objects.all().delete()
+    PlanType.objects.all().delete()
     flood = PlanType.objects.create(category=Category.NATURAL, name="防汛", code="flood")
     fire = PlanType.objects.create(category=Category.ACCIDENT, name="火灾", code="fire")
     epidemic = PlanType.objects.create(category=Category.HEALTH, name="传染病", code="epidemic")
