@@ -30,7 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gongzhi.appeals import notifying, services
 from gongzhi.appeals.models import OPEN_STATUSES, Appeal, AppealEvent, Category, Status
-from gongzhi.appeals.validation import control_character
+from gongzhi.core.validation import control_character
 from gongzhi.core.errors import FieldErrors
 from gongzhi.core.geo import valid_coordinates
 from gongzhi.core.publication import public_appeal, public_text

@@ -1,5 +1,5 @@
 """The request side of the JSON API's types: strict bodies and constrained fields whose rules the
-OpenAPI schema publishes, built from the services' own limits (appeals.validation)."""
+OpenAPI schema publishes, built from the services' own limits (core.validation)."""
 from __future__ import annotations
 
 import re
@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Str
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
-from gongzhi.appeals import validation as limits
+from gongzhi.core import validation as limits
 import datetime as dt
 
 MAX_ID = 2**63 - 1
@@ -37,7 +37,7 @@ Count = Annotated[int, BeforeValidator(_integral)]  # an integer in a strict bod
 # ---------------------------------------------------------------- request types
 # The schema says what the server enforces. Pydantic enforces types, lengths and ranges itself; a rule
 # the services enforce (with their own, translated message) is published next to it, built from the
-# services' own constants (appeals.validation, core.geo), so schema and server cannot drift apart.
+# services' own constants (core.validation, core.geo), so schema and server cannot drift apart.
 
 class _Publish:
     """Adds keywords to a type's JSON schema (the OpenAPI document) without pydantic checking them."""

@@ -25,7 +25,7 @@ from pydantic import BeforeValidator, ConfigDict, StringConstraints
 
 from gongzhi.appeals import notifying, services
 from gongzhi.appeals.models import Appeal, Assignment, Category, ExtensionRequest
-from gongzhi.appeals import validation as limits
+from gongzhi.core import validation as limits
 from gongzhi.core import pii, scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core import geo

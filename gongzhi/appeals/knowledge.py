@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from gongzhi.core import audit, scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.models import Role
+from gongzhi.core.validation import REPLY_MAX, REPLY_MIN, control_character_errors
 
 from .models import Category, KnowledgeEntry
-from .validation import REPLY_MAX, REPLY_MIN, control_character_errors
 
 EDITORS = (Role.SUPERVISOR, Role.ADMIN)
 READERS = (Role.OPERATOR, *EDITORS)

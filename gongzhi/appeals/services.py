@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
-from gongzhi.core import hooks, messages, pii, scoping
+from gongzhi.core import hooks, messages, pii, scoping, uploads
 from gongzhi.core import deadlines
 from gongzhi.core.deadlines import DeadlinePolicy, DueState
 from gongzhi.core.errors import ActionRefused, FieldErrors
@@ -29,6 +29,11 @@ from gongzhi.core.geo import find_grid, valid_coordinates
 from gongzhi.core.models import Department, Role
 from gongzhi.core.publication import Review
 from gongzhi.core.recipients import handlers_of, notify, supervisors_of, withdraw
+from gongzhi.core.validation import (
+    COMMENT_MAX, CONTENT_MAX, EXTENSION_DAYS_MAX, EXTENSION_DAYS_MIN, LOCATION_MAX, NAME_MAX, NOTE_MAX, REASON_MAX,
+    REASON_MIN, REPLY_MAX, REPLY_MIN, TITLE_MAX, control_character_errors, normalise_phone,
+    valid_id_number, valid_phone,
+)
 from gongzhi.core.workdays import WorkCalendar
 
 from .lifecycle import APPEAL_LIFECYCLE
@@ -36,12 +41,6 @@ from .models import (
     Appeal, AppealEvent, Assignment, Attachment, Category, Channel,
     ExtensionRequest, KnowledgeEntry, Reply, Satisfaction, Status, Urgency,
 )
-from .validation import (
-    COMMENT_MAX, CONTENT_MAX, EXTENSION_DAYS_MAX, EXTENSION_DAYS_MIN, LOCATION_MAX, NAME_MAX, NOTE_MAX, REASON_MAX,
-    REASON_MIN, REPLY_MAX, REPLY_MIN, TITLE_MAX, control_character_errors, normalise_phone,
-    valid_id_number, valid_phone,
-)
-from . import uploads
 
 log = logging.getLogger(__name__)
 RULES = settings.GONGZHI

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from gongzhi.appeals.validation import ID_CHECK, ID_WEIGHTS
+from gongzhi.core.validation import ID_CHECK, ID_WEIGHTS
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢钟"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红建国文斌志飞鹏晓雪梅琳海燕慧婷宇浩然欣怡子轩"

@@ -10,12 +10,11 @@ from pathlib import Path
 
 from django.db import transaction
 
-from gongzhi.appeals.importing.mapping import ImportError_
-from gongzhi.appeals.importing.reading import read_rows
-from gongzhi.appeals.validation import control_character, normalise_phone, valid_id_number, valid_phone
 from gongzhi.core import audit, pii
 from gongzhi.core.models import Grid
 from gongzhi.core.spreadsheet import atomic_write, csv_writer
+from gongzhi.core.tabular import RowReadError, read_rows
+from gongzhi.core.validation import control_character, normalise_phone, valid_id_number, valid_phone
 
 from .models import Building, CareCategory, Household, Resident
 
@@ -63,12 +62,12 @@ def _cell(value) -> str:
 
 
 def import_residents(path: Path, actor=None, *, dry_run: bool = False) -> ResidentImport:
-    """Read, check every row, then write the clean ones (none with dry_run). ImportError_ for a file
+    """Read, check every row, then write the clean ones (none with dry_run). RowReadError for a file
     that cannot be read at all or lacks a required column."""
     header, rows = read_rows(Path(path))
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise ImportError_(f"{Path(path).name}: missing column(s) {', '.join(missing)}")
+        raise RowReadError(f"{Path(path).name}: missing column(s) {', '.join(missing)}")
     at = {name: header.index(name) for name in HEADER if name in header}
     grids = {g.code: g for g in Grid.objects.all()}
     categories = {c.name: c for c in CareCategory.objects.filter(active=True)}

@@ -12,10 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.appeals import uploads, validation
 from gongzhi.appeals import services as appeals
 from gongzhi.appeals.models import Appeal
-from gongzhi.core import audit, scoping
+from gongzhi.core import audit, scoping, uploads, validation
 from gongzhi.core.deadlines import DeadlinePolicy, sweep
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 
 from gongzhi.appeals import notifying, services
 from gongzhi.appeals.models import Appeal
-from gongzhi.appeals.validation import normalise_phone
+from gongzhi.core.validation import normalise_phone
 from gongzhi.core import audit, recipients, throttle
 
 from . import views

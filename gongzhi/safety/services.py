@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from gongzhi.appeals.validation import normalise_phone, valid_phone
+from gongzhi.core.validation import normalise_phone, valid_phone
 from gongzhi.core import audit, pii, scoping, throttle
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event

@@ -25,7 +25,7 @@ from gongzhi.appeals.labels import labelled, publication_state
 from gongzhi.appeals.models import (
     OPEN_STATUSES, Appeal, Assignment, Category, Channel, Satisfaction, Status, Urgency,
 )
-from gongzhi.appeals.validation import normalise_phone, valid_phone
+from gongzhi.core.validation import normalise_phone, valid_phone
 from gongzhi.core import audit, pii, recipients, scoping
 from gongzhi.core.context import tile_url
 from gongzhi.core.deadlines import DueState

@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gongzhi.api import request_types, v1
-from gongzhi.appeals import validation
 from gongzhi.appeals.models import Appeal
+from gongzhi.core import validation
 
 from .conftest import ApiClient
 

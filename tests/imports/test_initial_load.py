@@ -7,7 +7,8 @@ import pytest
 from django.db import IntegrityError, connection
 
 from gongzhi.appeals import importing
-from gongzhi.appeals.importing import bulk_load, reading, run
+from gongzhi.appeals.importing import bulk_load, run
+from gongzhi.core import tabular
 from gongzhi.appeals.importing.bulk_load import BULK_TABLES
 from gongzhi.appeals.importing.convert import Converter, TrackingNumbers
 from gongzhi.appeals.importing.lookups import Lookups
@@ -135,9 +136,9 @@ def test_parallel_load_matches_the_serial_one(shared_data, tmp_path, monkeypatch
     source = tmp_path / "export.csv"
     with open(source, "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows([header, *body[:320], [], *body[320:], []])
-    monkeypatch.setattr(reading, "SPLIT_BLOCK", 5000)  # blocks with and without quotes
+    monkeypatch.setattr(tabular, "SPLIT_BLOCK", 5000)  # blocks with and without quotes
     data = source.read_bytes()
-    chunks = list(reading._split_csv(source, "utf-8", ",", 37, 5))
+    chunks = list(tabular._split_csv(source, "utf-8", ",", 37, 5))
     texts = [data[start:end].decode("utf-8") for _, _, start, end in chunks]
     assert "".join(texts) == data.decode("utf-8").split("\r\n", 1)[1]  # every byte after the header, once
     assert [end for *_, end in chunks[:-1]] == [start for *_, start, _ in chunks[1:]]
@@ -271,7 +272,7 @@ def test_the_initial_load_uses_the_cores_it_is_given(monkeypatch, cores, workers
 @postgres_only("--initial-load is PostgreSQL only")
 def test_every_line_ending_loads_through_the_workers_as_in_one_process(tmp_path, monkeypatch, line_end):
     """Old Mac exports end lines with a bare CR: the workers read them as csv does a file."""
-    monkeypatch.setattr(reading, "SPLIT_BLOCK", 20000)
+    monkeypatch.setattr(tabular, "SPLIT_BLOCK", 20000)
     rows = [f"{i},2024-01-0{1 + i % 9} 10:00:00,标题{i}" for i in range(3000)]
     rows[2000] = "2000,not a date,标题"
     source = tmp_path / "export.csv"

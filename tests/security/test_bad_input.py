@@ -91,7 +91,7 @@ def test_a_file_that_pretends_to_be_a_photo_is_refused_by_name(name, content):
     not the name, and an image must decode to a sane size."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from gongzhi.appeals.uploads import check_uploads
+    from gongzhi.core.uploads import check_uploads
 
     accepted, errors = check_uploads([SimpleUploadedFile(name, content)], field="after")
     assert accepted == [] and f"“{name}”不是允许的类型" in errors["after"]

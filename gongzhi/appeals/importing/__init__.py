@@ -14,9 +14,11 @@ A mapping says which source column feeds which field. Values are a column name, 
 mixing text and "{column}" references. Presets cover the real exports we know; a JSON or TOML file
 with the same keys describes any other system (see PRESETS and the import section of docs/api.md).
 
+The file's rows are read by gongzhi.core.tabular (read_rows; for the workers, a CSV file cut into
+byte ranges of whole records), which grid's residents import uses too.
+
 The package, by concern; each module imports only modules listed above it:
-  mapping.py    presets, mapping files and their checks; ImportError_
-  reading.py    the rows of a CSV or XLSX file; a CSV file cut into byte ranges for the workers
+  mapping.py    presets, mapping files and their checks; ImportError_ (core.tabular.RowReadError)
   report.py     the dirty-row report (Issue) and the run's counts (Result)
   lookups.py    category and department ids by name, grids by coordinates
   convert.py    one source row to one appeal's values (Converter)

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 
+from gongzhi.core.validation import control_character, has_control_character
+
 from ..models import Status
-from ..validation import control_character, has_control_character
 from .lookups import GridIndex, Lookups
 from .mapping import CLOSED, CLOSED_WORDS, HANDLING, MERGED, OPEN, PLACEHOLDERS, RECEIVED, ImportError_
 from .report import Issue
@@ -250,7 +251,7 @@ class Converter:
         if not ref:
             issues.append(Issue(line, "", "error", "id", "no id: the row cannot be matched on a re-run"))
             return None
-        if has_control_character(text):  # refused as on every intake channel (validation.py)
+        if has_control_character(text):  # refused as on every intake channel (core/validation.py)
             issues.append(self._control_character_issue(line, ref, values))
             return None
         created_raw = self.created(values)

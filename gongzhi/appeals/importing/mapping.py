@@ -1,14 +1,17 @@
 """The mapping: which source column feeds which appeal field. Presets cover the exports we know
 (sf, baltimore, nyc, zh-messages alias appeals-zh); a JSON or TOML mapping file with the same keys
 (optionally extending a preset) describes any other system, and is checked here, naming the bad key,
-before any row is read. Also ImportError_, the one-line user error every step of an import raises,
-and the status words a mapping may use (open, closed or one of the appeal statuses)."""
+before any row is read. Also ImportError_, the one-line user error every step of an import raises
+(core.tabular's RowReadError, which reading the file raises), and the status words a mapping may
+use (open, closed or one of the appeal statuses)."""
 from __future__ import annotations
 
 import codecs
 import json
 import tomllib
 from pathlib import Path
+
+from gongzhi.core.tabular import RowReadError
 
 from ..models import Status
 
@@ -94,8 +97,9 @@ MAPPING_KEYS = {
 CLOSED_WORDS = ("closed", "close", "resolved", "complete", "completed", "done", "cancel", "duplicate", "办结", "已完成", "已关闭")
 
 
-class ImportError_(Exception):
-    """A user error about the file or mapping (one line, no traceback)."""
+#: A user error about the file or mapping (one line, no traceback). The same class as core.tabular's
+#: RowReadError, so one `except` catches a bad mapping, a bad row and an unreadable file alike.
+ImportError_ = RowReadError
 
 
 def load_mapping(format_name: str | None, mapping_file: str | Path | None) -> dict:

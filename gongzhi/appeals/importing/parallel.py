@@ -23,13 +23,14 @@ from django.db import connection, transaction
 import psycopg
 from psycopg.adapt import AdaptersMap
 
+from gongzhi.core.tabular import _byte_splittable, _read_chunk, _split_csv
+
 from ..models import Appeal, AppealEvent, Assignment
 from . import bulk_load
 from .bulk_load import BULK_TABLES, _check_keys, _outside_keys, bulk_load_begin, bulk_load_end
 from .convert import Converter
 from .lookups import Lookups, _KnownLookups
 from .mapping import ImportError_
-from .reading import _byte_splittable, _read_chunk, _split_csv
 from .report import Issue, Result
 from .writers import (_COPY_SIGNATURE, _COPY_TRAILER, CopyWriter, JsonText, JsonTextBinaryDumper, TableWriter, Writer,
                       _RowEncoder)

@@ -13,13 +13,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from gongzhi.core import spreadsheet
+from gongzhi.core.tabular import read_rows
 
 from .bulk_load import bulk_load_begin, bulk_load_end
 from .convert import Converter
 from .lookups import GridIndex, Lookups
 from .mapping import ImportError_
 from .parallel import PARALLEL_CHUNK, _parallel_load, _parallel_load_fits, default_workers
-from .reading import read_rows
 from .report import REPORT_COLUMNS, Issue, Result, default_report_path
 from .writers import CopyWriter, Writer, _write_with_retry, make_writer
 

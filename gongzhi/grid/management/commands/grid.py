@@ -59,14 +59,14 @@ class Command(BaseCommand):
                           f"{len(result.communities)} community boundaries")
 
     def _residents(self, file, dry_run=False, report=None, **_):
-        from gongzhi.appeals.importing.mapping import ImportError_
+        from gongzhi.core.tabular import RowReadError
         from gongzhi.grid.residents_io import import_residents
 
         if not Path(file).exists():
             raise CommandError(f"{file}: no such file")
         try:
             result = import_residents(Path(file), dry_run=dry_run)
-        except ImportError_ as exc:
+        except RowReadError as exc:
             raise CommandError(str(exc)) from None
         path = Path(report) if report else Path(file).with_name(Path(file).stem + ".import-report.csv")
         result.write_report(path)

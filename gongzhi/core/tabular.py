@@ -1,7 +1,10 @@
-"""Reading the source file: the rows of a CSV or XLSX export with the line numbers a spreadsheet
-shows (read_rows, for an import in one process); and a CSV file cut, without decoding it, into byte
+"""Reading tabular files: the rows of a CSV or XLSX export with the line numbers a spreadsheet
+shows (read_rows, for a reader in one process); and a CSV file cut, without decoding it, into byte
 ranges of whole records (_split_csv) that worker processes read and decode themselves (_read_chunk),
-reporting the same line numbers as read_rows would."""
+reporting the same line numbers as read_rows would. Pure Python (openpyxl for XLSX), no Django; the
+appeals import and grid's residents import read their files through here (core.spreadsheet writes).
+
+A file that cannot be read raises RowReadError, one line for the user (no traceback)."""
 from __future__ import annotations
 
 import codecs
@@ -9,7 +12,9 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from .mapping import ImportError_
+
+class RowReadError(Exception):
+    """A user error about the file (not readable, wrong kind, bad text encoding): one line, no traceback."""
 
 
 def read_rows(path: Path, encoding: str = "utf-8-sig", delimiter: str = ",") -> tuple[list[str], Iterator[tuple[int, list]]]:
@@ -21,7 +26,7 @@ def read_rows(path: Path, encoding: str = "utf-8-sig", delimiter: str = ",") -> 
         try:
             book = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise ImportError_(f"{path.name} is not a readable XLSX file: {exc}") from None
+            raise RowReadError(f"{path.name} is not a readable XLSX file: {exc}") from None
         rows = book.active.iter_rows(values_only=True)
         header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
 
@@ -34,7 +39,7 @@ def read_rows(path: Path, encoding: str = "utf-8-sig", delimiter: str = ",") -> 
 
         return header, xlsx_rows()
     if suffix not in (".csv", ".txt", ".tsv"):
-        raise ImportError_(f"{path.name}: only .csv and .xlsx files can be imported")
+        raise RowReadError(f"{path.name}: only .csv and .xlsx files can be imported")
     csv.field_size_limit(50 * 1024 * 1024)
     handle = open(path, newline="", encoding=encoding)
     try:
@@ -42,7 +47,7 @@ def read_rows(path: Path, encoding: str = "utf-8-sig", delimiter: str = ",") -> 
         header = [h.strip() for h in next(reader, [])]
     except UnicodeDecodeError:
         handle.close()
-        raise ImportError_(f"{path.name} is not {encoding} text; set \"encoding\" in a mapping file") from None
+        raise RowReadError(f"{path.name} is not {encoding} text; set \"encoding\" in a mapping file") from None
 
     def csv_rows():
         last = reader.line_num
@@ -52,7 +57,7 @@ def read_rows(path: Path, encoding: str = "utf-8-sig", delimiter: str = ",") -> 
                 if values:
                     yield start, values
         except UnicodeDecodeError:
-            raise ImportError_(f"{path.name}: bad {encoding} text after line {last}") from None
+            raise RowReadError(f"{path.name}: bad {encoding} text after line {last}") from None
         finally:
             handle.close()
 
@@ -111,7 +116,7 @@ def _split_csv(path: Path, encoding: str, delimiter: str, chunk_rows: int,
                         try:
                             yield block[at - 1].decode(encoding)
                         except UnicodeDecodeError:
-                            raise ImportError_(f"{path.name}: bad {encoding} text at line {before + at}") from None
+                            raise RowReadError(f"{path.name}: bad {encoding} text at line {before + at}") from None
                     more = next(blocks, None)
                     if more is None:
                         return
@@ -158,4 +163,4 @@ def _read_chunk(path: Path, encoding: str, base: int, start: int, end: int) -> s
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = base + len((data[:exc.start] + b"x").splitlines())  # the lines up to the bad byte's own
-        raise ImportError_(f"{path.name}: bad {encoding} text at line {line}") from None
+        raise RowReadError(f"{path.name}: bad {encoding} text at line {line}") from None
