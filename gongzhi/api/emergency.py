@@ -7,7 +7,8 @@ import datetime as dt
 from typing import Literal, Optional
 
 from django.http import Http404, HttpResponse
-from ninja import Query, Router, Schema
+from django.utils.translation import gettext_lazy
+from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
 from gongzhi.core.errors import FieldErrors
@@ -16,7 +17,7 @@ from gongzhi.core.recipients import absolute
 from gongzhi.emergency import cap, services
 from gongzhi.emergency.models import Category, Incident, IncidentTask, Level, PublicWarning
 
-from .request_types import PK, Count, Id, Omittable, text
+from .request_types import PK, Count, Id, In, Omittable, text
 from .v1 import _errors, _user
 
 router = Router(tags=["emergency"])
@@ -44,7 +45,7 @@ def warnings_feed(request):
                         content_type="application/atom+xml; charset=utf-8")
 
 
-class TaskOut(Schema):
+class IncidentTaskOut(Schema):
     id: int
     department: str
     title: str
@@ -68,7 +69,7 @@ class IncidentOut(Schema):
     lon: Optional[float]
     people_affected: int
     reported_at: dt.datetime
-    tasks: list[TaskOut]
+    tasks: list[IncidentTaskOut]
 
 
 def incident_out(incident: Incident) -> dict:
@@ -81,19 +82,19 @@ def incident_out(incident: Incident) -> dict:
                       for t in incident.tasks.select_related("department")]}
 
 
-class IncidentIn(Schema):
-    title: text(200)
+class IncidentIn(In):
+    title: text(200, 1, short=gettext_lazy("请填写事件标题"))
     category: Literal["natural", "accident", "health", "security"]
     level: Literal["I", "II", "III", "IV"]
     region: PK
     place: text(300) = ""
-    lat: Optional[float] = None
-    lon: Optional[float] = None
-    people_affected: Count = 0
+    lat: Optional[float] = Field(None, ge=-90, le=90)
+    lon: Optional[float] = Field(None, ge=-180, le=180)
+    people_affected: Count = Field(0, ge=0)
     description: text(4000) = ""
 
 
-class TaskIn(Schema):
+class IncidentTaskUpdate(In):
     status: Literal["open", "in_progress", "done"]
     note: text(300) = ""
 
@@ -124,7 +125,7 @@ def get_incident(request, incident_id: Id):
     return Answer(200, incident_out(_incident(request, incident_id)))
 
 
-@router.post("/emergency/incidents", response={201: IncidentOut, **_errors(404, 409)},
+@router.post("/emergency/incidents", response={201: IncidentOut, **_errors(400, 404, 409)},
              summary="Report an incident", description="The emergency office is told at once, and must confirm; "
              "unconfirmed messages escalate along the duty roster.")
 def report_incident(request, payload: IncidentIn):
@@ -139,9 +140,9 @@ def report_incident(request, payload: IncidentIn):
     return Answer(201, incident_out(incident))
 
 
-@router.post("/emergency/tasks/{task_id}", response={200: TaskOut, **_errors(404, 409)},
+@router.post("/emergency/tasks/{task_id}", response={200: IncidentTaskOut, **_errors(400, 404, 409)},
              summary="Report a task's progress (its department's handlers, or the emergency office)")
-def update_task(request, task_id: Id, payload: TaskIn):
+def update_task(request, task_id: Id, payload: IncidentTaskUpdate):
     task = IncidentTask.objects.select_related("incident", "department").filter(pk=task_id).first()
     if task is None or not Incident.objects.restrict(_user(request)).filter(pk=task.incident_id).exists():
         raise Http404

@@ -19,7 +19,7 @@ from gongzhi.core.models import Department, Role
 from gongzhi.grid import services
 from gongzhi.grid.models import CatalogueItem, CommunityTask
 
-from .request_types import PK, Id, In, Omittable, WhenBody, text
+from .request_types import PK, Count, Id, In, Omittable, WhenBody, text
 from .v1 import _aware, _errors, _user, idempotent
 
 router = Router(tags=["grid"])
@@ -72,7 +72,7 @@ def catalogue(request):
                          "departments": [d.code for d in i.departments.all()]} for i in items])
 
 
-class TaskOut(Schema):
+class CommunityTaskOut(Schema):
     id: int
     number: str
     item: str = Field(description="catalogue item code")
@@ -95,7 +95,7 @@ def task_out(t: CommunityTask) -> dict:
             "completed_at": t.completed_at, "minutes_spent": t.minutes_spent}
 
 
-class TaskIn(In):
+class CommunityTaskIn(In):
     department: text(32, 1, short=gettext_lazy("请选择派发部门")) = Field(description="the giving department's code (the caller is its handler)")
     community: PK = Field(description="community id")
     item: text(32, 1, short=gettext_lazy("请选择清单事项")) = Field(description="catalogue item code; anything else is refused (409) with the reason")
@@ -104,7 +104,7 @@ class TaskIn(In):
     due_at: Optional[WhenBody] = None
 
 
-class TaskFilters(Schema):
+class CommunityTaskFilters(Schema):
     status: Omittable[Literal[tuple(CommunityTask.Status.values)]] = None
     community: Omittable[PK] = None
     limit: int = Field(50, ge=1, le=200)
@@ -118,8 +118,8 @@ def _task(request, task_id: int) -> CommunityTask:
         raise Http404("task not found") from None
 
 
-@router.get("/community-tasks", response={200: list[TaskOut], **_errors()}, summary="Community tasks in your scope")
-def list_tasks(request, filters: Query[TaskFilters]):
+@router.get("/community-tasks", response={200: list[CommunityTaskOut], **_errors()}, summary="Community tasks in your scope")
+def list_tasks(request, filters: Query[CommunityTaskFilters]):
     qs = CommunityTask.objects.restrict(_user(request)).select_related("item", "department")
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -128,9 +128,9 @@ def list_tasks(request, filters: Query[TaskFilters]):
     return Answer(200, [task_out(t) for t in qs[filters.offset: filters.offset + filters.limit]])
 
 
-@router.post("/community-tasks", response={201: TaskOut, **_errors(400, 409)},
+@router.post("/community-tasks", response={201: CommunityTaskOut, **_errors(400, 409)},
              summary="A department gives a community a task (only for an item on the catalogue)")
-def create_task(request, payload: TaskIn,
+def create_task(request, payload: CommunityTaskIn,
                 idempotency_key: Omittable[text(255)] = Header(None, alias="Idempotency-Key")):
     user, data = _user(request), payload.model_dump()
 
@@ -143,15 +143,15 @@ def create_task(request, payload: TaskIn,
                                     item_code=data["item"], title=data["title"], detail=data["detail"], due_at=due)
         return task_out(CommunityTask.objects.select_related("item", "department").get(pk=task.pk))
 
-    return idempotent(request, idempotency_key, data, create, TaskOut)
+    return idempotent(request, idempotency_key, data, create, CommunityTaskOut)
 
 
 class CompleteIn(In):
-    minutes_spent: int = Field(ge=1, le=60 * 24 * 31)
+    minutes_spent: Count = Field(ge=1, le=60 * 24 * 31)
     result: text(5000) = ""
 
 
-@router.post("/community-tasks/{task_id}/complete", response={200: TaskOut, **_errors(400, 404, 409)},
+@router.post("/community-tasks/{task_id}/complete", response={200: CommunityTaskOut, **_errors(400, 404, 409)},
              summary="The community finishes a task, with the time it took")
 def complete_task(request, task_id: Id, payload: CompleteIn):
     task = services.complete_task(_user(request), _task(request, task_id), minutes_spent=payload.minutes_spent,

@@ -26,7 +26,7 @@ from gongzhi.participation.models import (Comment, Consultation, ConsultationSec
 from gongzhi.participation.pages import may_moderate
 from gongzhi.participation.verification import Voter
 
-from .request_types import PK, Id, In, Omittable, WhenBody, text
+from .request_types import PK, Count, Id, In, Omittable, WhenBody, text
 from .v1 import Forbidden, _aware, _errors, _user, idempotent
 
 router = Router(tags=["participation"])
@@ -426,7 +426,7 @@ class SurveyQuestionIn(In):
     kind: Literal["single", "multiple", "scale", "text"]
     text: text(300, 1, short=gettext_lazy("请填写题目"))
     options: list[text(200)] = Field(default_factory=list, max_length=50)
-    scale_max: int = Field(5, ge=2, le=10)
+    scale_max: Count = Field(5, ge=2, le=10)
     required: bool = True
 
 

@@ -81,6 +81,7 @@ def real_rows(org, bearer):
 
     disputes_rows = _dispute_rows(org)
     participation_rows = _participation_rows(org)
+    community_task_rows = _community_task_rows(org)
 
     def point(case) -> None:
         if case.meta is None or not case.meta.generation.mode.is_positive:
@@ -90,8 +91,8 @@ def real_rows(org, bearer):
         body = case.body
         disputes_rows(case)
         if isinstance(body, dict):
-            if body.get("category"):
-                body["category"] = org.cat_property.code
+            if body.get("category") and "/emergency/" not in case.path:
+                body["category"] = org.cat_property.code  # an appeal category (emergency's is an enum)
             if "lead_department" in body:
                 body["lead_department"] = next(departments)
             if isinstance(body.get("assisting_departments"), list):
@@ -99,6 +100,32 @@ def real_rows(org, bearer):
         if case.query and case.query.get("cursor"):
             case.query["cursor"] = cursor(case.query.get("ordering", "-received_at"))
         participation_rows(case)
+        community_task_rows(case)
+
+    return point
+
+
+def _community_task_rows(org):
+    """A community task names a department code, a community and a catalogue item that exist (the
+    schema cannot say which codes do); the regions of an incident name a real one."""
+    from gongzhi.grid.models import CatalogueItem
+
+    item = CatalogueItem.objects.create(code="SQ-01", name="协助开展人口抽样调查")
+    item.departments.add(org.housing)
+
+    def point(case) -> None:
+        body = case.body
+        if not isinstance(body, dict):
+            return
+        if case.path.endswith("/community-tasks"):
+            if body.get("department") is not None:
+                body["department"] = org.housing.code
+            if body.get("item") is not None:
+                body["item"] = item.code
+            if body.get("community") is not None:
+                body["community"] = org.east_c.pk
+        if "/emergency/" in case.path and body.get("region") is not None:
+            body["region"] = org.east_c.pk
 
     return point
 
