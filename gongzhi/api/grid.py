@@ -18,11 +18,19 @@ from gongzhi.core.errors import FieldErrors
 from gongzhi.core.models import Department, Role
 from gongzhi.grid import services
 from gongzhi.grid.models import CatalogueItem, CommunityTask
+from gongzhi.grid.photos import MAX_PHOTOS, from_data_urls
 
 from .request_types import PK, Count, Id, In, Omittable, WhenBody, text
 from .v1 import _aware, _errors, _user, idempotent
 
 router = Router(tags=["grid"])
+MAX_PHOTO_CHARS = 14 * 1024 * 1024  # a data URL of a photo at the attachment limit (10 MB) in base64
+
+
+class GridPhotoIn(In):
+    name: text(100) = ""
+    data: text(MAX_PHOTO_CHARS, 1, short=gettext_lazy("照片格式不正确")) = Field(
+        description="the photo as a data URL: data:image/jpeg;base64,… (JPEG, PNG or GIF; checked by its content)")
 
 
 class GridReportIn(In):
@@ -32,6 +40,8 @@ class GridReportIn(In):
     location_text: text(300) = ""
     lat: Optional[float] = Field(None, ge=-90, le=90)
     lon: Optional[float] = Field(None, ge=-180, le=180)
+    photos: list[GridPhotoIn] = Field(default_factory=list, max_length=MAX_PHOTOS,
+                                      description=f"at most {MAX_PHOTOS}, each within the attachment size limit")
 
 
 class GridReportOut(Schema):
@@ -43,15 +53,17 @@ class GridReportOut(Schema):
 @router.post("/grid/reports", response={201: GridReportOut, 200: GridReportOut, **_errors(400, 404)},
              summary="A grid worker reports an issue (it becomes an appeal with channel grid)",
              description="`Idempotency-Key` is required: it is the report's key, and the same key again "
-                         "answers 200 with the appeal it made.")
+                         "answers 200 with the appeal it made (and stores no photo again). Photos are "
+                         "checked like every upload: by their content, size and count (400 names `photos`).")
 def create_report(request, payload: GridReportIn,
                   idempotency_key: text(64, 1, short=gettext_lazy("缺少有效的提交编号")) = Header(..., alias="Idempotency-Key")):
     user = _user(request)
     if not scoping.has_role(user, Role.GRID_WORKER):
         raise Http404("not found")
+    photos = from_data_urls([p.model_dump() for p in payload.photos])
     appeal, created = services.report_issue(
         user, key=idempotency_key, grid_id=payload.grid, title=payload.title, content=payload.content,
-        location_text=payload.location_text, lat=payload.lat, lon=payload.lon)
+        location_text=payload.location_text, lat=payload.lat, lon=payload.lon, photos=photos)
     return Answer(201 if created else 200, {"appeal_id": appeal.pk, "tracking_number": appeal.tracking_number,
                                             "created": created})
 

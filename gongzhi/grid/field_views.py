@@ -7,13 +7,10 @@ network returns, each record with the idempotency key the phone gave it, so it a
 Without JavaScript the forms post as ordinary forms (the key is then the server's hidden field)."""
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import uuid
 
 from django.contrib import messages
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -26,9 +23,9 @@ from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.forms import report_refusal
 
 from . import pages, services
+from .photos import MAX_PHOTOS, from_data_urls
 from .models import CommunityTask, Household, Patrol
 
-MAX_PHOTOS = 3
 
 
 def _context(request, **extra):
@@ -114,25 +111,6 @@ def checkin(request):
     return render(request, "grid/field_checkin.html", _context(request, recent=recent))
 
 
-def _decoded_photos(items) -> list:
-    """[{"name", "data": "data:image/jpeg;base64,…"}] from the phone's queue, as uploaded files."""
-    files = []
-    if not isinstance(items, list):
-        raise FieldErrors({"photos": _("照片格式不正确")})
-    for i, item in enumerate(items[:MAX_PHOTOS]):
-        data = item.get("data", "") if isinstance(item, dict) else ""
-        head, _sep, body = str(data).partition(",")
-        if not head.startswith("data:") or ";base64" not in head:
-            raise FieldErrors({"photos": _("照片格式不正确")})
-        try:
-            raw = base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError):
-            raise FieldErrors({"photos": _("照片格式不正确")}) from None
-        name = str(item.get("name") or f"photo{i + 1}.jpg")[:100]
-        files.append(SimpleUploadedFile(name, raw, content_type=head[5:].split(";")[0]))
-    return files
-
-
 @require_POST
 @pages.FIELD.guard
 def sync(request):
@@ -148,7 +126,7 @@ def sync(request):
     data = body.get("data") if isinstance(body.get("data"), dict) else {}
     kind, key = body.get("kind"), body.get("key")
     try:
-        photos = _decoded_photos(body.get("photos") or [])
+        photos = from_data_urls(body.get("photos") or [])
         if kind == "report":
             obj, created = services.report_issue(
                 request.user, key=key, grid_id=data.get("grid"), title=data.get("title", ""),

@@ -157,6 +157,10 @@ def report_issue(worker, *, key: str, grid_id, title: str, content: str, lat=Non
     done = _submitted(worker, key)
     if done is not None:
         return Appeal.objects.get(pk=done.object_id), False
+    photos = [p for p in photos if p]
+    _checked, refused = uploads.check_uploads(photos, "photos")  # by content, size and count, as every upload
+    if refused:
+        raise FieldErrors(refused)
 
     def keep(appeal: Appeal) -> None:  # in the appeal's own transaction: both or neither
         if appeal.grid_id != grid.pk:

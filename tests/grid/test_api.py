@@ -48,3 +48,48 @@ def test_a_task_off_the_catalogue_is_409_with_the_reason(client, org, catalogue)
     assert done.status_code == 200 and done.json()["status"] == "done" and done.json()["minutes_spent"] == 45
     catalogue_items = client.get("/api/v1/community-task-catalogue", **auth).json()
     assert {i["code"] for i in catalogue_items} == {"SQ-01", "SQ-03"}
+
+
+def photo_url(kind: str = "JPEG") -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (16, 12), (30, 120, 200)).save(out, format=kind)
+    return f"data:image/{kind.lower()};base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def test_a_grid_report_with_a_photo_arrives_once_with_its_photo(client, org):
+    from gongzhi.appeals.models import Attachment
+
+    auth = bearer(org.grid_worker)
+    body = {"grid": org.east_g.pk, "title": "井盖缺失", "content": "路口井盖缺失。",
+            "photos": [{"name": "manhole.jpg", "data": photo_url()}]}
+    first = client.post("/api/v1/grid/reports", body, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="p-1", **auth)
+    assert first.status_code == 201
+    again = client.post("/api/v1/grid/reports", body, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="p-1", **auth)
+    assert again.status_code == 200 and again.json()["appeal_id"] == first.json()["appeal_id"]
+    appeal = Appeal.objects.get()
+    assert appeal.channel == "grid" and appeal.grid == org.east_g
+    stored = Attachment.objects.get(appeal=appeal)
+    assert stored.content_type == "image/jpeg"
+
+
+@pytest.mark.parametrize("photos", [
+    [{"name": "x.jpg", "data": "data:image/jpeg;base64," + "QUJD"}],           # not an image at all
+    [{"name": "x.jpg", "data": "data:image/jpeg;base64,@@@"}],                 # not base64
+    [{"name": "x.jpg", "data": "https://example.org/x.jpg"}],                  # not a data URL
+    [{"name": f"{i}.png", "data": photo_url("PNG")} for i in range(4)],       # one too many
+])
+def test_a_photo_the_upload_checks_refuse_is_a_400_naming_photos_and_makes_nothing(client, org, photos):
+    from gongzhi.grid.models import FieldSubmission
+
+    body = {"grid": org.east_g.pk, "title": "井盖缺失", "content": "路口井盖缺失。", "photos": photos}
+    answer = client.post("/api/v1/grid/reports", body, content_type="application/json",
+                         HTTP_IDEMPOTENCY_KEY="p-2", **bearer(org.grid_worker))
+    assert answer.status_code in (400, 422) and "photos" in answer.content.decode()
+    assert not Appeal.objects.exists() and not FieldSubmission.objects.exists()
