@@ -154,7 +154,7 @@ def sync(request):
 
 FIELD_PAGES = ("grid:field_home", "grid:field_report", "grid:field_visit", "grid:field_checkin")
 STATIC = ("css/gongzhi.css", "css/grid-field.css", "js/grid-field.js")
-SW_VERSION = "gz-field-1"
+SW_VERSION = "gz-field-2"
 
 
 def service_worker(request):

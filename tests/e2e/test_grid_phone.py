@@ -104,3 +104,55 @@ def test_a_report_from_the_phone_online_and_offline_reaches_the_dispatcher_once(
     for appeal in (first, offline):
         expect(queue.get_by_role("link", name=appeal.tracking_number)).to_be_visible()
     shot(page, "grid-phone-04-dispatcher-queue")
+
+
+def test_with_the_page_unable_to_send_the_service_worker_sends_the_queue_by_background_sync(org, browser, live_server):
+    """The browser wakes the service worker with a sync event when the network returns (here fired
+    through the DevTools protocol, as Chromium does): it sends the queued report, which arrives once,
+    and the open page drops it from its queue and shows the tracking number."""
+    phone = browser.new_context(locale="zh-CN", viewport=PHONE, base_url=live_server.url, is_mobile=True,
+                                has_touch=True, service_workers="allow")
+    phone.set_default_timeout(15000)
+    pg = phone.new_page()
+    pg.goto("/accounts/login/")
+    pg.fill("input[name=username]", "gridworker")
+    pg.fill("input[name=password]", org.password)
+    pg.click("button[type=submit]")
+    pg.wait_for_load_state("networkidle")
+    second_factor(pg, "gridworker")
+    pg.goto("/grid/m/report/")
+    pg.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    pg.reload()
+    pg.wait_for_function("navigator.serviceWorker.controller !== null")
+    assert pg.evaluate("'SyncManager' in window")
+
+    # The page itself cannot reach the server (its own sends fail); the service worker's fetches can.
+    pg.evaluate("""() => { const real = window.fetch;
+        window.fetch = (url, init) => String(url).includes('/grid/m/sync/') ? Promise.reject(new TypeError('down'))
+                                                                              : real(url, init); }""")
+    phone.set_offline(True)
+    report(pg, "垃圾满溢", "7幢垃圾桶满溢两天无人清运，气味很大。")
+    status = pg.locator("[data-status]")
+    expect(status).to_contain_text("已保存在手机上")
+    pg.wait_for_function("""() => new Promise((resolve) => { const open = indexedDB.open('gz-field', 1);
+        open.onsuccess = () => { const all = open.result.transaction('queue').objectStore('queue').getAll();
+                                 all.onsuccess = () => resolve(all.result.length === 1); }; })""")
+    phone.set_offline(False)
+    pg.evaluate("window.gzField.flush()")  # the page's own attempt fails: the record stays queued
+    assert pg.evaluate("window.gzField.queue().length") == 1 and not Appeal.objects.exists()
+
+    cdp = phone.new_cdp_session(pg)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    pg.wait_for_timeout(500)
+    registration = next(r for r in registrations if r["scopeURL"].endswith("/grid/m/") and not r["isDeleted"])
+    cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": live_server.url, "registrationId":
+                                                 registration["registrationId"], "tag": "gz-field-queue",
+                                                 "lastChance": False})
+    expect(status).to_contain_text("已上报，受理编号", timeout=60000)
+    assert pg.evaluate("window.gzField.queue().length") == 0
+    appeal = Appeal.objects.get()
+    assert (appeal.title, appeal.grid) == ("垃圾满溢", org.east_g)
+    assert Attachment.objects.filter(appeal=appeal).count() == 1
+    phone.close()

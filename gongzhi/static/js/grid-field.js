@@ -20,7 +20,55 @@
   function readQueue() {
     try { return JSON.parse(window.localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; }
   }
-  function writeQueue(items) { window.localStorage.setItem(QUEUE_KEY, JSON.stringify(items)); }
+  function writeQueue(items) {
+    window.localStorage.setItem(QUEUE_KEY, JSON.stringify(items));
+    mirror(items);
+  }
+
+  /* Background Sync: the service worker cannot read localStorage, so the queue is mirrored into
+     IndexedDB (each record with the sync URL and the CSRF token it needs); where the browser has
+     Background Sync the worker sends it when the network returns, even with the page closed. The
+     page still sends on load and on `online` (browsers without it): a record both send arrives
+     once, because the server makes each key's record once. */
+  var IDB_NAME = "gz-field", IDB_STORE = "queue", SYNC_TAG = "gz-field-queue";
+  function idb() {
+    return new Promise(function (resolve, reject) {
+      if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
+      var open = window.indexedDB.open(IDB_NAME, 1);
+      open.onupgradeneeded = function () { open.result.createObjectStore(IDB_STORE, { keyPath: "key" }); };
+      open.onsuccess = function () { resolve(open.result); };
+      open.onerror = function () { reject(open.error); };
+    });
+  }
+  function mirror(items) {
+    /* This user's records in IndexedDB become exactly `items` (other users' are left alone). */
+    return idb().then(function (db) {
+      return new Promise(function (resolve) {
+        var tx = db.transaction(IDB_STORE, "readwrite");
+        var store = tx.objectStore(IDB_STORE);
+        var keep = {};
+        items.forEach(function (item) { keep[item.key] = true; });
+        store.openCursor().onsuccess = function (event) {
+          var cursor = event.target.result;
+          if (!cursor) return;
+          if (cursor.value.owner === QUEUE_KEY && !keep[cursor.value.key]) cursor.delete();
+          cursor.continue();
+        };
+        items.forEach(function (item) {
+          store.put({ key: item.key, kind: item.kind, data: item.data, photos: item.photos, owner: QUEUE_KEY,
+                      sync: SYNC, csrf: csrf() });
+        });
+        tx.oncomplete = function () { db.close(); resolve(); };
+        tx.onerror = tx.onabort = function () { db.close(); resolve(); };
+      });
+    }).catch(function () {});
+  }
+  function askBackgroundSync() {
+    if (!("serviceWorker" in navigator) || !("SyncManager" in window)) return Promise.resolve(false);
+    return navigator.serviceWorker.ready.then(function (registration) {
+      return registration.sync.register(SYNC_TAG).then(function () { return true; });
+    }).catch(function () { return false; });
+  }
 
   function csrf() {
     var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -106,8 +154,12 @@
         }, function () { return false; });
       });
     });
-    return chain.then(function () { sending = false; showQueue(); },
-                      function () { sending = false; showQueue(); });
+    function done() {
+      sending = false;
+      showQueue();
+      if (readQueue().length) askBackgroundSync();  // not all sent: the worker tries when the network returns
+    }
+    return chain.then(done, done);
   }
 
   function announce(item, ref, ok) {
@@ -136,7 +188,9 @@
       var status = form.querySelector("[data-status]");
       if (status) { status.textContent = form.dataset.saved; status.className = "field-status saved"; }
       showQueue();
-      return navigator.onLine ? flush() : null;
+      if (navigator.onLine) return flush();
+      askBackgroundSync();
+      return null;
     });
   }
 
@@ -161,7 +215,24 @@
     });
   });
 
+  if ("serviceWorker" in navigator) {
+    /* The worker sent a record (Background Sync): drop it here too and say so. */
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      var m = event.data || {};
+      if (m.type !== "gz-field-sent" || m.owner !== QUEUE_KEY) return;
+      var item = null;
+      var rest = readQueue().filter(function (q) { if (q.key === m.key) item = q; return q.key !== m.key; });
+      if (!item) return;
+      writeQueue(rest);
+      announce(item, m.ok ? m.ref : m.error, m.ok);
+      showQueue();
+    });
+  }
+
   window.addEventListener("online", function () { showNet(); flush(); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && navigator.onLine) flush();
+  });
   window.addEventListener("offline", showNet);
   showNet();
   showQueue();
@@ -170,5 +241,6 @@
   if ("serviceWorker" in navigator && body.dataset.sw) {
     navigator.serviceWorker.register(body.dataset.sw, { scope: body.dataset.scope }).catch(function () {});
   }
-  window.gzField = { flush: flush, queue: readQueue };
+  mirror(readQueue());  // a queue written before this version (or by a plain reload) reaches IndexedDB too
+  window.gzField = { flush: flush, queue: readQueue, backgroundSync: askBackgroundSync };
 })();
