@@ -18,7 +18,9 @@ class DisputesConfig(AppConfig):
         from gongzhi.core import periodic
         from gongzhi.triage import alerts
 
-        from . import dashboard, notifying, services, tasks
+        from . import dashboard, notifying, reasons, services, tasks
+
+        reasons.register()  # its risk sentences in the reader's language (core.reasons)
 
         periodic.register(tasks.sweep_deadlines, 60 * 60)  # periods are in days: hourly is enough
         periodic.register_sweep("dispute-deadlines", tasks.run_sweeps, _report,

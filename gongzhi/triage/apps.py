@@ -14,7 +14,9 @@ class TriageConfig(AppConfig):
 
         from django.utils.translation import gettext_lazy as _
 
-        from . import alerts
+        from . import alerts, reasons
+
+        reasons.register()  # the sentences its analysis writes, in the reader's language (core.reasons)
 
         alerts.register_conversion("appeal", _("诉求"), alerts.appeal_from_alert, alerts.appeal_link)
         hooks.subscribe(appeal_services.RECEIVED, services.on_intake)

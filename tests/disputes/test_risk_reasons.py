@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.test import Client
 from django.utils import translation
 
-from gongzhi.disputes import reasons, services
+from gongzhi.core import reasons
+from gongzhi.disputes import services
 
 
 def test_every_kind_of_reason_reads_in_english():

@@ -25,8 +25,8 @@ def appeal_disputes(context, appeal):
 
 @register.filter
 def risk_reason(reason) -> str:
-    """A stored risk reason in the reader's language (disputes.reasons); quoted words stay as typed."""
-    from gongzhi.disputes.reasons import translate
+    """A stored risk reason in the reader's language (core.reasons); quoted words stay as typed."""
+    from gongzhi.core.reasons import translate
 
     return translate(reason)
 
