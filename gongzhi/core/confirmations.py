@@ -3,9 +3,13 @@
 `request(users, kind, text, link, ref=..., escalate_after=..., chain=...)` tells each person through
 `recipients.notify` on every channel they have an address on (in-app, e-mail, SMS, whatever they
 chose or not: an emergency does not wait for preferences), each message carrying a signed one-click
-link (`/accounts/confirm/<token>/`) and a short reply code. A person confirms by opening the link, by
-replying with the code (`confirm_by_reply`, which the SMS provider's inbound callback reaches through
-`/accounts/confirm/reply/`), or on the case's page (`confirm`).
+link (`/accounts/confirm/<token>/`) and a short reply code. A person confirms through the link (it
+opens a page with one button: a GET never confirms, since mail scanners and link previews fetch
+links nobody clicked; the button's POST does, signed in or not), by replying with the code
+(`confirm_by_reply`, which the SMS provider's inbound callback reaches through
+`/accounts/confirm/reply/`), by answering the e-mail (`confirm_by_mail`: the mail server pipes the
+reply to `gongzhi confirm_mail`, or posts it to `/accounts/confirm/mail/`), or on the case's page
+(`confirm`).
 
 A message unconfirmed `escalate_after` minutes after it went out escalates (`escalate_due`, every
 minute in the worker and in `gongzhi sweep`): the first person of its `chain` who is active and not
@@ -107,7 +111,8 @@ def row_of_token(token: str) -> Confirmation | None:
 
 
 def confirm_by_token(token: str) -> Confirmation | None:
-    """The one-click link: the row it names, confirmed (None for a link that is not ours)."""
+    """The link's button: the row it names, confirmed (None for a link that is not ours). A second
+    press changes nothing: the first confirmation's time and way stand."""
     row = row_of_token(token)
     if row is not None:
         _confirm(row, "link")
@@ -118,7 +123,7 @@ def confirm_by_token(token: str) -> Confirmation | None:
 CODE_RE = re.compile(r"[2-9A-HJ-NP-Z]{%d}" % CODE_LENGTH)
 
 
-def confirm_by_reply(channel: str, address: str, text: str) -> list[Confirmation]:
+def confirm_by_reply(channel: str, address: str, text: str, via: str = "reply") -> list[Confirmation]:
     """A reply on `channel` from `address` (an SMS provider's inbound message, an e-mail reply):
     every waiting message to the person at that address whose code the reply carries is confirmed.
     A code from another address confirms nothing. Returns the rows confirmed."""
@@ -132,9 +137,52 @@ def confirm_by_reply(channel: str, address: str, text: str) -> list[Confirmation
         return []
     done = []
     for row in Confirmation.objects.filter(code__in=codes, confirmed_at__isnull=True).select_related("recipient"):
-        if chosen.address_of(row.recipient).strip() == address.strip() and _confirm(row, "reply"):
+        if chosen.address_of(row.recipient).strip() == address.strip() and _confirm(row, via):
             done.append(row)
     return done
+
+
+def _plain_text(message) -> str:
+    part = message.get_body(("plain",))
+    if part is None:
+        return ""
+    try:
+        return part.get_content()
+    except (LookupError, ValueError):  # an unknown charset: what can be read of it
+        return (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+
+
+def confirm_by_mail(raw: bytes) -> list[Confirmation]:
+    """An e-mail reply (an RFC 822 message, as a mail server hands it to `gongzhi confirm_mail` or
+    to /accounts/confirm/mail/): it confirms the messages it answers, found by the signed key of the
+    e-mail it replies to (In-Reply-To, References: core.delivery.key_of is its Message-ID) or by a
+    reply code in its subject or text. Either way only from the address that message went to: a
+    reply forwarded to someone else and sent from there confirms nothing. Returns the rows confirmed."""
+    import email
+    import email.policy
+    from email.utils import getaddresses
+
+    from . import delivery
+    from .models import Delivery
+
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        senders = [a for _n, a in getaddresses([str(message.get("From", ""))]) if a]
+        threads = " ".join(str(message.get(h, "")) for h in ("In-Reply-To", "References"))
+        text = "\n".join((str(message.get("Subject", "")), _plain_text(message)))
+    except (TypeError, ValueError, IndexError) as exc:  # a message the parser cannot read is no reply
+        raise ValueError(f"not an e-mail message: {exc}") from exc
+    if len(senders) != 1:
+        return []
+    sender = senders[0].strip().lower()
+    done = []
+    for sent in Delivery.objects.filter(pk__in=delivery.delivery_ids_in(threads), channel="email").exclude(ref=""):
+        if sent.address.strip().lower() != sender or sent.recipient_id is None:
+            continue
+        waiting = Confirmation.objects.filter(ref=sent.ref, recipient_id=sent.recipient_id, kind=sent.template,
+                                              confirmed_at__isnull=True, sent_at__lte=sent.created_at)
+        done += [row for row in waiting if _confirm(row, "email")]
+    return done + confirm_by_reply("email", senders[0], text, via="email")
 
 
 def escalate_due(now: dt.datetime | None = None) -> dict[str, int]:

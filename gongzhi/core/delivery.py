@@ -28,11 +28,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import socket
 
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django_tasks import task
 
 from . import channels, messages, periodic
@@ -62,9 +64,22 @@ def log_days() -> int:
     return int(getattr(settings, "GONGZHI", {}).get("DELIVERY_LOG_DAYS", 90))
 
 
+KEY_RE = re.compile(r"gongzhi-delivery-(\d+)\.([0-9a-f]{16})")
+
+
+def _key_signature(pk: int) -> str:
+    return salted_hmac("gongzhi.core.delivery.key", str(pk)).hexdigest()[:16]
+
+
 def key_of(row: Delivery) -> str:
-    """The one name of this message on every try (a receiver that saw it drops a repeat)."""
-    return f"gongzhi-delivery-{row.pk}"
+    """The one name of this message on every try (a receiver that saw it drops a repeat). It is
+    signed, so a reply that names it (an e-mail's In-Reply-To) cannot be forged from a row number."""
+    return f"gongzhi-delivery-{row.pk}.{_key_signature(row.pk)}"
+
+
+def delivery_ids_in(text: str) -> list[int]:
+    """The deliveries whose genuine keys `text` names (e.g. a reply's In-Reply-To and References)."""
+    return [int(pk) for pk, sig in KEY_RE.findall(text or "") if constant_time_compare(sig, _key_signature(int(pk)))]
 
 
 def backoff(attempts: int) -> dt.timedelta:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("password/reset/<uidb64>/<token>/", password_reset.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
     path("confirm/reply/", confirm_views.reply, name="confirm_reply"),
+    path("confirm/mail/", confirm_views.mail_reply, name="confirm_mail"),
     path("confirm/<str:token>/", confirm_views.confirm_link, name="confirm_link"),
     path("password/reset/done/", password_reset.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]
