@@ -147,6 +147,7 @@ TABLE = {
     'admin:index': R(None, anon='login', rest='login'),  # admin/
     'after_login': R(None, anon=302, rest=302),  # accounts/welcome/
     'confirm_link': R(None, anon=404, rest=404),  # accounts/confirm/<str:token>/
+    'confirm_mail': R(None, anon=405, rest=405),  # accounts/confirm/mail/
     'confirm_reply': R(None, anon=405, rest=405),  # accounts/confirm/reply/
     'disputes:agreement_docx': R(None, anon='login', rest=404),  # disputes/<int:pk>/agreement.docx
     'disputes:appeal_care': R(None, anon=405, rest=405),  # disputes/from-appeal/<int:pk>/care/
