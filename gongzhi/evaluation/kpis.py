@@ -270,16 +270,24 @@ def kpis(counts: Mapping, satisfaction_weights: Mapping | None = None) -> dict:
 
 # ---------------------------------------------------------------- schemes and rankings
 
-def score(values: Mapping, weights: Mapping | None = None) -> float | None:
+def score(values: Mapping, weights: Mapping | None = None, better: Mapping[str, bool] | None = None) -> float | None:
     """Weighted score 0..100: rates where higher is better count as is, the others as 1 - rate.
-    KPIs without data are left out and the remaining weights renormalised; None if nothing is left."""
+    KPIs without data are left out and the remaining weights renormalised; None if nothing is left.
+    `better` names other apps' rates (core.indicators) and whether higher is better for each."""
     weights = weights or DEFAULT_WEIGHTS
+    better = better or {}
     num = den = 0.0
     for name, weight in weights.items():
-        if not weight or name not in RATES or values.get(name) is None:
+        if not weight or values.get(name) is None:
+            continue
+        if name in RATES:
+            higher = RATES[name][2]
+        elif name in better:
+            higher = better[name]
+        else:
             continue
         v = values[name]
-        num += weight * (v if RATES[name][2] else 1 - v)
+        num += weight * (v if higher else 1 - v)
         den += weight
     return round(100 * num / den, 2) if den else None
 
@@ -306,15 +314,18 @@ class Ranked:
 
 
 def rank(units: Mapping[int, Mapping], weights: Mapping | None = None, satisfaction_weights: Mapping | None = None,
-         previous: Mapping[int, Mapping] | None = None, min_cases: int = 0) -> list[Ranked]:
+         previous: Mapping[int, Mapping] | None = None, min_cases: int = 0,
+         extra: Mapping[int, Mapping] | None = None, previous_extra: Mapping[int, Mapping] | None = None,
+         better: Mapping[str, bool] | None = None) -> list[Ranked]:
     """Rank units by score (ties share a rank). Units without a score, and units with fewer than
-    `min_cases` appeals (a rate on three appeals says little), come last, unranked."""
+    `min_cases` appeals (a rate on three appeals says little), come last, unranked. `extra` adds
+    other apps' values per unit ({unit: {name: value}}, core.indicators), scored as `better` says."""
 
-    def ranked(source):
+    def ranked(source, more):
         rows = []
         for uid, counts in source.items():
-            values = kpis(counts, satisfaction_weights)
-            rows.append(Ranked(uid, values, score(values, weights), None,
+            values = {**kpis(counts, satisfaction_weights), **((more or {}).get(uid) or {})}
+            rows.append(Ranked(uid, values, score(values, weights, better), None,
                                too_few=(values["appeals"] < min_cases)))
         scored = sorted((r for r in rows if r.score is not None and not r.too_few), key=lambda r: (-r.score, r.unit_id))
         scores = [-r.score for r in scored]
@@ -323,9 +334,9 @@ def rank(units: Mapping[int, Mapping], weights: Mapping | None = None, satisfact
         rest = [r for r in rows if r.rank is None]
         return scored + sorted(rest, key=lambda r: (r.score is None, -(r.cases), r.unit_id))
 
-    rows = ranked(units)
+    rows = ranked(units, extra)
     if previous:
-        before = {r.unit_id: r.rank for r in ranked(previous)}
+        before = {r.unit_id: r.rank for r in ranked(previous, previous_extra)}
         for r in rows:
             r.previous_rank = before.get(r.unit_id)
     return rows

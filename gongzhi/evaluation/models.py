@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.appeals.models import Appeal
+from gongzhi.core import indicators
 
 from . import kpis
 
@@ -136,7 +137,10 @@ class EvaluationScheme(models.Model):
         return self.name
 
     def kpi_weights(self) -> dict:
-        return {**kpis.DEFAULT_WEIGHTS, **{k: float(v) for k, v in (self.weights or {}).items() if k in kpis.RATES}}
+        """The appeals' KPIs' weights and other apps' rates' (core.indicators), as this scheme sets them."""
+        known = set(kpis.RATES) | set(indicators.better())
+        return {**kpis.DEFAULT_WEIGHTS, **indicators.default_weights(),
+                **{k: float(v) for k, v in (self.weights or {}).items() if k in known}}
 
     def satisfaction_weights(self) -> dict:
         return {"satisfied": self.satisfied_weight, "basic": self.basic_weight}

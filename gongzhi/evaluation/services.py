@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from gongzhi.appeals import services as appeal_services
 from gongzhi.appeals.models import Appeal, Assignment, Category, Status
-from gongzhi.core import audit, pii, scoping
+from gongzhi.core import audit, indicators, pii, scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.models import Department, Grid, Region, Role
 from gongzhi.core.workdays import WorkCalendar
@@ -389,12 +389,52 @@ def ranking(kind: str, anchor: dt.date, scheme: EvaluationScheme | None = None, 
     names = units_of_kind(kind)
     for uid in names:
         current.setdefault(uid, kpis.empty_counts())
+    extra, figures = indicator_values(kind, months)
+    previous_extra, _figures = indicator_values(kind, prev_months)
     rows = kpis.rank(current, scheme.kpi_weights(), scheme.satisfaction_weights(), previous,
-                     min_cases=ranking_minimum())
-    extra = unit_names(kind, [r.unit_id for r in rows if r.unit_id not in names])
+                     min_cases=ranking_minimum(), extra=extra, previous_extra=previous_extra,
+                     better=indicators.better(kind))
+    others = unit_names(kind, [r.unit_id for r in rows if r.unit_id not in names])
     for r in rows:
-        r.name = names.get(r.unit_id) or extra.get(r.unit_id) or f"#{r.unit_id}"
-    return {"kind": kind, "period": period, "months": months, "scheme": scheme, "rows": rows}
+        r.name = names.get(r.unit_id) or others.get(r.unit_id) or f"#{r.unit_id}"
+        r.indicators = {key: by_unit.get(r.unit_id) for key, by_unit in figures.items()}
+    return {"kind": kind, "period": period, "months": months, "scheme": scheme, "rows": rows,
+            "indicators": [i for i in indicators.registered(kind) if i.key in figures]}
+
+
+def period_bounds(months: list[dt.date]) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of the first month and of the month after the last (local time)."""
+    tz = timezone.get_current_timezone()
+    return (dt.datetime.combine(months[0], dt.time(), tzinfo=tz),
+            dt.datetime.combine(add_months(months[-1], 1), dt.time(), tzinfo=tz))
+
+
+def indicator_values(kind: str, months: list[dt.date]) -> tuple[dict[int, dict], dict]:
+    """Other apps' figures of the units of `kind` in these months (core.indicators): the values per
+    unit the score reads ({unit: {key: value}}) and the figures themselves ({key: {unit: Figure}})."""
+    since, until = period_bounds(months)
+    figures = indicators.figures(kind, since, until)
+    values: dict[int, dict] = defaultdict(dict)
+    for key, by_unit in figures.items():
+        for uid, figure in by_unit.items():
+            values[uid][key] = figure.value
+    return dict(values), figures
+
+
+def unit_indicators(kind: str, unit_id: int, months: list[dt.date]) -> list[dict]:
+    """One unit's other-app figures for a panel: [{key, label, rate, value, cases, url}]."""
+    since, until = period_bounds(months)
+    figures = indicators.figures(kind, since, until)
+    out = []
+    for indicator in indicators.registered(kind):
+        by_unit = figures.get(indicator.key)
+        if by_unit is None:
+            continue  # it failed: left out, as on the rankings
+        figure = by_unit.get(unit_id) or indicators.Figure(None if indicator.rate else 0, 0)
+        url = indicator.link(kind, unit_id, since, until) if indicator.link else ""
+        out.append({"key": indicator.key, "label": str(indicator.label), "rate": indicator.rate,
+                    "value": figure.value, "cases": figure.cases, "url": url})
+    return out
 
 
 # ---------------------------------------------------------------- drill-down

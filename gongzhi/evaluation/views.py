@@ -304,12 +304,21 @@ def department(request, pk: int):
         "dept": dept, "rows": rows, "counts": counts, "values": values, "month": month, "period": period,
         "health": services.queue_health(dept, now=now), "chart_data": [trend], "charts": [trend], "queue": queue,
         "position": position, "ranked": len([r for r in ranking["rows"] if r.rank]), "now": now,
+        "others": services.unit_indicators("department", pk, months),
         "month_label": _month_label(month), "period_note": periods.period_note(request, month, period),
         "report_url": reverse("evaluation:report", args=["department", pk]) + f"?month={_month_label(month)}",
     })
 
 
 # ---------------------------------------------------------------- rankings and unit panels
+
+def _indicator_cell(indicator, figure, kind: str, unit_id: int, months) -> dict:
+    """One ranking cell of another app's figure (core.indicators): a rate with its cases, or a count."""
+    since, until = services.period_bounds(months)
+    value = figure.value if figure is not None else (None if indicator.rate else 0)
+    return {"rate": indicator.rate, "value": value, "cases": figure.cases if figure is not None else 0,
+            "url": indicator.link(kind, unit_id, since, until) if indicator.link else ""}
+
 
 @pages.RANKINGS.guard
 def rankings(request):
@@ -327,6 +336,8 @@ def rankings(request):
         r.url = reverse("evaluation:unit", args=[kind, r.unit_id]) + f"?month={_month_label(month)}&period={period}"
         r.drill = drill_url(kind, r.unit_id, month, "appeals", period)
         r.cells = [(r.values[n], r.values.get(den) or 0) for n, (_num, den, _better) in kpis.RATES.items()]
+        r.other_cells = [_indicator_cell(i, r.indicators.get(i.key), kind, r.unit_id, result["months"])
+                         for i in result["indicators"]]
     ranked = [r for r in result["rows"] if r.rank is not None][:30]
     score_chart = chart("ranking-scores", _("综合得分"), "hbar", [r.name for r in ranked],
                         [{"name": _("得分"), "data": [r.score for r in ranked]}])

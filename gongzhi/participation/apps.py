@@ -26,3 +26,20 @@ class ParticipationConfig(AppConfig):
         post_save.connect(moderation.forget_words, sender=SensitiveWord, dispatch_uid="gz-sensitive-words-save")
         post_delete.connect(moderation.forget_words, sender=SensitiveWord, dispatch_uid="gz-sensitive-words-delete")
         notifying.register_wording()
+        register_indicators()
+
+
+def register_indicators() -> None:
+    """The duty to answer counts in the departments' evaluation (core.indicators; evaluation
+    shows and scores them without importing participation)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from gongzhi.core import indicators
+
+    from . import stats
+
+    indicators.register("participation.answer_on_time_rate", _("金点子按时答复率"), stats.on_time_indicator,
+                        kinds=("department",), rate=True, higher_is_better=True, weight=10, order=10,
+                        link=stats.late_link)
+    indicators.register("participation.late_answers", _("金点子超期答复"), stats.late_indicator,
+                        kinds=("department",), rate=False, higher_is_better=False, order=11, link=stats.late_link)

@@ -38,16 +38,22 @@ def _events(events, author_id) -> list:
 def proposal_queue(request):
     qs = Proposal.objects.restrict(request.user).select_related("category", "department", "region")
     status = request.GET.get("status", "")
+    department = request.GET.get("department", "")
+    late = bool(request.GET.get("late"))
+    if department.isdigit():
+        qs = qs.filter(department_id=int(department))
+    if late:  # what the evaluation's 超期答复 counts (its drill-down link)
+        qs = qs.filter(stats.late_q())
     if status in Proposal.Status.values:
         qs = qs.filter(status=status)
-    elif not request.GET.get("all"):
+    elif not (request.GET.get("all") or late):
         qs = qs.filter(status__in=(Proposal.Status.QUALIFIED, Proposal.Status.ASSIGNED,
                                    Proposal.Status.ADOPTED, Proposal.Status.PARTLY))
     page = Paginator(qs.order_by("due_at", "-support_count", "-created_at"), 30).get_page(request.GET.get("page"))
     figures = stats.answer_stats(departments=None if scoping.oversees(request.user) or request.user.is_superuser
                                  else list(scoping.department_ids(request.user, Role.HANDLER)))
     return render(request, "participation/staff_proposals.html", {
-        "page": page, "status": status, "statuses": Proposal.Status.choices, "figures": figures})
+        "page": page, "status": status, "statuses": Proposal.Status.choices, "figures": figures, "late": late})
 
 
 def _proposal(request, pk: int) -> Proposal:
