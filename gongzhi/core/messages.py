@@ -92,6 +92,14 @@ def localised(message: str, **params) -> Localised:
     return Localised(message, tuple(params.items()))
 
 
+def composed(render, *args) -> Localised:
+    """A text that `render(*args)` composes with gettext, composed again in each reader's language
+    when it is sent (for a text of several translated parts, which one message cannot hold)."""
+    from django.utils.functional import lazy
+
+    return Localised("%(text)s", (("text", lazy(render, str)(*args)),))
+
+
 def text_in(text, language: str | None) -> str:
     """`text` (a string, or a Localised) in `language`."""
     return text.render(language) if isinstance(text, Localised) else str(text)

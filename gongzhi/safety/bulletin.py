@@ -17,7 +17,10 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from gongzhi.core import messages
 from gongzhi.core.recipients import notify
 
 from . import analysis, services
@@ -120,17 +123,25 @@ def generate_bulletin(day: dt.date | None = None, *, actor=None, regenerate: boo
 
 
 def headline(data: dict) -> str:
+    """The bulletin in one sentence, in the active language: the page's and the notification's text
+    (the stored bulletin and its .docx stay Chinese documents)."""
     t = data["total"]
+    text = ngettext("%(day)s 共接报警情 %(count)s 起，较前日%(prev)s，较上周同日%(week)s，28日日均 %(mean)s 起。",
+                    "%(day)s 共接报警情 %(count)s 起，较前日%(prev)s，较上周同日%(week)s，28日日均 %(mean)s 起。",
+                    t["count"]) % {"day": data["day"], "count": t["count"], "prev": _delta(t["delta_prev"]),
+                                   "week": _delta(t["delta_week"]), "mean": f"{t['mean_28']:.1f}"}
     ups = [r["name"] for r in data["rows"] if r["flag"] == "up"]
-    text = (f"{data['day']} 共接报警情 {t['count']} 起，较前日{_delta(t['delta_prev'])}，"
-            f"较上周同日{_delta(t['delta_week'])}，28日日均 {t['mean_28']:.1f} 起。")
     if ups:
-        text += f"显著上升：{'、'.join(ups)}。"
+        text += _("显著上升：%(types)s。") % {"types": _("、").join(ups)}
     return text
 
 
 def _delta(n: int) -> str:
-    return "持平" if n == 0 else (f"增加 {n} 起" if n > 0 else f"减少 {-n} 起")
+    if n == 0:
+        return _("持平")
+    if n > 0:
+        return ngettext("增加 %(n)s 起", "增加 %(n)s 起", n) % {"n": n}
+    return ngettext("减少 %(n)s 起", "减少 %(n)s 起", -n) % {"n": -n}
 
 
 def _png(width: int, height: int, pixels: bytearray) -> bytes:
@@ -269,7 +280,7 @@ def send_bulletin(bulletin: Bulletin) -> dict:
     """Deliver to every active recipient: users get an in-app notification; anyone with an e-mail
     address gets the .docx by mail. A failing mail is logged (without the address) and skipped."""
     link = reverse("safety:bulletin_detail", args=[bulletin.day.isoformat()])
-    text = headline(bulletin.data)[:300]
+    text = messages.composed(headline, bulletin.data)  # in each recipient's language
     mailed, failed = 0, 0
     attachment = None
     listed = list(BulletinRecipient.objects.filter(active=True).select_related("user"))
@@ -278,7 +289,7 @@ def send_bulletin(bulletin: Bulletin) -> dict:
         address = r.email or (r.user.email if r.user_id else "")
         if address:
             attachment = attachment or render_docx(bulletin)
-            msg = EmailMessage(subject=f"治安形势日通报 {bulletin.day:%Y-%m-%d}", body=text + "\n\n" + link,
+            msg = EmailMessage(subject=f"治安形势日通报 {bulletin.day:%Y-%m-%d}", body=str(text) + "\n\n" + link,
                                from_email=settings.DEFAULT_FROM_EMAIL, to=[address])
             msg.attach(docx_name(bulletin), attachment,
                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document")

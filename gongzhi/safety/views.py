@@ -19,7 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -351,26 +351,7 @@ def bulletin_list(request):
 BULLETIN_FLAGS = {"up": gettext_lazy("显著上升"), "down": gettext_lazy("显著下降")}
 
 
-def _bulletin_delta(n: int) -> str:
-    if n == 0:
-        return _("持平")
-    if n > 0:
-        return ngettext("增加 %(n)s 起", "增加 %(n)s 起", n) % {"n": n}
-    return ngettext("减少 %(n)s 起", "减少 %(n)s 起", -n) % {"n": -n}
-
-
-def bulletin_headline(data: dict) -> str:
-    """bulletin.headline in the reader's language (the same words in Chinese): the stored bulletin
-    and its .docx stay Chinese documents, the page speaks the reader's language."""
-    t = data["total"]
-    text = ngettext("%(day)s 共接报警情 %(count)s 起，较前日%(prev)s，较上周同日%(week)s，28日日均 %(mean)s 起。",
-                    "%(day)s 共接报警情 %(count)s 起，较前日%(prev)s，较上周同日%(week)s，28日日均 %(mean)s 起。",
-                    t["count"]) % {"day": data["day"], "count": t["count"], "prev": _bulletin_delta(t["delta_prev"]),
-                                   "week": _bulletin_delta(t["delta_week"]), "mean": f"{t['mean_28']:.1f}"}
-    ups = [r["name"] for r in data["rows"] if r["flag"] == "up"]
-    if ups:
-        text += _("显著上升：%(types)s。") % {"types": _("、").join(ups)}
-    return text
+bulletin_headline = bl.headline  # in the reader's language
 
 
 def bulletin_for_reader(data: dict) -> dict:

@@ -18,11 +18,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop as N_
 
-from gongzhi.core import audit
+from gongzhi.core import audit, messages
 from gongzhi.core.errors import FieldErrors
 from gongzhi.core.events import record_event
 from gongzhi.core.lifecycle import Lifecycle, Transition, may_act
 from gongzhi.core.models import Role
+from gongzhi.core.reasons import translate as translate_reason
 from gongzhi.core.recipients import notify, supervisors_of
 
 from .models import Alert
@@ -81,6 +82,10 @@ def conversion_of(alert: Alert) -> dict | None:
 
 # ---------------------------------------------------------------- services
 
+def _alert_line(title: str) -> str:
+    return gettext("预警：%(title)s") % {"title": translate_reason(title)}
+
+
 def raise_alert(kind, title, reasons, *, appeal=None, hot_issue=None, region=None, level=Alert.Level.YELLOW,
                 same_title: bool = False) -> Alert:
     """One open alert per appeal or hot issue (a repeat updates its title and reasons); the
@@ -99,7 +104,8 @@ def raise_alert(kind, title, reasons, *, appeal=None, hot_issue=None, region=Non
                                      hot_issue=hot_issue, region=region)
         record_event(alert, "raised", None, to_status=OPEN, note=alert.title, alert_kind=kind, level=level)
     where = appeal.region if appeal is not None else region
-    transaction.on_commit(lambda: notify(supervisors_of(where), "alert", f"预警：{alert.title}", link(alert)))
+    text = messages.composed(_alert_line, alert.title)  # in each supervisor's own language
+    transaction.on_commit(lambda: notify(supervisors_of(where), "alert", text, link(alert)))
     return alert
 
 

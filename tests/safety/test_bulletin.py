@@ -132,6 +132,19 @@ def test_someone_on_the_list_twice_is_told_once(org, analyst):
     assert Notification.objects.filter(user=org.leader, kind="bulletin").count() == 1
 
 
+def test_each_recipient_reads_the_bulletins_notice_in_their_own_language(org, analyst):
+    from gongzhi.core.models import NotificationPreference
+
+    BulletinRecipient.objects.create(user=org.leader, label="领导")
+    BulletinRecipient.objects.create(user=analyst, label="研判")
+    NotificationPreference.objects.create(user=org.leader, language="en")
+    bl.send_bulletin(bl.generate_bulletin(dt.date(2026, 3, 10)))
+    english = Notification.objects.get(user=org.leader, kind="bulletin").text
+    chinese = Notification.objects.get(user=analyst, kind="bulletin").text
+    assert english.startswith("2026-03-10: 0 incidents reported") and not any("\u4e00" <= c <= "\u9fff" for c in english)
+    assert chinese.startswith("2026-03-10 共接报警情 0 起")
+
+
 def test_scheduled_run_waits_for_the_morning_and_makes_yesterdays_bulletin(org, settings, monkeypatch):
     settings.GONGZHI = {**settings.GONGZHI, "BULLETIN_HOUR": 7}
     early = timezone.make_aware(dt.datetime(2026, 3, 11, 5, 0))

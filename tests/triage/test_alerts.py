@@ -78,3 +78,17 @@ def test_a_dismissed_alert_is_done_with(org, alert):
             act()
     assert state(alert) == before
     assert [e.kind for e in alert.events.all()] == ["raised", "dismissed"]
+
+
+def test_each_supervisor_is_told_of_an_alert_in_their_own_language(org, make_appeal, django_capture_on_commit_callbacks):
+    from gongzhi.core.models import Notification, NotificationPreference
+
+    NotificationPreference.objects.create(user=org.east_supervisor, language="en")
+    appeal = make_appeal(title="工地拖欠工资", content="工地拖欠五十多名农民工工资。")
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts.raise_alert(Alert.Kind.HIGH_RISK, "高风险诉求：工地拖欠工资", ["重复来信3次"], appeal=appeal,
+                           region=org.east_c)
+    texts = dict(Notification.objects.filter(kind="alert").values_list("user__username", "text"))
+    assert texts[org.east_supervisor.username] == "Alert: High-risk appeal: 工地拖欠工资"
+    others = [t for user, t in texts.items() if user != org.east_supervisor.username]
+    assert others and all(t == "预警：高风险诉求：工地拖欠工资" for t in others)
