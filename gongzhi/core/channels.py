@@ -124,7 +124,7 @@ class Sms(Channel):
         provider = sms.backend()
         if provider is None:
             raise DeliveryError("SMS is not configured (GONGZHI_SMS_BACKEND)", permanent=True)
-        provider.send(message.address, message.body)
+        provider.send(message.address, message.body, key=message.key)
 
 
 class Webhook(Channel):

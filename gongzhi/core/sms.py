@@ -2,8 +2,9 @@
 
 * `console` (the development default): prints the message with the number masked;
 * `file`: appends one JSON line per message to GONGZHI_SMS_FILE (a development outbox to read);
-* `http`: one POST per message to the provider's GONGZHI_SMS_URL, JSON {"to", "text", "sender"},
-  with GONGZHI_SMS_TOKEN as a bearer token, through the outbound policy of `core.outbound` (https
+* `http`: one POST per message to the provider's GONGZHI_SMS_URL, JSON {"to", "text", "sender", "id"},
+  with GONGZHI_SMS_TOKEN as a bearer token and the message's key as `id` and as the Idempotency-Key
+  header (the same on every try of one message: a provider that saw it drops the repeat), through the outbound policy of `core.outbound` (https
   to public addresses unless the administrator named the host in GONGZHI_SMS_ALLOW_HTTP_HOSTS or
   GONGZHI_SMS_ALLOW_INTERNAL_HOSTS). A provider with another body format gets an adapter class here.
 
@@ -37,14 +38,15 @@ class SmsBackend(ABC):
     name = ""
 
     @abstractmethod
-    def send(self, number: str, text: str) -> None:
-        """Deliver it, or raise DeliveryError (the delivery log retries it later)."""
+    def send(self, number: str, text: str, key: str = "") -> None:
+        """Deliver it, or raise DeliveryError (the delivery log retries it later). `key` is the same on
+        every try of one message (core.delivery.key_of), for providers that drop repeats."""
 
 
 class ConsoleBackend(SmsBackend):
     name = "console"
 
-    def send(self, number: str, text: str) -> None:
+    def send(self, number: str, text: str, key: str = "") -> None:
         sys.stdout.write(f"[SMS to {mask_phone(number)}] {text}\n")
         sys.stdout.flush()
 
@@ -55,8 +57,9 @@ class FileBackend(SmsBackend):
     def __init__(self, path: str | Path):
         self.path = Path(path)
 
-    def send(self, number: str, text: str) -> None:
-        line = json.dumps({"at": timezone.now().isoformat(), "to": number, "text": text}, ensure_ascii=False)
+    def send(self, number: str, text: str, key: str = "") -> None:
+        line = json.dumps({"at": timezone.now().isoformat(), "to": number, "text": text, "id": key},
+                          ensure_ascii=False)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with _file_lock, self.path.open("a", encoding="utf-8") as out:
@@ -73,9 +76,11 @@ class HttpBackend(SmsBackend):
         self.url, self.token, self.sender, self.timeout = url, token, sender, timeout
         self.policy = policy or outbound.Policy()
 
-    def send(self, number: str, text: str) -> None:
-        body = json.dumps({"to": number, "text": text, "sender": self.sender}, ensure_ascii=False).encode()
+    def send(self, number: str, text: str, key: str = "") -> None:
+        body = json.dumps({"to": number, "text": text, "sender": self.sender, "id": key}, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Gongzhi-SMS/1"}
+        if key:
+            headers["Idempotency-Key"] = key
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         try:

@@ -86,6 +86,9 @@ def test_a_failing_provider_is_retried_with_growing_waits_until_it_answers(org, 
     row.refresh_from_db()
     assert row.status == "sent" and row.attempts == 3 and row.last_error == ""
     assert len(http_receiver.received) == 3
+    # every try carries the same key, so a provider that did get an earlier one drops the repeat
+    keys = {(r["json"]["id"], r["headers"]["Idempotency-Key"]) for r in http_receiver.received}
+    assert len(keys) == 1 and next(iter(keys))[0] == next(iter(keys))[1] != ""
 
 
 def test_a_message_is_given_up_after_the_last_attempt_and_at_once_on_a_permanent_refusal(org, smtp, settings):
