@@ -213,6 +213,8 @@ class AppealOut(Schema):
 
 class AppealDetail(AppealOut):
     assignments: list[AssignmentOut]
+    appellant_email: str = Field("", description="masked: the address the appellant left for notifications "
+                                 "(empty if none or anonymous); never revealed")
     replies: list[ReplyOut]
 
 
@@ -287,6 +289,7 @@ def appeal_out(a: Appeal, user=None) -> dict:
 def appeal_detail(a: Appeal, user=None) -> dict:
     out = appeal_out(a, user)
     out["assignments"] = [
+    out["appellant_email"] = "" if a.anonymous else pii.mask_email(notifying.contact_email(a))
         {"id": s.pk, "department_id": s.department_id, "department": s.department.name, "role": s.role,
          "state": s.state, "dispatched_at": s.dispatched_at, "ack_due_at": s.ack_due_at, "due_at": s.due_at,
          "acknowledged_at": s.acknowledged_at, "finished_at": s.finished_at}

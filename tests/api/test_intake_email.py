@@ -78,3 +78,15 @@ def test_staff_see_the_email_masked(client, org, api_as, send_all):
     client.login(username="dispatcher", password=org.password)
     page = client.get(f"/staff/appeals/{appeal.pk}/").content.decode()
     assert "l***@example.com" in page and EMAIL not in page
+
+
+def test_the_api_gives_staff_the_email_masked_and_never_for_an_anonymous_appeal(org, api_as, send_all):
+    api = api_as(org.operator)
+    named = api.post("/appeals", {"title": "电梯故障", "content": "东湖社区3栋电梯坏了两个月", "appellant_email": EMAIL})
+    anonymous = api.post("/appeals", {"title": "电梯故障", "content": "电梯坏了", "anonymous": True,
+                                      "appellant_email": EMAIL})
+    dispatcher = api_as(org.dispatcher)
+    one = dispatcher.get(f"/appeals/{named.json()['id']}")
+    assert one.status_code == 200 and one.json()["appellant_email"] == "l***@example.com"
+    assert EMAIL not in one.content.decode()
+    assert dispatcher.get(f"/appeals/{anonymous.json()['id']}").json()["appellant_email"] == ""
