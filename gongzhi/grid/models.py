@@ -284,6 +284,11 @@ class Organisation(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
 
+    PROTECTED_FIELDS = {"contact_name": _("联系人"), "contact_phone": _("联系电话")}
+    REVEAL_ROLES = (Role.GRID_WORKER, Role.ADMIN)  # the community's workers and staff; administrators
+    REVEAL_REFUSAL = _("只有本社区的工作人员可以查看联系人信息")
+    REVEAL_AUDIT_ACTION = "reveal_organisation_contact"
+
     class Meta:
         ordering = ["community", "name"]
         verbose_name = _("社区组织")
@@ -297,6 +302,21 @@ class Organisation(models.Model):
     def scope_q(cls, user, action: str = "view"):
         return scoping.union(community_q(user, "community"),
                              scoping.region_q(user, (Role.SUPERVISOR, Role.LEADER, Role.ADMIN), "community"))
+
+    def may_reveal(self, user) -> bool:
+        return may_register_in(user, self.community)
+
+
+def may_register_in(user, community: Region) -> bool:
+    """`user` works in `community` (a grid worker of one of its grids, or its staff), or administers."""
+    if scoping.has_role(user, Role.ADMIN):
+        return True
+    for r in scoping.assignments(user, Role.GRID_WORKER):
+        if r.grid_id and r.grid.community_id == community.pk:
+            return True
+        if r.region_id and not r.grid_id and community.path.startswith(r.region.path):
+            return True
+    return False
 
 
 class Volunteer(models.Model):
@@ -314,12 +334,20 @@ class Volunteer(models.Model):
         verbose_name = _("志愿者")
         verbose_name_plural = _("志愿者")
 
+    PROTECTED_FIELDS = {"name": _("姓名"), "phone": _("联系电话")}
+    REVEAL_ROLES = (Role.GRID_WORKER, Role.ADMIN)
+    REVEAL_REFUSAL = _("只有本社区的工作人员可以查看志愿者信息")
+    REVEAL_AUDIT_ACTION = "reveal_volunteer"
+
     def __str__(self) -> str:
         from gongzhi.core import pii
 
         return pii.mask_name(self.name)
 
     scope_q = Organisation.scope_q
+
+    def may_reveal(self, user) -> bool:
+        return may_register_in(user, self.community)
 
 
 class Activity(models.Model):
@@ -428,3 +456,15 @@ class CommunityTaskEvent(CaseEvent):
 
     class Meta(CaseEvent.Meta):
         verbose_name = _("社区任务记录")
+
+
+class GridWorkerEvent(CaseEvent):
+    """A grid's history of who works in it: a grid worker assigned to it or taken off it
+    (kind "worker_assigned" / "worker_unassigned"), by whom and when."""
+
+    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="events")
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta(CaseEvent.Meta):
+        verbose_name = _("网格员分配记录")
+        verbose_name_plural = _("网格员分配记录")

@@ -5,6 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core import nav
 from gongzhi.core.models import Role
 
+
+def may_assign_workers(user) -> bool:
+    from .services import may_assign_workers as allowed  # services import the appeals app: not at start-up
+
+    return allowed(user)
+
+
 may_work = nav.any_role(Role.GRID_WORKER)
 OVERVIEW_ROLES = (Role.GRID_WORKER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
 TASK_ROLES = (Role.GRID_WORKER, Role.HANDLER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
@@ -18,3 +25,7 @@ RESIDENTS = nav.page("grid:resident_list", _("实有人口"), may_work, order=37
 TASKS = nav.page("grid:task_list", _("社区任务"), nav.any_role(*TASK_ROLES), order=38)
 NEW_TASK = nav.page("grid:task_new", _("向社区派发任务"), nav.any_role(Role.HANDLER), menus=())
 CATALOGUE = nav.page("grid:catalogue", _("社区协助办理事项清单"), nav.any_role(*TASK_ROLES), menus=())
+ORG_ROLES = (Role.GRID_WORKER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
+ORGANISATIONS = nav.page("grid:organisation_list", _("社区组织"), nav.any_role(*ORG_ROLES), order=39)
+VOLUNTEERS = nav.page("grid:volunteer_list", _("志愿者"), nav.any_role(*ORG_ROLES), menus=())
+WORKERS = nav.page("grid:worker_assignments", _("网格员分配"), may_assign_workers, order=35)

@@ -25,8 +25,8 @@ from gongzhi.core.recipients import handlers_of, notify
 from . import geometry
 from .lifecycle import TASK_LIFECYCLE
 from .models import (
-    Activity, CatalogueItem, CommunityBoundary, CommunityTask, FieldSubmission, HomeVisit, Household,
-    Organisation, Patrol, Resident, VisitPhoto, Volunteer, VolunteerHours,
+    Activity, CatalogueItem, CommunityBoundary, CommunityTask, FieldSubmission, GridWorkerEvent, HomeVisit,
+    Household, Organisation, Patrol, Resident, VisitPhoto, Volunteer, VolunteerHours, community_q, may_register_in,
 )
 
 NOTE_MAX = 2000
@@ -71,15 +71,78 @@ def import_grids(data, *, dry_run: bool = False,
     return report, len(report.grids)
 
 
-def assign_worker(actor, grid: Grid, user: User) -> RoleAssignment:
-    """网格员 for a grid (an administrator's act, audited)."""
-    if not scoping.has_role(actor, Role.ADMIN):
-        raise ActionRefused(_("只有系统管理员可以指派网格员"))
+def manager_q(user) -> Q | None:
+    """Grids whose workers `user` assigns: those of the communities (or subdistricts) they staff
+    (the grid worker role held in a region, not in one grid), of a supervisor's region, or all for an
+    administrator; None when they assign nowhere."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    parts = [scoping.region_q(user, (Role.SUPERVISOR, Role.ADMIN), "community")]
+    for r in scoping.assignments(user, Role.GRID_WORKER):
+        if r.region_id and not r.grid_id:
+            parts.append(Q(community__path__startswith=r.region.path))
+    return scoping.union(*parts)
+
+
+def may_assign_workers(user) -> bool:
+    """Without a query: the roles that manage a community's or subdistrict's grids (manager_q)."""
+    return (getattr(user, "is_superuser", False) or scoping.has_role(user, Role.SUPERVISOR, Role.ADMIN)
+            or any(r.region_id and not r.grid_id for r in scoping.assignments(user, Role.GRID_WORKER)))
+
+
+def managed_grids(user):
+    q = manager_q(user)
+    return Grid.objects.none() if q is None else Grid.objects.filter(q).select_related("community")
+
+
+def _managed_grid(actor, grid: Grid) -> Grid:
+    if not managed_grids(actor).filter(pk=grid.pk).exists():
+        raise ActionRefused(_("只有本社区、本街道的工作人员可以分配该网格的网格员"))
+    return grid
+
+
+def worker_candidates(actor):
+    """Whom `actor` may assign: active users who hold the grid worker role in one of the grids they
+    manage or without a scope yet (an account made for a new grid worker), or who worked in one of
+    those grids before (its history)."""
+    grids = managed_grids(actor)
+    held = RoleAssignment.objects.filter(role=Role.GRID_WORKER).filter(
+        Q(grid__in=grids) | Q(grid__isnull=True, region__isnull=True, department__isnull=True))
+    past = GridWorkerEvent.objects.filter(grid__in=grids, worker__isnull=False)
+    return (User.objects.filter(is_active=True)
+            .filter(Q(pk__in=held.values("user_id")) | Q(pk__in=past.values("worker_id")))
+            .order_by("username"))
+
+
+def assign_worker(actor, grid: Grid, user: User, note: str = "") -> RoleAssignment:
+    """网格员 for a grid, by the community's or subdistrict's staff (or an administrator): the
+    grid worker role held in the grid, an event in the grid's history and an audit entry."""
+    _managed_grid(actor, grid)
+    if user is None or not worker_candidates(actor).filter(pk=user.pk).exists():
+        raise FieldErrors({"worker": _("请选择网格员")})
+    note = str(note or "").strip()[:300]
     with transaction.atomic():
-        ra, _created = RoleAssignment.objects.get_or_create(user=user, role=Role.GRID_WORKER, grid=grid)
+        if RoleAssignment.objects.filter(user=user, role=Role.GRID_WORKER, grid=grid).exists():
+            raise ActionRefused(_("%(user)s 已是该网格的网格员") % {"user": user})
+        ra = RoleAssignment.objects.create(user=user, role=Role.GRID_WORKER, grid=grid)
+        record_event(grid, "worker_assigned", actor, note=note, worker=user)
         audit.record(actor, "assign_grid_worker", ra, grid=grid.code, user=user.username)
     scoping.forget_roles(user)
     return ra
+
+
+def unassign_worker(actor, grid: Grid, user: User, note: str = "") -> None:
+    """Takes a grid worker off a grid: from then on they no longer see its residents, households and
+    visits, nor the tasks of its community (unless another of their grids is in it)."""
+    _managed_grid(actor, grid)
+    note = str(note or "").strip()[:300]
+    with transaction.atomic():
+        deleted, _rows = RoleAssignment.objects.filter(user=user, role=Role.GRID_WORKER, grid=grid).delete()
+        if not deleted:
+            raise ActionRefused(_("%(user)s 不是该网格的网格员") % {"user": user})
+        record_event(grid, "worker_unassigned", actor, note=note, worker=user)
+        audit.record(actor, "unassign_grid_worker", grid, grid=grid.code, user=user.username)
+    scoping.forget_roles(user)
 
 
 def worker_grids(user):
@@ -269,82 +332,162 @@ def export_residents(user, rows_out, request=None) -> int:
 
 # ---------------------------------------------------------------- organisations and volunteers
 
-def _covers(actor, community: Region) -> bool:
-    """`actor` works in `community`: a grid worker of one of its grids, or its staff (or above)."""
+def may_register(actor, community: Region) -> bool:
+    """Registers the community's organisations, activities, volunteers and hours: its workers and
+    staff, or an administrator."""
+    return may_register_in(actor, community)
+
+
+def registering_communities(actor):
+    """The communities `actor` registers organisations in (may_register), as a queryset."""
+    everything = Region.objects.filter(level=Region.Level.COMMUNITY)
+    if getattr(actor, "is_superuser", False) or scoping.has_role(actor, Role.ADMIN):
+        return everything
+    grids = [r.grid for r in scoping.assignments(actor, Role.GRID_WORKER) if r.grid_id]
+    q = Q(pk__in={g.community_id for g in grids}) if grids else None
     for r in scoping.assignments(actor, Role.GRID_WORKER):
-        if r.grid_id and r.grid.community_id == community.pk:
-            return True
-        if r.region_id and not r.grid_id and community.path.startswith(r.region.path):
-            return True
-    return False
+        if r.region_id and not r.grid_id:
+            q = scoping.union(q, Q(path__startswith=r.region.path))
+    return everything.none() if q is None else everything.filter(q)
 
 
-def register_organisation(actor, *, community_id, name: str, kind: str = Organisation.Kind.SOCIAL,
-                          field: str = "", contact_name: str = "", contact_phone: str = "",
-                          registered_on: dt.date | None = None) -> Organisation:
-    community = Region.objects.filter(pk=community_id, level=Region.Level.COMMUNITY).first() \
-        if str(community_id or "").isdigit() else None
+def _organisation_fields(*, name, kind, field, contact_name, contact_phone, registered_on) -> dict:
     errors = {}
     name = str(name or "").strip()
-    if community is None:
-        errors["community"] = _("请选择社区")
     if not name:
         errors["name"] = _("请填写组织名称")
+    elif len(name) > 100:
+        errors["name"] = _("组织名称不能超过100字")
     if kind not in Organisation.Kind.values:
         errors["kind"] = _("未知组织类型")
     phone = validation.normalise_phone(contact_phone or "")
     if phone and not validation.valid_phone(phone):
         errors["contact_phone"] = _("电话号码格式不正确")
+    if registered_on is not None and registered_on > timezone.localdate():
+        errors["registered_on"] = _("登记日期不能晚于今天")
     if errors:
         raise FieldErrors(errors)
-    if not _covers(actor, community) and not scoping.has_role(actor, Role.ADMIN):
+    return {"name": name, "kind": kind, "field": str(field or "").strip()[:100],
+            "contact_name": str(contact_name or "").strip()[:64], "contact_phone": phone,
+            "registered_on": registered_on}
+
+
+def register_organisation(actor, *, community_id, name: str, kind: str = Organisation.Kind.SOCIAL,
+                          field: str = "", contact_name: str = "", contact_phone: str = "",
+                          registered_on: dt.date | None = None) -> Organisation:
+    """登记 a community organisation (社会组织 or 群众组织), by the community's workers; audited
+    (its contact is personal data)."""
+    community = Region.objects.filter(pk=community_id, level=Region.Level.COMMUNITY).first() \
+        if str(community_id or "").isdigit() else None
+    try:
+        values = _organisation_fields(name=name, kind=kind, field=field, contact_name=contact_name,
+                                      contact_phone=contact_phone, registered_on=registered_on)
+    except FieldErrors as exc:
+        if community is None:
+            exc.errors["community"] = _("请选择社区")
+        raise
+    if community is None:
+        raise FieldErrors({"community": _("请选择社区")})
+    if not may_register(actor, community):
         raise ActionRefused(_("只有本社区的工作人员可以登记"))
     try:
         with transaction.atomic():
-            return Organisation.objects.create(community=community, name=name[:100], kind=kind, field=field[:100],
-                                               contact_name=contact_name[:64], contact_phone=phone,
-                                               registered_on=registered_on)
+            org = Organisation.objects.create(community=community, **values)
+            audit.record(actor, "register_organisation", org, community=community.code)
     except IntegrityError:
         raise FieldErrors({"name": _("本社区已登记同名组织")}) from None
+    return org
+
+
+def update_organisation(actor, organisation: Organisation, *, name: str, kind: str, field: str = "",
+                        contact_name: str = "", contact_phone: str = "", registered_on: dt.date | None = None,
+                        active: bool = True) -> Organisation:
+    """Corrects an organisation's entry (or marks it inactive); audited, with the fields changed."""
+    if not may_register(actor, organisation.community):
+        raise ActionRefused(_("只有本社区的工作人员可以登记"))
+    values = _organisation_fields(name=name, kind=kind, field=field, contact_name=contact_name,
+                                  contact_phone=contact_phone, registered_on=registered_on)
+    values["active"] = bool(active)
+    changed = sorted(k for k, v in values.items() if getattr(organisation, k) != v)
+    if not changed:
+        return organisation
+    try:
+        with transaction.atomic():
+            Organisation.objects.filter(pk=organisation.pk).update(**values)
+            audit.record(actor, "update_organisation", organisation, fields=changed)
+    except IntegrityError:
+        raise FieldErrors({"name": _("本社区已登记同名组织")}) from None
+    organisation.refresh_from_db()
+    return organisation
 
 
 def add_activity(actor, organisation: Organisation, *, title: str, held_on: dt.date, place: str = "",
                  participants: int = 0) -> Activity:
-    if not _covers(actor, organisation.community) and not scoping.has_role(actor, Role.ADMIN):
+    """An organisation's activity (held, or planned up to a year ahead), where volunteers' hours go."""
+    if not may_register(actor, organisation.community):
         raise ActionRefused(_("只有本社区的工作人员可以登记"))
+    errors = {}
     title = str(title or "").strip()
     if not title:
-        raise FieldErrors({"title": _("请填写活动名称")})
+        errors["title"] = _("请填写活动名称")
+    elif len(title) > 200:
+        errors["title"] = _("活动名称不能超过200字")
     if held_on is None:
-        raise FieldErrors({"held_on": _("请填写日期")})
-    return Activity.objects.create(organisation=organisation, title=title[:200], held_on=held_on,
-                                   place=place[:200], participants=max(0, int(participants or 0)))
+        errors["held_on"] = _("请填写日期")
+    elif held_on > timezone.localdate() + dt.timedelta(days=366):
+        errors["held_on"] = _("日期不能超过一年以后")
+    try:
+        participants = int(participants or 0)
+    except (TypeError, ValueError):
+        participants = -1
+    if not 0 <= participants <= 100_000:
+        errors["participants"] = _("服务人次应为0到100000之间的整数")
+    if errors:
+        raise FieldErrors(errors)
+    return Activity.objects.create(organisation=organisation, title=title, held_on=held_on,
+                                   place=str(place or "").strip()[:200], participants=participants)
 
 
 def add_volunteer(actor, *, community: Region, name: str, phone: str = "", organisations=(),
                   joined_on: dt.date | None = None) -> Volunteer:
-    if not _covers(actor, community) and not scoping.has_role(actor, Role.ADMIN):
+    """A community's volunteer (name and phone are personal data: masked on the pages; audited)."""
+    if not may_register(actor, community):
         raise ActionRefused(_("只有本社区的工作人员可以登记"))
+    errors = {}
     name = str(name or "").strip()
     if not name:
-        raise FieldErrors({"name": _("请填写姓名")})
+        errors["name"] = _("请填写姓名")
+    elif len(name) > 64:
+        errors["name"] = _("姓名不能超过64字")
     phone = validation.normalise_phone(phone or "")
     if phone and not validation.valid_phone(phone):
-        raise FieldErrors({"phone": _("电话号码格式不正确")})
+        errors["phone"] = _("电话号码格式不正确")
+    organisations = list(organisations)
+    if any(o.community_id != community.pk for o in organisations):
+        errors["organisations"] = _("只能选择本社区的组织")
+    if errors:
+        raise FieldErrors(errors)
     with transaction.atomic():
-        v = Volunteer.objects.create(community=community, name=name[:64], phone=phone, joined_on=joined_on)
+        v = Volunteer.objects.create(community=community, name=name, phone=phone, joined_on=joined_on)
         v.organisations.set(organisations)
+        audit.record(actor, "register_volunteer", v, community=community.code)
     return v
 
 
 def log_hours(actor, *, activity: Activity, volunteer: Volunteer, hours) -> VolunteerHours:
     """志愿服务时长 of one volunteer at one activity (once; a second entry corrects the first)."""
-    if not _covers(actor, activity.organisation.community) and not scoping.has_role(actor, Role.ADMIN):
+    if not may_register(actor, activity.organisation.community):
         raise ActionRefused(_("只有本社区的工作人员可以登记"))
+    if volunteer is None or volunteer.community_id != activity.organisation.community_id:
+        raise FieldErrors({"volunteer": _("请选择本社区的志愿者")})
+    if activity.held_on > timezone.localdate():
+        raise FieldErrors({"hours": _("活动尚未举行，不能登记服务时长")})
     try:
-        hours = Decimal(str(hours)).quantize(Decimal("0.1"))
+        hours = Decimal(str(hours).strip()).quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError):
         raise FieldErrors({"hours": _("请填写服务时长")}) from None
+    if not hours.is_finite():
+        raise FieldErrors({"hours": _("请填写服务时长")})
     if not (Decimal("0") < hours <= Decimal("24")):
         raise FieldErrors({"hours": _("服务时长应在0到24小时之间")})
     with transaction.atomic():

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from gongzhi.core.models import Region
 
-from .models import CommunityTask, Organisation, Volunteer, VolunteerHours
+from .models import Activity, CommunityTask, Organisation, Volunteer, VolunteerHours
 
 
 def months_back(n: int, now: dt.datetime | None = None) -> dt.datetime:
@@ -54,13 +54,25 @@ def load_per_community(tasks, since: dt.datetime) -> list[dict]:
     return sorted(out, key=lambda r: (-r["tasks"], r["community"]))
 
 
-def organisations_of(community: Region, since: dt.date) -> dict:
+def organisations_of(community: Region, since: dt.date, today: dt.date | None = None) -> dict:
+    """A community's organisations with their volunteers and activities; its volunteers; the hours
+    since `since` and this month's activities (held from the first of the month) with their hours."""
+    today = today or timezone.localdate()
+    month = today.replace(day=1)
     orgs = Organisation.objects.filter(community=community)
     hours = VolunteerHours.objects.filter(activity__organisation__community=community, activity__held_on__gte=since)
+    this_month = (Activity.objects.filter(organisation__community=community, held_on__gte=month)
+                  .select_related("organisation").annotate(volunteer_hours=Sum("hours__hours"))
+                  .order_by("-held_on", "-id"))
     return {
         "organisations": orgs.annotate(volunteer_count=Count("volunteers", distinct=True),
                                        activity_count=Count("activities", distinct=True)),
         "volunteers": Volunteer.objects.filter(community=community).count(),
         "hours": hours.aggregate(h=Sum("hours"))["h"] or 0,
         "top_volunteers": list(hours.values("volunteer__name").annotate(h=Sum("hours")).order_by("-h")[:5]),
+        "month": month,
+        "month_activities": list(this_month),
+        "month_hours": VolunteerHours.objects.filter(activity__organisation__community=community,
+                                                     activity__held_on__gte=month,
+                                                     activity__held_on__lte=today).aggregate(h=Sum("hours"))["h"] or 0,
     }

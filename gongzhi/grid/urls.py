@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import field_views, views
+from . import community_views, field_views, views
 
 app_name = "grid"
 urlpatterns = [
@@ -21,4 +21,14 @@ urlpatterns = [
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/<slug:action>/", views.task_action, name="task_action"),
     path("catalogue/", views.catalogue, name="catalogue"),
+    path("workers/", community_views.worker_assignments, name="worker_assignments"),
+    path("workers/<int:grid>/<slug:action>/", community_views.worker_action, name="worker_action"),
+    path("organisations/", community_views.organisation_list, name="organisation_list"),
+    path("organisations/new/", community_views.organisation_new, name="organisation_new"),
+    path("organisations/<int:pk>/", community_views.organisation_detail, name="organisation_detail"),
+    path("organisations/<int:pk>/edit/", community_views.organisation_edit, name="organisation_edit"),
+    path("organisations/<int:pk>/activities/", community_views.activity_new, name="activity_new"),
+    path("activities/<int:pk>/", community_views.activity_detail, name="activity_detail"),
+    path("volunteers/", community_views.volunteer_list, name="volunteer_list"),
+    path("reveal/<slug:kind>/<int:pk>/<slug:field>/", community_views.reveal_contact, name="reveal_contact"),
 ]

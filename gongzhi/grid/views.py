@@ -68,7 +68,7 @@ def community_detail(request, pk: int):
     return render(request, "grid/community_detail.html", {
         "community": community, "grids": grids, "workers": workers, "since": since,
         "load": stats.load_rows(tasks, since), "orgs": stats.organisations_of(community, since.date()),
-        "care": care})
+        "care": care, "may_assign": services.managed_grids(request.user).filter(community=community).exists()})
 
 
 @pages.RESIDENTS.guard
