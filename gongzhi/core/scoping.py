@@ -78,6 +78,23 @@ def region_q(user, roles, field: str = "region") -> Q | None:
     return qs
 
 
+def regions_in_scope(user, roles):
+    """The regions a user works in with one of `roles` (each such region and everything below it):
+    what a form may offer them, and what a service accepts from them. A superuser has every region."""
+    from .models import Region
+
+    if getattr(user, "is_superuser", False):
+        return Region.objects.all()
+    q = None
+    for r in roles_of(user):
+        if r.role not in roles or (r.region_id is None and (r.department_id or r.grid_id)):
+            continue  # as in region_q: a department's or a grid's role is no region scope
+        if r.region_id is None or r.region.parent_id is None:
+            return Region.objects.all()
+        q = Q(path__startswith=r.region.path) if q is None else q | Q(path__startswith=r.region.path)
+    return Region.objects.none() if q is None else Region.objects.filter(q)
+
+
 def union(*parts: Q | None) -> Q | None:
     result = None
     for p in parts:

@@ -306,11 +306,17 @@ class Warehouse(models.Model):
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def scope_q(cls, user, action: str = "view"):
+        return _region_scope(user)
 
 
 class Item(models.Model):
@@ -385,11 +391,17 @@ class Team(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     specialty = models.CharField(_("专业"), max_length=60, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def scope_q(cls, user, action: str = "view"):
+        return _region_scope(user)
 
 
 class TeamMember(models.Model):
@@ -454,11 +466,17 @@ class Device(models.Model):
     battery = models.FloatField(null=True, blank=True)
     online = models.BooleanField(default=False)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["code"]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @classmethod
+    def scope_q(cls, user, action: str = "view"):
+        return _region_scope(user)
 
 
 class SensorEvent(models.Model):

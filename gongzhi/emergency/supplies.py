@@ -122,3 +122,21 @@ def dispatch(supply_request: SupplyRequest, warehouse: Warehouse, actor) -> Supp
                             n=locked.quantity, warehouse=warehouse.name))
         type(locked.incident).objects.filter(pk=locked.incident_id).update(updated_at=timezone.now())
     return locked
+
+
+def refuse(supply_request: SupplyRequest, actor, reason: str) -> SupplyRequest:
+    """The office cannot meet a request (no warehouse holds enough): it says so, on the timeline."""
+    if not (reason or "").strip():
+        raise FieldErrors({"reason": _("请说明不能调拨的原因")})
+    INCIDENT_LIFECYCLE.require_role(actor, "request_supplies")
+    with transaction.atomic():
+        locked = SupplyRequest.objects.select_for_update().select_related("incident", "item").get(pk=supply_request.pk)
+        if locked.status != SupplyRequest.Status.REQUESTED:
+            raise ActionRefused(_("该物资申请已处理"))
+        locked.status = SupplyRequest.Status.REFUSED
+        locked.save(update_fields=["status"])
+        record_event(locked.incident, "supplies", actor, from_status=locked.incident.status,
+                     **said(N_("物资申请未能满足：%(item)s × %(n)d（%(reason)s）"), item=locked.item.name,
+                            n=locked.quantity, reason=reason.strip()[:100]))
+        type(locked.incident).objects.filter(pk=locked.incident_id).update(updated_at=timezone.now())
+    return locked

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import office_views, views
 
 app_name = "emergency"
 urlpatterns = [
@@ -18,4 +18,15 @@ urlpatterns = [
     path("plans/<int:pk>/drills/", views.drill_new, name="drill_new"),
     path("resources/", views.resources, name="resources"),
     path("devices/", views.devices, name="devices"),
+    path("devices/new/", office_views.device_form, name="device_new"),
+    path("devices/<int:pk>/", office_views.device_form, name="device_edit"),
+    path("units/", office_views.units, name="units"),
+    path("units/<int:pk>/", office_views.unit_edit, name="unit_edit"),
+    path("plans/<int:pk>/tasks/", office_views.plan_tasks, name="plan_tasks"),
+    path("plans/<int:pk>/tasks/<int:template_id>/delete/", office_views.plan_task_delete, name="plan_task_delete"),
+    path("teams/", office_views.teams, name="teams"),
+    path("teams/<int:pk>/", office_views.team, name="team"),
+    path("warehouses/", office_views.warehouses, name="warehouses"),
+    path("warehouses/<int:pk>/", office_views.warehouse, name="warehouse"),
+    path("supplies/requests/", office_views.supply_requests, name="supply_requests"),
 ]

@@ -231,8 +231,11 @@ def resources(request):
 
 @pages.SENSORS.guard
 def devices(request):
+    from . import registry
+
     return render(request, "emergency/devices.html", {
-        "devices": Device.objects.select_related("region"), "dead": DeadLetter.objects.all()[:50]})
+        "devices": Device.objects.restrict(request.user).select_related("region", "grid", "owner"),
+        "dead": DeadLetter.objects.all()[:50], "keeper": registry.may_keep(request.user)})
 
 
 @pages.COVERAGE.guard

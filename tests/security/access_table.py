@@ -174,6 +174,8 @@ TABLE = {
     'disputes:task_detail': R(None, anon='login', rest=404),  # disputes/screening/tasks/<int:pk>/
     'disputes:task_report': R(None, anon=405, rest=405),  # disputes/screening/tasks/<int:pk>/report/
     'emergency:coverage': R(None, anon='login', rest=404, allow={200: 'supervisor east_supervisor leader emergency admin'}),  # emergency/coverage/
+    'emergency:device_edit': R(None, anon='login', rest=404),  # emergency/devices/<int:pk>/
+    'emergency:device_new': R(None, anon='login', rest=404, allow={200: 'emergency admin'}),  # emergency/devices/new/
     'emergency:devices': R(None, anon='login', rest=404, allow={200: 'supervisor east_supervisor leader emergency admin'}),  # emergency/devices/
     'emergency:drill_new': R(None, anon='login', rest=404, allow={405: 'supervisor east_supervisor leader emergency admin'}),  # emergency/plans/<int:pk>/drills/
     'emergency:incident_action': R(None, anon='login', rest=405, allow={404: 'citizen operator dispatcher mediator petition analyst informant'}),  # emergency/incidents/<int:pk>/<slug:action>/
@@ -184,9 +186,18 @@ TABLE = {
     'emergency:plan_document': R(None, anon='login', rest=404),  # emergency/plans/<int:pk>/document/
     'emergency:plan_edit': R(None, anon='login', rest=404),  # emergency/plans/<int:pk>/
     'emergency:plan_new': R(None, anon='login', rest=404, allow={200: 'supervisor east_supervisor leader emergency admin'}),  # emergency/plans/new/
+    'emergency:plan_task_delete': R(None, anon='login', rest=404, allow={405: 'supervisor east_supervisor leader emergency admin'}),  # emergency/plans/<int:pk>/tasks/<int:template_id>/delete/
+    'emergency:plan_tasks': R(None, anon='login', rest=404),  # emergency/plans/<int:pk>/tasks/
     'emergency:resources': R(None, anon='login', rest=404, allow={200: 'supervisor east_supervisor leader emergency admin'}),  # emergency/resources/
     'emergency:review_docx': R(None, anon='login', rest=404),  # emergency/incidents/<int:pk>/review.docx
+    'emergency:supply_requests': R(None, anon='login', rest=404, allow={200: 'supervisor east_supervisor leader emergency admin'}),  # emergency/supplies/requests/
     'emergency:task_update': R(None, anon='login', rest=405, allow={404: 'citizen operator dispatcher mediator petition analyst informant'}),  # emergency/tasks/<int:pk>/
+    'emergency:team': R(None, anon='login', rest=404),  # emergency/teams/<int:pk>/
+    'emergency:teams': R(None, anon='login', rest=404, allow={200: 'supervisor east_supervisor leader emergency admin'}),  # emergency/teams/
+    'emergency:unit_edit': R(None, anon='login', rest=404),  # emergency/units/<int:pk>/
+    'emergency:units': R(None, anon='login', rest=404, allow={200: 'supervisor east_supervisor leader emergency admin'}),  # emergency/units/
+    'emergency:warehouse': R(None, anon='login', rest=404),  # emergency/warehouses/<int:pk>/
+    'emergency:warehouses': R(None, anon='login', rest=404, allow={200: 'supervisor east_supervisor leader emergency admin'}),  # emergency/warehouses/
     'evaluation:department': R(None, anon='login', rest=404),  # evaluation/department/<int:pk>/
     'evaluation:drill': R(None, anon='login', rest=200),  # evaluation/appeals/
     'evaluation:exclusions': R(None, anon='login', rest=404, allow={200: 'supervisor east_supervisor leader admin'}),  # evaluation/exclusions/
