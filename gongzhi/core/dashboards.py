@@ -13,6 +13,11 @@ it). The content is plain data::
 
 where a cell is a value, or {"text": …, "url": …} for a drill-down link. A panel that fails is
 logged and left out: a dashboard never breaks on another app's figures.
+
+A panel belongs to one board: "leader" (the default, evaluation's leader dashboard) or another
+page's, e.g. "field" (the grid worker's phone page: the disputes' screening tasks due)::
+
+    dashboards.register_panel("disputes.screening", _("排查任务"), build, board="field")
 """
 from __future__ import annotations
 
@@ -30,16 +35,18 @@ class Panel:
     title: object  # a (lazy) string in the reader's language
     build: Callable[[object], dict | None]
     order: int = 100
+    board: str = "leader"
 
 
 _lock = threading.Lock()
 _panels: dict[str, Panel] = {}
 
 
-def register_panel(key: str, title, build: Callable[[object], dict | None], *, order: int = 100) -> None:
-    """Add (or, under the same key, replace) a panel."""
+def register_panel(key: str, title, build: Callable[[object], dict | None], *, order: int = 100,
+                   board: str = "leader") -> None:
+    """Add (or, under the same key, replace) a panel of `board`."""
     with _lock:
-        _panels[key] = Panel(key, title, build, order)
+        _panels[key] = Panel(key, title, build, order, board)
 
 
 def unregister_panel(key: str) -> None:
@@ -47,14 +54,15 @@ def unregister_panel(key: str) -> None:
         _panels.pop(key, None)
 
 
-def registered() -> list[Panel]:
-    return sorted(_panels.values(), key=lambda p: (p.order, p.key))
+def registered(board: str | None = None) -> list[Panel]:
+    """The panels of `board` (every board's with None), in their order."""
+    return sorted((p for p in _panels.values() if board is None or p.board == board), key=lambda p: (p.order, p.key))
 
 
-def panels_for(user) -> list[dict]:
-    """The panels this reader may see, built: [{"key", "title", "note", "figures", "tables"}]."""
+def panels_for(user, board: str = "leader") -> list[dict]:
+    """The panels of `board` this reader may see, built: [{"key", "title", "note", "figures", "tables"}]."""
     shown = []
-    for panel in registered():
+    for panel in registered(board):
         try:
             content = panel.build(user)
         except Exception:  # another app's figures must never break the dashboard

@@ -45,9 +45,27 @@ def mediation_panel(user) -> dict | None:
     }
 
 
+def screening_panel(user) -> dict | None:
+    """The grid worker's screening tasks still to report (排查任务), for their phone page."""
+    from .screening_models import ScreeningTask
+
+    if not pages.SCREENING.permits(user):
+        return None
+    tasks = (ScreeningTask.objects.filter(assignee=user, status=ScreeningTask.Status.PENDING)
+             .select_related("campaign", "grid", "community").order_by("due_at")[:20])
+    if not tasks:
+        return None
+    return {"tables": [{"caption": "", "headers": [_("排查"), _("截止")],
+                        "rows": [[{"text": f"{t.campaign.title} · {t.unit}",
+                                   "url": reverse("disputes:task_detail", args=[t.pk])},
+                                  timezone.localtime(t.due_at).strftime("%m-%d")] for t in tasks]}]}
+
+
 def register() -> None:
     from django.utils.translation import gettext_lazy
 
     from gongzhi.core import dashboards
 
     dashboards.register_panel("disputes.mediation", gettext_lazy("矛盾纠纷调解成效"), mediation_panel, order=20)
+    dashboards.register_panel("disputes.screening", gettext_lazy("排查任务"), screening_panel, order=20,
+                              board="field")

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gongzhi.core import dashboards
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.forms import report_refusal
 
@@ -51,7 +52,8 @@ def home(request):
     patrols = Patrol.objects.filter(worker=request.user, checked_at__gte=today).count()
     return render(request, "grid/field_home.html", {
         "grids": grids, "tasks": tasks, "visits_due": services.visits_due(request.user)[:20],
-        "patrols_today": patrols, "screening_url": _screening_url()})
+        "patrols_today": patrols, "screening_url": _screening_url(),
+        "panels": dashboards.panels_for(request.user, board="field")})  # screening tasks due (disputes)
 
 
 def _photos_from_files(request) -> list:
