@@ -156,3 +156,55 @@ def test_with_the_page_unable_to_send_the_service_worker_sends_the_queue_by_back
     assert (appeal.title, appeal.grid) == ("垃圾满溢", org.east_g)
     assert Attachment.objects.filter(appeal=appeal).count() == 1
     phone.close()
+
+
+def test_a_patrol_check_in_with_the_phones_location_and_a_home_visit_made_offline_arrive_once(org, browser,
+                                                                                            live_server):
+    from gongzhi.grid.models import Building, CareCategory, HomeVisit, Household, Patrol
+
+    care, _ = CareCategory.objects.get_or_create(code="elderly_alone", defaults={"name": "独居老人"})
+    household = Household.objects.create(building=Building.objects.create(grid=org.east_g, name="3幢"), room="201室")
+    household.care_categories.add(care)
+    phone = browser.new_context(locale="zh-CN", viewport=PHONE, base_url=live_server.url, is_mobile=True,
+                                has_touch=True, service_workers="allow", permissions=["geolocation"],
+                                geolocation={"latitude": 39.905, "longitude": 116.405, "accuracy": 8})
+    phone.set_default_timeout(15000)
+    pg = phone.new_page()
+    pg.goto("/accounts/login/")
+    pg.fill("input[name=username]", "gridworker")
+    pg.fill("input[name=password]", org.password)
+    pg.click("button[type=submit]")
+    pg.wait_for_load_state("networkidle")
+    second_factor(pg, "gridworker")
+
+    pg.goto("/grid/m/checkin/")
+    assert fits_the_phone(pg)
+    pg.click("[data-locate]")
+    expect(pg.locator("[data-locate]")).to_have_text("已定位")
+    pg.fill("input[name=note]", "3幢周边正常")
+    pg.click("form[data-queue] button[type=submit]")
+    expect(pg.locator("[data-status]")).to_contain_text("已打卡", timeout=30000)
+    patrol = Patrol.objects.get()
+    assert patrol.in_grid and abs(patrol.lat - 39.905) < 1e-6 and patrol.accuracy_m == 8
+
+    pg.goto("/grid/m/")
+    expect(pg.get_by_test_id("visits-due")).to_contain_text("3幢 201室")
+    pg.goto(f"/grid/m/visit/?household={household.pk}")
+    assert fits_the_phone(pg)
+    pg.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    pg.reload()
+    pg.wait_for_function("navigator.serviceWorker.controller !== null")
+    phone.set_offline(True)
+    pg.select_option("select[name=household]", str(household.pk))
+    pg.fill("textarea[name=note]", "老人身体硬朗，燃气灶老化，已提醒更换。")
+    pg.check("input[name=needs_help]")
+    pg.set_input_files("input[name=photos]", [photo()])
+    pg.click("form[data-queue] button[type=submit]")
+    expect(pg.locator("[data-status]")).to_contain_text("已保存在手机上")
+    assert not HomeVisit.objects.exists()
+    phone.set_offline(False)
+    expect(pg.locator("[data-status]")).to_contain_text("走访记录已保存", timeout=30000)
+    pg.evaluate("window.gzField.flush()")
+    visit = HomeVisit.objects.get()
+    assert (visit.household_id, visit.needs_help, visit.photos.count()) == (household.pk, True, 1)
+    phone.close()
