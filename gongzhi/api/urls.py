@@ -2,6 +2,7 @@
 from django.urls import include, path, re_path
 
 from . import open311
+from .open311_openapi import openapi_view
 from .v1 import api
 
 FMT = r"(?:\.(?P<fmt>xml|json))?"
@@ -13,6 +14,7 @@ open311_patterns = [
     re_path(rf"^requests{FMT}$", open311.requests_view, name="requests"),
     re_path(rf"^requests/(?P<request_id>[^/]+?){FMT}$", open311.request_detail, name="request"),
     re_path(rf"^tokens/(?P<token>[^/]+?){FMT}$", open311.token_view, name="token"),
+    re_path(r"^openapi\.json$", openapi_view, name="openapi"),
     re_path(r"^.*$", open311.open311_404),
 ]
 
