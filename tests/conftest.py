@@ -12,6 +12,27 @@ SHARED = Path(os.environ.get("GONGZHI_SHARED_DIR", REPO.parent / "shared"))
 ARTIFACTS = Path(os.environ.get("GONGZHI_TEST_ARTIFACTS", REPO / "test-artifacts"))
 
 
+# No personal data in the logs of the run (tests/logcheck.py): every log line the configured
+# handlers write is kept, and the run fails when one holds a phone or ID number.
+def pytest_configure(config):
+    from tests import logcheck
+
+    logcheck.start(config)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from tests import logcheck
+
+    logcheck.finish(session)
+
+
+@pytest.fixture(autouse=True)
+def _logs_kept():
+    from tests import logcheck
+
+    logcheck.tee_configured_handlers()
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The real public data beside the repository (../shared/data)."""
