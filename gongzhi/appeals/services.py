@@ -184,35 +184,33 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
     lon_f = float(lon) if lon not in (None, "") else None
     grid = find_grid(lat_f, lon_f)
     code = f"{secrets.randbelow(10**6):06d}"
-    with transaction.atomic():
-        for _attempt in range(5):
-            try:
-                with transaction.atomic():
-                    appeal = Appeal.objects.create(
-                        tracking_number=new_tracking_number(at), access_code_hash=hash_access_code(code),
-                        channel=channel, title=title, content=content, category=category, urgency=urgency,
-                        location_text=location_text.strip()[:LOCATION_MAX], lat=lat_f, lon=lon_f, grid=grid,
-                        region=grid.community if grid else region,
-                        anonymous=anonymous, appellant_name=appellant_name.strip()[:NAME_MAX], appellant_phone=phone,
-                        appellant_id_number=id_number, appellant_user=appellant_user,
-                        created_by=actor if getattr(actor, "pk", None) else None, received_at=at,
-                        source_system=source_system, source_ref=source_ref,
-                    )
-                break
-            except IntegrityError:
-                if source_ref and Appeal.objects.filter(source_system=source_system, source_ref=source_ref).exists():
-                    raise FieldErrors({"source_ref": _("该记录已导入")}) from None
-                continue  # tracking-number collision: draw again
-        if category is not None:
-            appeal.ack_due_at, appeal.due_at = deadlines_for(category, urgency, at)
-            appeal.save(update_fields=["ack_due_at", "due_at"])
-        for upload in checked_files:
-            Attachment.objects.create(appeal=appeal, file=upload.file, original_name=upload.name,
-                                      content_type=upload.content_type, size=upload.size, uploaded_by=appeal.created_by)
-        _event(appeal, "received", actor, to_status=Status.RECEIVED, public=True, at=at,
-               note=f"通过{appeal.get_channel_display()}受理", channel=channel)
-        if with_appeal is not None:
-            with_appeal(appeal)
+    # The appeal's INSERT is the transaction's first statement: a tracking-number collision (or an
+    # import's duplicate source_ref) rolls the whole of it back and the next attempt starts anew,
+    # with no savepoint around the INSERT (two statements fewer per appeal). Inside a caller's
+    # transaction the atomic block below is a savepoint, and rolls back to it just the same.
+    for attempt in range(5):
+        stored = False
+        try:
+            with transaction.atomic():
+                appeal = Appeal.objects.create(
+                    tracking_number=new_tracking_number(at), access_code_hash=hash_access_code(code),
+                    channel=channel, title=title, content=content, category=category, urgency=urgency,
+                    location_text=location_text.strip()[:LOCATION_MAX], lat=lat_f, lon=lon_f, grid=grid,
+                    region=grid.community if grid else region,
+                    anonymous=anonymous, appellant_name=appellant_name.strip()[:NAME_MAX], appellant_phone=phone,
+                    appellant_id_number=id_number, appellant_user=appellant_user,
+                    created_by=actor if getattr(actor, "pk", None) else None, received_at=at,
+                    source_system=source_system, source_ref=source_ref,
+                )
+                stored = True
+                _after_insert(appeal, category, urgency, at, checked_files, actor, channel, with_appeal)
+            break
+        except IntegrityError:
+            if stored or attempt == 4:
+                raise  # not the appeal's own row: what came after it failed
+            if source_ref and Appeal.objects.filter(source_system=source_system, source_ref=source_ref).exists():
+                raise FieldErrors({"source_ref": _("该记录已导入")}) from None
+            continue  # tracking-number collision: draw again
     if run_hooks:
         appeal.issued_access_code = code  # for the acceptance message only (appeals.notifying); never stored
         hooks.publish(RECEIVED, appeal, on_commit=False)  # its transaction is done: triage runs now
@@ -220,6 +218,21 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
         # channels answer with: one read
         appeal.refresh_from_db(from_queryset=Appeal.objects.select_related("category"))
     return appeal, code
+
+
+def _after_insert(appeal: Appeal, category, urgency, at, checked_files, actor, channel, with_appeal) -> None:
+    """What `receive` stores with the appeal's row, in its transaction: deadlines, attachments, the
+    received event and what the channel keeps beside it."""
+    if category is not None:
+        appeal.ack_due_at, appeal.due_at = deadlines_for(category, urgency, at)
+        appeal.save(update_fields=["ack_due_at", "due_at"])
+    for upload in checked_files:
+        Attachment.objects.create(appeal=appeal, file=upload.file, original_name=upload.name,
+                                  content_type=upload.content_type, size=upload.size, uploaded_by=appeal.created_by)
+    _event(appeal, "received", actor, to_status=Status.RECEIVED, public=True, at=at,
+           note=f"通过{appeal.get_channel_display()}受理", channel=channel)
+    if with_appeal is not None:
+        with_appeal(appeal)
 
 
 def answer_at_intake(*, entry: KnowledgeEntry, actor, answer_text: str = "", **intake) -> tuple[Appeal, str]:

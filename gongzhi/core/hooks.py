@@ -10,6 +10,12 @@ arguments; the apps that care subscribe to it in their AppConfig.ready()::
 Each subscriber runs in its own atomic block, after the publisher's transaction commits (or at once
 with on_commit=False, or when there is no transaction). A failing subscriber is logged and never
 propagates: the publisher's work is committed first and is never lost to a hook.
+
+A subscriber that is a single statement, or opens its own transaction where it needs one, says so
+with ``atomic=False``: run after the commit (no transaction open) it gets no atomic block around it,
+which would cost a BEGIN and a COMMIT for nothing (every appeal event runs evaluation's mark, and
+every intake triage, on the request path). Run inside an open transaction it still gets one (a
+savepoint), so its failure cannot break the publisher's transaction.
 """
 from __future__ import annotations
 
@@ -30,6 +36,7 @@ class _Subscriber:
     fn: Callable
     sender: type | None = None  # only when the first argument is an instance of it
     when: Callable[..., bool] | None = None  # only when when(*args) is true (checked at publish time)
+    atomic: bool = True  # False: no atomic block of its own when no transaction is open
 
     def wants(self, args: tuple) -> bool:
         if self.sender is not None and not (args and isinstance(args[0], self.sender)):
@@ -41,14 +48,16 @@ _lock = threading.Lock()
 _topics: dict[str, tuple[_Subscriber, ...]] = {}
 
 
-def subscribe(topic: str, fn: Callable, *, sender: type | None = None, when: Callable[..., bool] | None = None) -> None:
+def subscribe(topic: str, fn: Callable, *, sender: type | None = None, when: Callable[..., bool] | None = None,
+              atomic: bool = True) -> None:
     """Run `fn(*args)` whenever `topic` is published (once, however often it is subscribed).
     `when(*args)`, a cheap test of the arguments already at hand (no query), is checked when the
-    topic is published: a subscriber it turns down costs nothing, not even its transaction."""
+    topic is published: a subscriber it turns down costs nothing, not even its transaction.
+    `atomic=False`: `fn` is one statement or opens its own transaction (see the module's doc)."""
     with _lock:
         current = _topics.get(topic, ())
         if all(s.fn != fn for s in current):  # == : a bound method is made anew each time
-            _topics[topic] = (*current, _Subscriber(fn, sender, when))
+            _topics[topic] = (*current, _Subscriber(fn, sender, when, atomic))
 
 
 def unsubscribe(topic: str, fn: Callable) -> None:
@@ -62,10 +71,10 @@ def subscribers(topic: str) -> list[Callable]:
 
 @contextmanager
 def subscribed(topic: str, fn: Callable, *, sender: type | None = None,
-               when: Callable[..., bool] | None = None) -> Iterator[Callable]:
+               when: Callable[..., bool] | None = None, atomic: bool = True) -> Iterator[Callable]:
     """Subscribe `fn` for the block (tests: listen to a topic and stop afterwards)."""
     already = fn in subscribers(topic)
-    subscribe(topic, fn, sender=sender, when=when)
+    subscribe(topic, fn, sender=sender, when=when, atomic=atomic)
     try:
         yield fn
     finally:
@@ -98,13 +107,16 @@ def publish(topic: str, *args, on_commit: bool = True) -> None:
         if not sub.wants(args):
             continue
         if on_commit:
-            transaction.on_commit(partial(_run, topic, sub.fn, args))
+            transaction.on_commit(partial(_run, topic, sub.fn, args, sub.atomic))
         else:
-            _run(topic, sub.fn, args)
+            _run(topic, sub.fn, args, sub.atomic)
 
 
-def _run(topic: str, fn: Callable, args: tuple) -> None:
+def _run(topic: str, fn: Callable, args: tuple, atomic: bool = True) -> None:
     try:
+        if not atomic and not transaction.get_connection().in_atomic_block:
+            fn(*args)  # autocommit: its one statement, or its own transaction, is atomic by itself
+            return
         with transaction.atomic():
             fn(*args)
     except Exception:  # a hook must never lose or block the publisher's work

@@ -12,7 +12,8 @@ class EvaluationConfig(AppConfig):
 
         from . import services as evaluation_services
 
-        hooks.subscribe(events.RECORDED, evaluation_services.on_event, sender=AppealEvent)
+        # one INSERT (mark_stale): no transaction of its own around it
+        hooks.subscribe(events.RECORDED, evaluation_services.on_event, sender=AppealEvent, atomic=False)
         try:
             from gongzhi.core.periodic import register
 

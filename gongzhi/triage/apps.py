@@ -19,7 +19,7 @@ class TriageConfig(AppConfig):
         reasons.register()  # the sentences its analysis writes, in the reader's language (core.reasons)
 
         alerts.register_conversion("appeal", _("诉求"), alerts.appeal_from_alert, alerts.appeal_link)
-        hooks.subscribe(appeal_services.RECEIVED, services.on_intake)
+        hooks.subscribe(appeal_services.RECEIVED, services.on_intake, atomic=False)  # its own transaction
         hooks.subscribe(appeal_services.REPLIED, services.score_reply)
         from . import suggesting
 

@@ -27,9 +27,13 @@ HOT = "阳光花园小区垃圾站臭气熏天"
 # hook's savepoint and release, the delivery row, the worker's task row; it is sent by the worker.
 # The token and its user's roles are read by the first request only (api.security keeps them);
 # a hot issue's row is counted in with UPDATE … RETURNING and a new one written with one INSERT …
-# ON CONFLICT DO NOTHING; an event no webhook wants opens no transaction.
-DISPATCHED_BOUND = 31 + 4  # a new appeal, classified, dispatched to its department, hooks run
-HOT_BOUND = 22 + 4         # a report joining a hot issue (likely duplicates: not dispatched)
+# ON CONFLICT DO NOTHING; an event no webhook wants opens no transaction. The appeal's INSERT has
+# no savepoint of its own (a collision rolls back the whole intake transaction, which it opens).
+# In production the triage hook's savepoint pair and the BEGIN/COMMIT around each evaluation mark
+# go too (core.hooks atomic=False: no atomic block of their own when no transaction is open);
+# inside the test's transaction they still get one, so they count here.
+DISPATCHED_BOUND = 29 + 4  # a new appeal, classified, dispatched to its department, hooks run
+HOT_BOUND = 20 + 4         # a report joining a hot issue (likely duplicates: not dispatched)
 
 
 def train(org):

@@ -107,3 +107,29 @@ def test_a_subscriber_turned_down_by_its_when_test_costs_not_even_a_transaction(
         for callback in callbacks:
             callback()
     assert heard == ["yes please"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_subscriber_without_a_transaction_of_its_own_runs_bare_after_the_commit_and_safe_inside_one():
+    """atomic=False (one statement, or its own transaction): after the publisher's commit it runs
+    with no atomic block around it (no BEGIN and COMMIT for one statement); published inside an
+    open transaction it still gets a savepoint, and its failing statement leaves that transaction usable."""
+    from django.db import connection
+
+    seen = []
+
+    def plain(value):
+        seen.append((value, connection.in_atomic_block))
+        if value == "fails":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 / 0")
+
+    with hooks.subscribed("test.plain", plain, atomic=False), hooks.subscribed("test.wrapped", seen.append):
+        with transaction.atomic():
+            hooks.publish("test.plain", "after the commit")
+            hooks.publish("test.wrapped", "wrapped")
+        assert seen == [("after the commit", False), "wrapped"]
+        with transaction.atomic():
+            hooks.publish("test.plain", "fails", on_commit=False)
+            assert seen[-1] == ("fails", True)  # inside the publisher's transaction: in a savepoint
+            assert Appeal.objects.count() == 0  # the publisher's transaction goes on
