@@ -13,7 +13,9 @@ class AppealsConfig(AppConfig):
         from .models import Appeal, AppealEvent
 
         notifying.register_wording()
-        hooks.subscribe(services.RECEIVED, notifying.on_received, when=notifying.may_tell_at_intake)
+        # the acceptance message is one INSERT of its deliveries (the worker's task row follows the
+        # commit): no transaction of its own around it
+        hooks.subscribe(services.RECEIVED, notifying.on_received, when=notifying.may_tell_at_intake, atomic=False)
         hooks.subscribe("event.recorded", notifying.on_event, sender=AppealEvent, when=notifying.tells_appellant)
         hooks.subscribe(deadlines.DUE_SOON_TOPIC, notifying.on_due_soon, sender=Appeal)
 
