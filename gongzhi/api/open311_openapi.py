@@ -114,9 +114,13 @@ def document() -> dict:
                     "responses": {"200": _answer("the requests, newest first (at most 1000)",
                                                  {**ARRAY, "items": request_ref}), **_errors()}},
                 "post": {
-                    "operationId": "create_request", "summary": "Report a problem (an api_key is required)",
+                    "operationId": "create_request",
+                    "summary": "Report a problem (an api_key is required; lat and long together, or an address)",
                     "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
-                        "type": "object", "required": ["api_key", "service_code"], "properties": fields}}}},
+                        "type": "object", "required": ["api_key", "service_code"], "properties": fields,
+                        # 0,0 is the placeholder of careless exports, refused as a location
+                        "not": {"required": ["lat", "long"],
+                                "properties": {"lat": {"const": 0}, "long": {"const": 0}}}}}}},
                     "responses": {
                         "200": _answer("the new request's id and token", {**ARRAY, "items": created}, links={
                             "GetRequest": {"operationId": "request",

@@ -1,6 +1,8 @@
 """What the fuzzers saw, for bench/fuzz_long.py: with GONGZHI_FUZZ_STATS=PATH every response the
 schemathesis tests get is appended to PATH as one JSON line (operation, status, whether the
-operation's schema declares that status). Without it nothing is written."""
+operation's schema declares that status, and whether the request used another method than the
+operation's: schemathesis' probe of an undeclared method, rightly answered 405, which no operation
+declares). Without it nothing is written."""
 from __future__ import annotations
 
 import json
@@ -16,7 +18,8 @@ def record(case, response) -> None:
     path = os.environ.get("GONGZHI_FUZZ_STATS")
     if not path:
         return
-    line = {"operation": case.operation.label, "status": response.status_code,
-            "documented": documented(case, response.status_code)}
+    probe = case.method.upper() != case.operation.method.upper()
+    line = {"operation": case.operation.label, "status": response.status_code, "method_probe": probe,
+            "documented": probe or documented(case, response.status_code)}
     with open(path, "a", encoding="utf-8") as out:
         out.write(json.dumps(line) + "\n")

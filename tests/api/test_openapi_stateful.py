@@ -111,6 +111,8 @@ def open311_rows(org, bearer, published_at_once):  # noqa: F811
             body["service_code"] = org.cat_property.code
             if ("lat" in body) != ("long" in body):
                 body.pop("lat", None), body.pop("long", None)
+            if body.get("lat") == 0 and body.get("long") == 0:
+                body["lat"], body["long"] = 39.905, 116.405
             if "lat" not in body and not (body.get("address_string") or "").strip() \
                     and not (body.get("address_id") or "").strip():
                 body["address_string"] = "东湖社区3栋"
