@@ -34,6 +34,7 @@ from gongzhi.core.reveal import reveal as audited_reveal
 
 from . import security, webhooks
 from .docs import OfflineSwagger
+from .links import LinkedNinjaAPI
 from .models import IdempotencyRecord, WebhookDelivery, WebhookSubscription
 
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
@@ -55,7 +56,7 @@ class BearerToken(HttpBearer):
         return security.token_user(request, token)
 
 
-api = NinjaAPI(
+api = LinkedNinjaAPI(
     title="Gongzhi API",
     version="1",
     description="Appeals, their lifecycle actions and the organisation, scoped by the token's user. "
@@ -212,9 +213,9 @@ class AppealOut(Schema):
 
 
 class AppealDetail(AppealOut):
-    assignments: list[AssignmentOut]
     appellant_email: str = Field("", description="masked: the address the appellant left for notifications "
                                  "(empty if none or anonymous); never revealed")
+    assignments: list[AssignmentOut]
     replies: list[ReplyOut]
 
 
@@ -288,8 +289,8 @@ def appeal_out(a: Appeal, user=None) -> dict:
 
 def appeal_detail(a: Appeal, user=None) -> dict:
     out = appeal_out(a, user)
-    out["assignments"] = [
     out["appellant_email"] = "" if a.anonymous else pii.mask_email(notifying.contact_email(a))
+    out["assignments"] = [
         {"id": s.pk, "department_id": s.department_id, "department": s.department.name, "role": s.role,
          "state": s.state, "dispatched_at": s.dispatched_at, "ack_due_at": s.ack_due_at, "due_at": s.due_at,
          "acknowledged_at": s.acknowledged_at, "finished_at": s.finished_at}
