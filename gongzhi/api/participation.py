@@ -14,7 +14,7 @@ from typing import Literal, Optional, Union
 
 from django.http import Http404
 from django.utils.translation import gettext_lazy
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, File, Header, Query, Router, Schema, UploadedFile
 from ninja import Status as Answer
 
 from gongzhi.core import pii, publication, scoping
@@ -56,6 +56,8 @@ class ProposalOut(Schema):
     answer: str
     answered_at: Optional[dt.datetime]
     answered_late: bool
+    photos: list[str] = Field(description="the photos' addresses (re-encoded when uploaded: no EXIF position); "
+                                          "shown exactly when the proposal is")
 
 
 class ProposalPage(Schema):
@@ -87,6 +89,7 @@ def proposal_out(p: Proposal) -> dict:
         "publication": p.publication, "created_at": p.created_at, "department_id": p.department_id,
         "due_at": p.due_at, "due_state": p.due_state, "answer": p.answer, "answered_at": p.answered_at,
         "answered_late": p.answered_late,
+        "photos": [f"/participation/proposals/{p.pk}/photos/{ph.pk}/" for ph in p.photos.all()],
     }
 
 
@@ -97,7 +100,7 @@ def _proposals(request):
     visible = base.filter(moderation.public_q()) | base.filter(author=user)
     if scoping.is_staff_member(user):
         visible = visible | base.restrict(user)
-    return visible.distinct()
+    return visible.distinct().prefetch_related("photos")
 
 
 def _proposal(request, proposal_id: int) -> Proposal:
@@ -146,8 +149,8 @@ class ProposalIn(In):
     text: text(services.TEXT_MAX, 10, short=gettext_lazy("请把建议写清楚（至少 10 个字）"))
     category: text(32, 1, short=gettext_lazy("请选择类别")) = Field(description="proposal category code")
     place: text(200) = ""
-    lat: Optional[Union[float, int]] = Field(None, ge=-90, le=90)
-    lon: Optional[Union[float, int]] = Field(None, ge=-180, le=180)
+    lat: Optional[float] = Field(None, ge=-90, le=90)
+    lon: Optional[float] = Field(None, ge=-180, le=180)
     anonymous: bool = False
 
 
@@ -164,7 +167,7 @@ def create_proposal(request, payload: ProposalIn,
             raise FieldErrors({"category": "unknown proposal category code"})
         p = services.submit(Voter(user=user), title=data["title"], text=data["text"], category=category,
                             place=data["place"], lat=data["lat"], lon=data["lon"], anonymous=data["anonymous"])
-        return proposal_out(Proposal.objects.select_related("category", "author").get(pk=p.pk))
+        return _fresh(p)
 
     return idempotent(request, idempotency_key, data, create, ProposalOut)
 
@@ -173,7 +176,17 @@ PROPOSAL_ACTION = {200: ProposalOut, **_errors(400, 404, 409)}
 
 
 def _fresh(p: Proposal) -> dict:
-    return proposal_out(Proposal.objects.select_related("category", "author").get(pk=p.pk))
+    return proposal_out(Proposal.objects.select_related("category", "author").prefetch_related("photos").get(pk=p.pk))
+
+
+@router.post("/proposals/{proposal_id}/photos", response=PROPOSAL_ACTION,
+             summary="Add photos to your proposal while it waits for review (multipart/form-data, field `photos`)",
+             description=f"At most {services.MAX_PHOTOS} photos a proposal, JPEG, PNG or GIF, checked by their content "
+                         "and size like every upload (400 names `photos`); each is re-encoded from its pixels, so "
+                         "no EXIF position, camera or time is kept. 409 once the proposal has been reviewed, or "
+                         "for someone else's proposal.")
+def add_photos(request, proposal_id: Id, photos: File[list[UploadedFile]]):
+    return _fresh(services.add_photos(_proposal(request, proposal_id), Voter(user=_user(request)), photos))
 
 
 @router.post("/proposals/{proposal_id}/support", response=PROPOSAL_ACTION,

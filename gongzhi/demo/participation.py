@@ -18,6 +18,7 @@ from gongzhi.participation.categories import ensure_default_categories
 from gongzhi.participation.models import Moderation, ProposalCategory, SensitiveWord
 from gongzhi.participation.verification import Voter
 
+from . import photos as demo_photos
 from .organisation import DEMO_PASSWORD
 
 RESIDENTS = 40
@@ -64,14 +65,17 @@ def build_demo_participation(now: dt.datetime | None = None, seed: int = 2026) -
         return User.objects.filter(roles__role=Role.HANDLER, roles__department=department).first()
 
     made = {}
+    photo_rng = random.Random(17)  # its own stream: the photos do not change the rest of the demo
     for i, (title, text, code, stage) in enumerate(PROPOSALS):
         category = ProposalCategory.objects.get(code=code)
         community = communities[i % len(communities)] if communities else None
         start = now - dt.timedelta(days=3 if stage in ("open", "assigned", "qualified") else 60 - i * 4)
         step = dt.timedelta(hours=2 if stage in ("open", "assigned", "qualified") else 6)
         author = proposer if i % 3 == 0 else residents[i]
+        photos = demo_photos.before_and_after(photo_rng, f"proposal{i}")["before"] if i < 3 else []
         p = services.submit(Voter(user=author), title=title, text=text, category=category, region=community,
-                            place=f"{community.name if community else ''}", anonymous=i % 4 == 1, at=start)
+                            place=f"{community.name if community else ''}", anonymous=i % 4 == 1, at=start,
+                            photos=photos)
         moderation.approve(moderation.case_of(Moderation.Item.PROPOSAL, p.pk), operator)
         supporters = {"open": rng.randint(3, 15), "qualified": 20, "assigned": 20, "overdue": 5}.get(stage, 20)
         others = [r for r in residents if r.pk != author.pk]

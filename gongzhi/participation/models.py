@@ -77,7 +77,6 @@ class Proposal(models.Model):
     place = models.CharField(_("地点"), max_length=200, blank=True)
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
-    photo = models.ImageField(_("照片"), upload_to="participation/%Y/%m/", blank=True)
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="proposals")
@@ -135,6 +134,23 @@ class Proposal(models.Model):
     def may_reveal(self, user) -> bool:
         return user is not None and (user.is_superuser or scoping.has_role(user, Role.DISPATCHER, Role.SUPERVISOR,
                                                                               Role.ADMIN))
+
+
+class ProposalPhoto(models.Model):
+    """A photo of a proposal, as the public sees it: re-encoded from its pixels when it was uploaded
+    (core.uploads.public_copy), so no EXIF position, camera or time survives, under a name of its own
+    (never the uploader's file name). It is shown exactly when its proposal is."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("照片"), upload_to="participation/%Y/%m/")
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("建议照片")
+        verbose_name_plural = _("建议照片")
 
 
 class ProposalSupport(models.Model):

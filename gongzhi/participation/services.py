@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import scoping
+from gongzhi.core import scoping, uploads
 from gongzhi.core.deadlines import DeadlinePolicy, sweep
 from gongzhi.core.errors import ActionRefused, FieldErrors
 from gongzhi.core.events import record_event
@@ -28,14 +28,14 @@ from gongzhi.core.workdays import WorkCalendar
 
 from . import moderation
 from .lifecycle import PROPOSAL_LIFECYCLE as LIFECYCLE
-from .models import Moderation, Proposal, ProposalCategory, ProposalSupport
+from .models import Moderation, Proposal, ProposalCategory, ProposalPhoto, ProposalSupport
 from .verification import Voter
 
 P = Proposal.Status
 OUTCOMES = (P.ADOPTED, P.PARTLY, P.REJECTED)
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 TITLE_MAX, TEXT_MAX, ANSWER_MIN = 120, 5000, 10
-PHOTO_MAX_BYTES = 5 * 1024 * 1024
+MAX_PHOTOS = uploads.MAX_FILES
 
 
 def answer_days() -> int:
@@ -64,7 +64,7 @@ def _tell_proposer(proposal: Proposal, text: str) -> None:
 
 
 def submit(voter: Voter, *, title: str, text: str, category: ProposalCategory | None, region: Region | None = None,
-           place: str = "", lat=None, lon=None, photo=None, anonymous: bool = False, phone: str = "",
+           place: str = "", lat=None, lon=None, photos=(), anonymous: bool = False, phone: str = "",
            at=None) -> Proposal:
     """A verified person's idea; it opens a moderation case and is public as the kernel's rule says."""
     errors = {}
@@ -85,8 +85,8 @@ def submit(voter: Voter, *, title: str, text: str, category: ProposalCategory | 
         errors["lat"] = _("请同时给出经度和纬度")
     elif lat is not None and not (-90 <= float(lat) <= 90 and -180 <= float(lon) <= 180):
         errors["lat"] = _("坐标超出范围")
-    if photo is not None and getattr(photo, "size", 0) > PHOTO_MAX_BYTES:
-        errors["photo"] = _("照片不能超过 5 MB")
+    checked, refused = _check_photos(photos)
+    errors.update(refused)
     if errors:
         raise FieldErrors(errors)
     at = _now(at)
@@ -97,12 +97,56 @@ def submit(voter: Voter, *, title: str, text: str, category: ProposalCategory | 
                             lat=float(lat) if lat is not None else None, lon=float(lon) if lon is not None else None,
                             author=voter.account, author_phone="" if voter.account else phone,
                             anonymous=bool(anonymous), created_at=at)
-        if photo is not None:
-            proposal.photo = photo
         proposal.save()
+        _store_photos(proposal, checked, at)
         record_event(proposal, "submitted", voter.account, to_status=P.OPEN, public=True, at=at, note=_("提交建议"))
         moderation.open_case(Moderation.Item.PROPOSAL, proposal, voter.account, f"{title}\n{text}\n{place}", at=at)
     return proposal
+
+
+def _check_photos(photos, already: int = 0) -> tuple[list, dict]:
+    """Photos checked as every upload is (core.uploads: by their content and size); images only."""
+    photos = [f for f in photos or () if f]
+    if already + len(photos) > MAX_PHOTOS:
+        return [], {"photos": _("每条建议最多 %(n)s 张照片") % {"n": MAX_PHOTOS}}
+    checked, refused = uploads.check_uploads(photos, "photos")
+    if refused:
+        return [], refused
+    if any(not c.is_image for c in checked):
+        return [], {"photos": _("只能上传 JPG、PNG 或 GIF 图片")}
+    return checked, {}
+
+
+def _store_photos(proposal: Proposal, checked: list, at) -> None:
+    """Only the re-encoded copy is kept (no EXIF position, camera or time), under a name of its own."""
+    for upload in checked:
+        copy = uploads.public_copy(upload)
+        extension = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif"}[upload.content_type]
+        copy.name = f"{proposal.number}-{secrets.token_hex(6)}.{extension}"
+        ProposalPhoto.objects.create(proposal=proposal, image=copy, content_type=upload.content_type,
+                                     size=copy.size, created_at=at)
+
+
+def add_photos(proposal: Proposal, voter: Voter, photos, at=None) -> Proposal:
+    """The proposer adds photos (the API sends them after the proposal): until it is reviewed, so a
+    moderator sees every photo the public will."""
+    at = _now(at)
+    with transaction.atomic():
+        locked = _locked(proposal)
+        mine = (voter.account is not None and locked.author_id == voter.account.pk)
+        if not mine:
+            raise ActionRefused(_("只有建议人可以添加照片"))
+        case = Moderation.objects.filter(item_kind=Moderation.Item.PROPOSAL, item_id=locked.pk).first()
+        if case is None or case.status != Moderation.Status.PENDING:
+            raise ActionRefused(_("建议审核后不能再添加照片"))
+        checked, refused = _check_photos(photos, locked.photos.count())
+        if refused:
+            raise FieldErrors(refused)
+        if not checked:
+            raise FieldErrors({"photos": _("请选择照片")})
+        _store_photos(locked, checked, at)
+        record_event(locked, "photos", voter.account, from_status=locked.status, at=at, count=len(checked))
+    return locked
 
 
 def _locked(proposal: Proposal) -> Proposal:

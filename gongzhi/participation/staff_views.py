@@ -5,9 +5,11 @@ Thin: rows through ``restrict()`` (out of scope is a 404), changes through the s
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +23,7 @@ from gongzhi.core.scoping import get_visible_or_404
 from . import consultations, moderation, pages, services, stats, surveys
 from .forms import AnswerForm
 from .lifecycle import PROPOSAL_LIFECYCLE
-from .models import Comment, Consultation, Moderation, Proposal, Survey
+from .models import Comment, Consultation, Moderation, Proposal, ProposalPhoto, Survey
 
 STAFF_ACTIONS = ("assign", "answer", "progress", "complete")
 
@@ -73,7 +75,9 @@ def proposal_page(request, pk: int):
         "author_name": pii.mask_name(proposal.author.display_name or proposal.author.username) if proposal.author else "",
         "departments": Department.objects.order_by("name"), "text": pii.mask_text(proposal.text),
         "author_phone": pii.mask_phone(proposal.author_phone),
-        "case": Moderation.objects.filter(item_kind=Moderation.Item.PROPOSAL, item_id=proposal.pk).first()})
+        "case": Moderation.objects.filter(item_kind=Moderation.Item.PROPOSAL, item_id=proposal.pk).first(),
+        "photos": [reverse("participation:staff_proposal_photo", args=[proposal.pk, ph.pk])
+                   for ph in proposal.photos.all()]})
 
 
 @pages.STAFF_PROPOSALS.guard
@@ -111,7 +115,25 @@ def proposal_reveal(request, pk: int):
     return HttpResponse(value or "—", content_type="text/plain; charset=utf-8")
 
 
+@login_required
+def proposal_photo(request, pk: int, photo_id: int):
+    """A photo for the staff who work on the proposal or moderate it (in review or hidden too)."""
+    visible = Proposal.objects.restrict(request.user).filter(pk=pk).exists()
+    if not (visible or pages.may_moderate(request.user)):
+        raise Http404("not found")
+    from .views import photo_response
+
+    return photo_response(get_object_or_404(ProposalPhoto, pk=photo_id, proposal_id=pk))
+
+
 # ---------------------------------------------------------------- moderation
+
+def _item_photos(case: Moderation) -> list[str]:
+    if case.item_kind != Moderation.Item.PROPOSAL:
+        return []
+    return [reverse("participation:staff_proposal_photo", args=[case.item_id, pk])
+            for pk in ProposalPhoto.objects.filter(proposal_id=case.item_id).values_list("pk", flat=True)]
+
 
 def _item_text(case: Moderation) -> str:
     item = case.item()
@@ -126,7 +148,7 @@ def moderation_queue(request):
     show = request.GET.get("show", "queue")
     qs = moderation.queue() if show == "queue" else Moderation.objects.all()
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    rows = [{"case": c, "text": _item_text(c), "link": moderation.link_of(c)} for c in page]
+    rows = [{"case": c, "text": _item_text(c), "link": moderation.link_of(c), "photos": _item_photos(c)} for c in page]
     return render(request, "participation/moderation.html", {"page": page, "rows": rows, "show": show})
 
 
@@ -152,6 +174,7 @@ def moderation_case(request, pk: int):
     case = get_object_or_404(Moderation, pk=pk)
     return render(request, "participation/moderation_case.html", {
         "case": case, "text": _item_text(case), "events": _events(case.events.all(), case.author_id),
+        "photos": _item_photos(case),
         "link": moderation.link_of(case)})
 
 

@@ -8,7 +8,6 @@ or as 匿名; supporters are only counted. Thin: changes go through the services
 from __future__ import annotations
 
 import json
-import mimetypes
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -29,7 +28,8 @@ from gongzhi.core.forms import apply_field_errors, report_refusal
 
 from . import consultations, moderation, pages, services, surveys, verification
 from .forms import CodeForm, CommentForm, PhoneForm, ProposalForm
-from .models import Comment, Consultation, ConsultationSection, Moderation, Proposal, ProposalCategory, Survey
+from .models import (Comment, Consultation, ConsultationSection, Moderation, Proposal, ProposalCategory, ProposalPhoto,
+                     Survey)
 from .verification import Voter
 
 SESSION_KEY = "participation_phone_key"
@@ -108,6 +108,7 @@ def proposal_detail(request, pk: int):
               for e in proposal.events.filter(public=True)]
     return render(request, "participation/proposal_detail.html", {
         "p": public_proposal(proposal), "proposal": proposal, "events": events, "voter": voter, "supported": supported,
+        "photos": list(proposal.photos.all()),
         "public": moderation.is_public(proposal), "mine": mine, "case": case if mine else None,
         "threshold": proposal.category.support_threshold(),
         "may_support": proposal.status in services.LIFECYCLE["support"].sources and not mine})
@@ -129,7 +130,8 @@ def proposal_new(request):
         d = form.cleaned_data
         try:
             proposal = services.submit(voter, title=d["title"], text=d["text"], category=d["category"],
-                                       place=d["place"], lat=d["lat"], lon=d["lon"], photo=d["photo"],
+                                       place=d["place"], lat=d["lat"], lon=d["lon"],
+                                       photos=request.FILES.getlist("photos"),
                                        anonymous=d["anonymous"], phone=request.session.get("participation_phone", ""))
         except FieldErrors as e:
             apply_field_errors(form, e.errors)
@@ -160,12 +162,17 @@ def proposal_support(request, pk: int):
     return redirect("participation:proposal_detail", pk)
 
 
-def proposal_photo(request, pk: int):
+def photo_response(photo: ProposalPhoto) -> FileResponse:
+    response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=300"  # hidden with its proposal: not kept by shared caches
+    return response
+
+
+def proposal_photo(request, pk: int, photo_id: int):
+    """A photo, shown exactly when its proposal is (to the public, or to the proposer while in review)."""
     proposal = _visible_proposal(request, pk)
-    if not proposal.photo:
-        raise Http404("no photo")
-    return FileResponse(proposal.photo.open("rb"),
-                        content_type=mimetypes.guess_type(proposal.photo.name)[0] or "application/octet-stream")
+    return photo_response(get_object_or_404(ProposalPhoto, pk=photo_id, proposal=proposal))
 
 
 def verify(request):

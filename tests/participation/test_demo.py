@@ -28,6 +28,7 @@ def test_the_demo_has_proposals_at_every_stage_a_consultation_and_surveys_with_a
     survey = Survey.objects.get(status="open")
     assert survey.response_count == 25 and Survey.objects.filter(status="closed", mode="anonymous").exists()
     assert summary["surveys"] == 2
+    assert Proposal.objects.filter(photos__isnull=False).distinct().count() == 3  # a few proposals with a photo
     c = Client()
     for path in ("/participation/", f"/participation/consultations/{open_c.pk}/",
                  f"/participation/surveys/{survey.pk}/results/"):
