@@ -160,15 +160,20 @@ def from_alert(alert, actor, note: str = "") -> Incident:
                   alert=alert, appeal=alert.appeal, note=note or _("由预警转入"))
 
 
-def from_appeal(appeal, actor, *, category: str = Category.ACCIDENT, level: str = Level.IV) -> Incident:
+def from_appeal(appeal, actor, *, category: str = Category.ACCIDENT, level: str = Level.IV,
+                people_affected=0) -> Incident:
     """An appeal that turns out to be an emergency becomes an incident: its title, place and text
-    (with phone and ID numbers masked: the incident is read by many departments)."""
+    (with phone and ID numbers masked: the incident is read by many departments). One open
+    incident per appeal: converting it again is refused."""
     from gongzhi.core.pii import mask_text
 
+    if Incident.objects.filter(appeal=appeal).exclude(status=Incident.Status.CLOSED).exists():
+        raise ActionRefused(_("该诉求已转为突发事件"))
     region = appeal.region or Region.objects.filter(parent__isnull=True).first()
     return report(actor, title=appeal.title, category=category, level=level, region=region,
                   place=appeal.location_text, lat=appeal.lat, lon=appeal.lon, description=mask_text(appeal.content),
-                  source=Incident.Source.APPEAL, appeal=appeal, note=_("由诉求转入"))
+                  people_affected=people_affected, source=Incident.Source.APPEAL, appeal=appeal,
+                  note=_("由诉求转入：%(number)s") % {"number": appeal.tracking_number})
 
 
 def _locked(incident: Incident) -> Incident:

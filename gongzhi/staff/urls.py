@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import desk_views, knowledge_views, views
+from . import desk_views, incident_views, knowledge_views, views
 from . import notify_settings
 from . import bulk, printing, publication_views
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("appeals/<int:pk>/reply-check/", views.reply_check, name="reply_check"),
     path("appeals/<int:pk>/print/", printing.work_order, name="work_order"),
     path("appeals/<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    path("appeals/<int:pk>/to-incident/", incident_views.appeal_to_incident, name="appeal_to_incident"),
     path("appeals/<int:pk>/<slug:action>/", views.appeal_action, name="appeal_action"),
     path("publication/", publication_views.publication_queue, name="publication_queue"),
     path("desk/", views.desk, name="desk"),

@@ -101,6 +101,30 @@ def test_an_appeal_converted_keeps_its_place_and_masks_phone_numbers(org, em, ma
     assert "13912345678" not in incident.description
 
 
+def test_a_supervisor_turns_an_appeal_into_an_incident_from_the_appeal_page_once(client, org, em, make_appeal):
+    appeal = make_appeal(title="小区地下车库进水", content="车库进水很深，有车被困，联系我 13912345678")
+    client.force_login(org.supervisor)
+    page = client.get(f"/staff/appeals/{appeal.pk}/").content.decode()
+    assert 'data-testid="convert-to-incident"' in page
+    answer = client.post(f"/staff/appeals/{appeal.pk}/to-incident/",
+                         {"category": "accident", "level": "III", "people_affected": "12"})
+    incident = Incident.objects.get(appeal=appeal)
+    assert answer.status_code == 302 and answer.url == f"/emergency/incidents/{incident.pk}/"
+    assert (incident.source, incident.level, incident.people_affected, incident.place) == (
+        "appeal", "III", 12, appeal.location_text)
+    assert appeal.tracking_number in incident.events.get(kind="reported").note
+    assert "13912345678" not in client.get(answer.url).content.decode()
+    page = client.get(f"/staff/appeals/{appeal.pk}/").content.decode()
+    assert incident.number in page and 'data-testid="convert-to-incident"' not in page  # once while it is open
+    again = client.post(f"/staff/appeals/{appeal.pk}/to-incident/", {"category": "accident", "level": "IV"}, follow=True)
+    assert "该诉求已转为突发事件" in again.content.decode() and Incident.objects.filter(appeal=appeal).count() == 1
+    bad = client.post(f"/staff/appeals/{make_appeal().pk}/to-incident/", {"category": "flood", "level": "V"}, follow=True)
+    assert bad.status_code == 200 and "请选择事件类别" in bad.content.decode()
+
+    client.force_login(org.handler_housing)  # a department's handler does not report incidents
+    assert client.post(f"/staff/appeals/{appeal.pk}/to-incident/", {"category": "accident", "level": "IV"}).status_code == 404
+
+
 def test_commanding_is_the_emergency_office_and_leaders_the_lifecycle_refuses_others(org, em):
     incident = flood(org, em)
     assert "activate" in INCIDENT_LIFECYCLE.allowed(incident, em.officer)
