@@ -299,9 +299,17 @@ BODIES = {
     "POST /api/v1/community-tasks": lambda o: {"department": o["org"].housing.code, "community": o["org"].west_c.pk,
                                                "item": o["catalogue_item"].code, "title": "协助人口抽样调查"},
     "POST /api/v1/disputes": lambda o: {"title": "西山社区漏水纠纷", "facts": "楼上漏水", "kind": "neighbour",
-                                        "region": o["org"].west_c.pk, "parties": [{"name": "甲"}, {"name": "乙"}]},
+                                        "region": o["org"].west_c.pk, "grid": o["org"].west_g.pk,
+                                        "parties": [{"name": "甲"}, {"name": "乙"}]},
     "POST /api/v1/disputes/{dispute_id}/assign": lambda o: {"mediator": o["org"].mediator.pk},
-    "POST /api/v1/petitions": lambda o: {"received_at": _past()},
+    "POST /api/v1/disputes/{dispute_id}/reveal": lambda o: {"party": o["dispute_party"].pk},
+    "POST /api/v1/appeals/{appeal_id}/dispatch": lambda o: {"lead_department": o["org"].housing.pk},
+    "POST /api/v1/appeals/{appeal_id}/merge": lambda o: {"into": o["appeal"].pk},
+    "POST /api/v1/consultations": lambda o: {"department": o["org"].housing.pk},
+    "POST /api/v1/emergency/incidents": lambda o: {"region": o["org"].west_c.pk},
+    "POST /api/v1/grid/reports": lambda o: {"grid": o["org"].east_g.pk},
+    "POST /api/v1/proposals/{proposal_id}/assign": lambda o: {"department": o["org"].housing.pk},
+    "POST /api/v1/petitions": lambda o: {"received_at": _past(), "region": o["org"].west_c.pk},
     "POST /api/v1/petitions/{petition_id}/extend": lambda o: {"approved_by": o["org"].leader.pk},
     "POST /api/v1/petitions/{petition_id}/link": lambda o: {"disputes": [o["dispute"].pk], "appeals": []},
     "POST /api/v1/proposals": lambda o: {"title": "西山社区增设座椅", "text": "公园里没有座椅，老人走累了没处歇。",
@@ -329,6 +337,17 @@ def minimal_body(endpoint: Endpoint, objects=None):
     return body
 
 
+REFERENCES = {"department", "lead_department", "region", "grid", "community", "party", "into", "mediator",
+              "approved_by", "household", "appeal", "dispute", "petition", "same_matter_as"}
+
+
+def _is_reference(name: str, schema: dict, components: dict) -> bool:
+    if not (name in REFERENCES or name.endswith("_id")):
+        return False
+    kinds = [schema.get("type")] + [s.get("type") for s in schema.get("anyOf", [])]
+    return "integer" in kinds
+
+
 def _instance(schema: dict, components: dict, depth: int = 0):
     if "$ref" in schema:
         return _instance(components[schema["$ref"].rsplit("/", 1)[-1]], components, depth)
@@ -345,7 +364,9 @@ def _instance(schema: dict, components: dict, depth: int = 0):
         kind = next((k for k in kind if k != "null"), None)
     if kind == "object" or "properties" in schema:
         props = schema.get("properties", {})
-        return {name: _instance(props[name], components, depth + 1) for name in schema.get("required", [])}
+        # a reference to a row: an id no row has unless BODIES names one (ids differ between databases)
+        return {name: MISSING if _is_reference(name, props[name], components)
+                else _instance(props[name], components, depth + 1) for name in schema.get("required", [])}
     if kind == "array":
         return [_instance(schema.get("items", {}), components, depth + 1) for _ in range(schema.get("minItems", 0))]
     if kind == "integer":
