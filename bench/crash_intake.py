@@ -23,6 +23,7 @@ Last line: acknowledged=… present_once=… missing=… doubled=… half_writte
 from __future__ import annotations
 
 import argparse
+import base64
 import glob
 import http.client
 import json
@@ -117,6 +118,7 @@ def main() -> int:
     port = free_port()
     env = {"GONGZHI_DATABASE_URL": pg.url, "GONGZHI_DATA_DIR": str(data_dir / "data"),
            "GONGZHI_PRODUCTION": "1", "GONGZHI_SECRET_KEY": secrets.token_urlsafe(48),
+           "GONGZHI_DATA_KEYS": base64.b64encode(secrets.token_bytes(64)).decode(),
            "GONGZHI_ALLOWED_HOSTS": "127.0.0.1,localhost",
            "GONGZHI_API_RATE_PER_TOKEN": "100000000", "GONGZHI_API_RATE_PER_IP": "100000000",
            "GONGZHI_CLUSTER_REDIS_DB": "6"}

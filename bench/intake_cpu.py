@@ -20,6 +20,7 @@ of the measured requests.
 from __future__ import annotations
 
 import argparse
+import base64
 import io
 import json
 import os
@@ -63,6 +64,7 @@ def main() -> int:
     os.environ.update({
         "GONGZHI_DATABASE_URL": f"{root}/{scratch}", "GONGZHI_DATA_DIR": str(data_dir),
         "GONGZHI_PRODUCTION": "1", "GONGZHI_SECRET_KEY": secrets.token_urlsafe(48),
+        "GONGZHI_DATA_KEYS": base64.b64encode(secrets.token_bytes(64)).decode(),
         "GONGZHI_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "GONGZHI_API_RATE_PER_TOKEN": "100000000", "GONGZHI_API_RATE_PER_IP": "100000000",
     })

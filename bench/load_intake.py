@@ -32,6 +32,7 @@ last line adds appeals_per_s_1=… (one process) and scale_1_to_n=… (N process
 from __future__ import annotations
 
 import argparse
+import base64
 import csv
 import datetime as dt
 import http.client
@@ -114,6 +115,7 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="gz-bench-intake-"))
     env = {"GONGZHI_DATABASE_URL": f"{root}/{scratch}", "GONGZHI_DATA_DIR": str(data_dir),
            "GONGZHI_PRODUCTION": "1", "GONGZHI_SECRET_KEY": secrets.token_urlsafe(48),
+           "GONGZHI_DATA_KEYS": base64.b64encode(secrets.token_bytes(64)).decode(),
            "GONGZHI_ALLOWED_HOSTS": "127.0.0.1,localhost",
            # one client token sends thousands of requests a minute here: the limits are not under test
            "GONGZHI_API_RATE_PER_TOKEN": "100000000", "GONGZHI_API_RATE_PER_IP": "100000000"}
