@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongzhi.core.forms import DateTimeInput
 from gongzhi.core.models import Department, Grid
@@ -61,7 +62,7 @@ class MemberForm(forms.Form):
 
 class ShiftForm(forms.Form):
     user = forms.ModelChoiceField(label=_("值班人员"), queryset=None)
-    starts_at = forms.DateTimeField(label=_("开始时间"), widget=DateTimeInput())
+    starts_at = forms.DateTimeField(label=pgettext_lazy("shift", "开始时间"), widget=DateTimeInput())
     ends_at = forms.DateTimeField(label=_("结束时间"), widget=DateTimeInput())
     order = forms.IntegerField(label=_("升级顺序（0 为第一）"), min_value=0, max_value=99, initial=0)
 
