@@ -431,10 +431,10 @@ def return_assignment(assignment: Assignment, actor, reason: str) -> Assignment:
             appeal.status, appeal.lead_department = Status.RECEIVED, None
             appeal.return_count += 1
             appeal.save()
-            _settle_extensions(appeal, actor, "主办单位已退单", now)
         _event(appeal, "returned", actor, from_status=from_status, to_status=appeal.status, department=assignment.department,
                note=reason, assignment=assignment.pk, role=assignment.role)
         if assignment.role == Assignment.Role.LEAD:
+            _settle_extensions(appeal, actor, "主办单位已退单", now)
             hooks.publish(RETURNED, appeal)
     return assignment
 
@@ -514,11 +514,11 @@ def reply(appeal: Appeal, actor, text: str, *, resolved: bool = True, before=(),
         appeal.assignments.filter(state=Assignment.State.PENDING).update(state=Assignment.State.WITHDRAWN, finished_at=now)
         appeal.status, appeal.replied_at, appeal.resolved = Status.REPLIED, now, resolved
         appeal.save()
-        _settle_extensions(appeal, actor, "诉求已答复", now)
         _store_photos(appeal, staged, actor, reply=answer, public=public_photos)
         _event(appeal, "replied", actor, from_status=Status.HANDLING, to_status=Status.REPLIED, public=True,
                department=assignment.department, note="承办单位已答复", reply=answer.pk, late=bool(appeal.due_at and now > appeal.due_at),
                files=len(staged))
+        _settle_extensions(appeal, actor, "诉求已答复", now)
     hooks.publish(REPLIED, appeal, answer, on_commit=False)
     return answer
 
@@ -562,8 +562,8 @@ def close(appeal: Appeal, actor, reason: str) -> Appeal:
         from_status = appeal.status
         appeal.status, appeal.closed_at = Status.CLOSED, _now()
         appeal.save()
-        _settle_extensions(appeal, actor, "诉求已办结", appeal.closed_at)
         _event(appeal, "closed", actor, from_status=from_status, to_status=Status.CLOSED, public=True, note=reason)
+        _settle_extensions(appeal, actor, "诉求已办结", appeal.closed_at)
     return appeal
 
 
@@ -624,7 +624,8 @@ def request_extension(appeal: Appeal, actor, days: int, reason: str) -> Extensio
 def _settle_extensions(appeal: Appeal, actor, why: str, now: dt.datetime) -> None:
     """A pending extension request lapses once the work it asked more time for is over (answered,
     closed, returned): recorded in the history, and the supervisors' notice of it withdrawn, so
-    nobody decides a question that no longer stands. Runs in the caller's transaction."""
+    nobody decides a question that no longer stands. Runs in the caller's transaction, after the
+    caller's own event: the lapse happens in the new status, so the history still chains."""
     lapsed = list(appeal.extension_requests.select_for_update().filter(state=ExtensionRequest.State.PENDING))
     for ext in lapsed:
         ext.state, ext.decided_at, ext.decision_note = ExtensionRequest.State.LAPSED, now, f"{why}，延期申请自动失效"
