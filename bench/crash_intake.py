@@ -1,8 +1,9 @@
 """Intake through a crash: nothing acknowledged is lost, nothing is written twice or by halves.
 
 Starts a throw-away PostgreSQL cluster of its own (initdb and pg_ctl from Debian's postgresql
-binaries; fsync on, as in production), migrates it, starts `scripts/cluster.sh` on it (nginx, app
-processes under supervisord, Redis cache), and lets `--clients` threads submit `--appeals` appeals
+binaries), starts `scripts/cluster.sh` on it (which migrates it; nginx, app processes under
+supervisord, Redis cache), turns fsync and synchronous commits on as in production (they are off
+while the schema is made) with a checkpoint, and lets `--clients` threads submit `--appeals` appeals
 over the JSON API. Each client retries a request that got no answer, a 5xx or a 409 (still being
 processed) with the same Idempotency-Key until it is acknowledged (201) or `--give-up` seconds pass.
 While they run, it kills one app process with SIGKILL (gunicorn's master and its worker at once;
@@ -81,6 +82,27 @@ class Postgres:
         self._ctl("-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200",
                   "-l", str(self.dir / "log"), "-w", "start")
 
+    @staticmethod
+    def set_durable(conn, durable: bool) -> None:
+        """fsync and synchronous commits on (production) or off (setting up the schema); on again
+        ends with a CHECKPOINT, so everything written before is on disk and the crash's recovery
+        replays only what the load wrote."""
+        if durable:
+            conn.execute("ALTER SYSTEM RESET fsync")
+            conn.execute("ALTER SYSTEM RESET synchronous_commit")
+        else:
+            conn.execute("ALTER SYSTEM SET fsync = off")
+            conn.execute("ALTER SYSTEM SET synchronous_commit = off")
+        conn.execute("SELECT pg_reload_conf()")
+        if durable:
+            for _ in range(50):  # the reload reaches the server's processes asynchronously
+                if conn.execute("SHOW fsync").fetchone()[0] == "on":
+                    break
+                time.sleep(0.1)
+            else:
+                raise SystemExit("PostgreSQL did not turn fsync back on")
+            conn.execute("CHECKPOINT")
+
     def restart_immediately(self) -> float:
         """Stop without a checkpoint (what a crash leaves: the WAL replays at start), start again."""
         started = time.perf_counter()
@@ -123,35 +145,51 @@ def main() -> int:
            "GONGZHI_API_RATE_PER_TOKEN": "100000000", "GONGZHI_API_RATE_PER_IP": "100000000",
            "GONGZHI_CLUSTER_REDIS_DB": "6"}
     script = ["bash", str(REPO / "scripts" / "cluster.sh"), "--dir", str(cluster_dir), "--port", str(port)]
+    began = time.perf_counter()
+
+    def phase(what: str) -> None:
+        print(f"{time.perf_counter() - began:6.1f} s  {what}", file=sys.stderr)
+
     try:
         pg.start()
         import psycopg
 
-        with psycopg.connect(pg.url.rpartition("/")[0] + "/postgres", autocommit=True) as conn:
+        admin = pg.url.rpartition("/")[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute("CREATE DATABASE gongzhi_crash")
+            pg.set_durable(conn, False)  # the schema's hundreds of DDL commits need no flush each
+        phase("PostgreSQL started")
         os.environ.update(env)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        token = setup()
-        from django.db import connections
-
-        connections.close_all()
+        # scripts/cluster.sh migrates the empty database, as it does on every start.
         up = subprocess.run([*script, "--app-processes", str(args.processes), "--task-workers", "0"],
                             env={**os.environ, **env}, cwd=REPO, capture_output=True, text=True)
         if up.returncode:
-            raise SystemExit(f"scripts/cluster.sh failed: {(up.stderr or up.stdout).strip()[-1500:]}")
+            raise SystemExit(f"scripts/cluster.sh failed: {(up.stderr or up.stdout).strip()[-1500:]}\n"
+                             f"{log_tails(cluster_dir)}")
+        phase("cluster up (migrated)")
+        import django
+
+        django.setup()
+        from django.db import connections
+
+        token = setup()
+        connections.close_all()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            pg.set_durable(conn, True)  # from here on every commit is flushed, as in production
+        phase("fsync on, checkpoint done")
         try:
             outcome = load(args, port, token, cluster_dir, pg, kill_after, restart_after)
+            phase("load done")
             outcome["restarted_app"] = restarted_app(cluster_dir, outcome["events"]["killed"])
+            phase("restart checked")
         finally:
             subprocess.run([*script, "--stop"], cwd=REPO, capture_output=True, text=True)
+            phase("cluster stopped")
         connections.close_all()
-        return check(outcome)
+        result = check(outcome)
+        phase("checked")
+        return result
     finally:
         from django.db import connections
 
@@ -170,6 +208,15 @@ def setup() -> str:
     return ApiToken.issue(operator, "crash")[1]
 
 
+def log_tails(cluster_dir: Path, lines: int = 15) -> str:
+    """The end of every log of the cluster, for a failure's message (the folder is removed after)."""
+    out = []
+    for path in sorted((cluster_dir / "log").glob("*.log")):
+        tail = path.read_text(errors="replace").splitlines()[-lines:]
+        out.append(f"--- {path.name}\n" + "\n".join(tail))
+    return "\n".join(out)
+
+
 def _app_pids(cluster_dir: Path, name: str = "app:") -> tuple[str, list[int]]:
     """The supervisor's name of the first running app process (or of `name`), its gunicorn master
     and the master's worker."""
@@ -181,7 +228,7 @@ def _app_pids(cluster_dir: Path, name: str = "app:") -> tuple[str, list[int]]:
     return line.split()[0], [master, *map(int, children)]
 
 
-def restarted_app(cluster_dir: Path, killed, wait: float = 60.0) -> bool:
+def restarted_app(cluster_dir: Path, killed, wait: float = 120.0) -> bool:
     """The supervisor started the killed app process again: it runs with a new pid and answers."""
     if killed is None:
         return False
@@ -200,6 +247,10 @@ def restarted_app(cluster_dir: Path, killed, wait: float = 60.0) -> bool:
             except OSError:
                 pass
         time.sleep(0.5)
+    status = subprocess.run(["supervisorctl", "-c", str(cluster_dir / "supervisord.conf"), "status"],
+                            capture_output=True, text=True).stdout
+    print(f"the killed app process {name} did not answer again within {wait:.0f} s:\n{status}{log_tails(cluster_dir)}",
+          file=sys.stderr)
     return False
 
 
