@@ -1,6 +1,7 @@
 """`gongzhi backup OUT` and `gongzhi restore IN`: a backup taken while appeals keep arriving restores
 into a fresh database with every table's rows and content equal to the moment it was taken, the
-uploads with it; on SQLite always, and on PostgreSQL when the suite runs there."""
+uploads with it; on the engine the suite runs on (scripts/test.sh runs it on SQLite, then on
+PostgreSQL)."""
 from __future__ import annotations
 
 import json
@@ -53,16 +54,46 @@ COUNTS = textwrap.dedent("""
 """)
 
 
-def _databases():
-    yield "sqlite"
-    if os.environ.get("GONGZHI_DATABASE_URL", "").startswith("postgres"):
-        yield "postgresql"
+def _engine() -> str:
+    return "postgresql" if os.environ.get("GONGZHI_DATABASE_URL", "").startswith("postgres") else "sqlite"
 
 
-@pytest.fixture(params=list(_databases()))
-def two_databases(request, tmp_path):
-    """(source env, fresh env): two empty databases of the engine, each with its own data folder."""
-    if request.param == "sqlite":
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    """One database of the suite's engine migrated once for the module: each test's source starts
+    as a copy of it (a migration from nothing costs more than all the rest of a test)."""
+    folder = tmp_path_factory.mktemp("migrated")
+    if _engine() == "sqlite":
+        url = f"sqlite:///{folder / 'gongzhi.sqlite3'}"
+        _gongzhi(_env(folder, {"GONGZHI_DATABASE_URL": url}), "migrate", "--noinput", "-v0")
+        yield folder / "gongzhi.sqlite3"
+        return
+    import psycopg
+
+    root = os.environ["GONGZHI_DATABASE_URL"].rpartition("/")[0]
+    name = f"gz_backup_{uuid.uuid4().hex[:8]}_template"
+    with psycopg.connect(f"{root}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        _gongzhi(_env(folder, {"GONGZHI_DATABASE_URL": f"{root}/{name}"}), "migrate", "--noinput", "-v0")
+        yield name
+    finally:
+        with psycopg.connect(f"{root}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def two_databases(migrated, tmp_path):
+    """(source env, fresh env): the source a copy of the migrated database, the other empty, each
+    with its own data folder."""
+    if _engine() == "sqlite":
+        import sqlite3
+        from contextlib import closing
+
+        source = tmp_path / "a" / "gongzhi.sqlite3"
+        source.parent.mkdir(parents=True)
+        with closing(sqlite3.connect(migrated)) as template, closing(sqlite3.connect(source)) as copy:
+            template.backup(copy)
         envs = [{"GONGZHI_DATABASE_URL": f"sqlite:///{tmp_path / name / 'gongzhi.sqlite3'}"} for name in "ab"]
         yield [_env(tmp_path / name, e) for name, e in zip("ab", envs)]
         return
@@ -71,8 +102,8 @@ def two_databases(request, tmp_path):
     root = os.environ["GONGZHI_DATABASE_URL"].rpartition("/")[0]
     names = [f"gz_backup_{uuid.uuid4().hex[:8]}_{n}" for n in "ab"]
     with psycopg.connect(f"{root}/postgres", autocommit=True) as conn:
-        for name in names:
-            conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{names[0]}" TEMPLATE "{migrated}"')
+        conn.execute(f'CREATE DATABASE "{names[1]}"')
     try:
         yield [_env(tmp_path / n, {"GONGZHI_DATABASE_URL": f"{root}/{name}"}) for n, name in zip("ab", names)]
     finally:
@@ -104,7 +135,6 @@ def _python(env, code, *args) -> str:
 
 def test_a_backup_taken_while_appeals_arrive_restores_exactly_with_its_uploads(two_databases, tmp_path):
     source, fresh = two_databases
-    _gongzhi(source, "migrate", "--noinput", "-v0")
     _python(source, WRITER, str(tmp_path / "never"), "5")  # a few appeals before the load
     stop = tmp_path / "stop"
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(stop), "100000"], env=source, cwd=REPO,
@@ -146,7 +176,6 @@ def test_restore_refuses_a_database_in_use_a_file_that_is_no_backup_and_a_change
     import tarfile
 
     source, fresh = two_databases
-    _gongzhi(source, "migrate", "--noinput", "-v0")
     _python(source, WRITER, str(tmp_path / "never"), "2")
     out = tmp_path / "b.backup"
     _gongzhi(source, "backup", str(out))
