@@ -8,14 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gongzhi.core.forms import DateTimeInput
-from gongzhi.core.models import Department, Grid
+from gongzhi.core.models import Department, Grid, Role
 
 from . import registry
 from .models import Device, Item, Movement, Unit, Warehouse
 
 
 def staff_users():
-    return get_user_model().objects.filter(is_active=True, roles__isnull=False).distinct().order_by("username")
+    """Active people who hold a staff role (a citizen's account is no unit contact, member or plan owner)."""
+    staff_roles = [r for r in Role.values if r != Role.CITIZEN]
+    return get_user_model().objects.filter(is_active=True, roles__role__in=staff_roles).distinct().order_by("username")
 
 
 class ScopedForm(forms.Form):

@@ -318,12 +318,44 @@ def close(incident: Incident, actor, review: str) -> Incident:
 
 # ---------------------------------------------------------------- plans
 
-def add_drill(plan: Plan, actor, *, held_on: dt.date, participants: int, record: str):
+def _keeps_plan(actor, plan: Plan | None = None) -> None:
+    """Plans and their drills are the emergency office's register: only it (or an administrator)
+    changes them, and only for the units in its scope."""
+    from gongzhi.core.lifecycle import may_act
+
+    if actor is None or not may_act(actor, (Role.EMERGENCY,)):
+        raise ActionRefused(_("只有应急办可以登记预案"))
+    if plan is not None and plan.pk and not Plan.objects.restrict(actor).filter(pk=plan.pk).exists():
+        raise ActionRefused(_("该预案不在您的管辖范围内"))
+
+
+def add_drill(plan: Plan, actor, *, held_on: dt.date | None, participants, record: str):
+    """演练: an exercise of the plan, with its record; the plan's last drill is what coverage shows."""
+    from gongzhi.core import audit
+
     from .models import Drill
 
-    if held_on > timezone.localdate():
-        raise FieldErrors({"held_on": _("演练日期不能晚于今天")})
-    return Drill.objects.create(plan=plan, held_on=held_on, participants=max(0, int(participants)), record=record)
+    _keeps_plan(actor, plan)
+    errors = {}
+    if held_on is None:
+        errors["held_on"] = _("请填写演练日期")
+    elif held_on > timezone.localdate():
+        errors["held_on"] = _("演练日期不能晚于今天")
+    try:
+        participants = int(participants or 0)
+        if not 0 <= participants <= 100000:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["participants"] = _("参演人数必须是非负整数")
+    record = (record or "").strip()
+    if not record:
+        errors["record"] = _("请填写演练记录")
+    if errors:
+        raise FieldErrors(errors)
+    with transaction.atomic():
+        drill = Drill.objects.create(plan=plan, held_on=held_on, participants=participants, record=record)
+        audit.record(actor, "emergency.drill.create", drill, plan=plan.pk, held_on=held_on.isoformat())
+    return drill
 
 
 def expiry_reminders(today: dt.date | None = None) -> int:
@@ -378,12 +410,12 @@ PLAN_DOCUMENT_TYPES = (".pdf", ".doc", ".docx", ".odt", ".wps")
 
 def save_plan(actor, *, unit: Unit | None, plan_type: PlanType | None, title: str, level: str, effective_on,
               review_on, document=None, owner=None, plan: Plan | None = None) -> Plan:
-    """Register a plan or revise one: its level, owner, dates and document (PDF or Word, within
+    """Register a plan or revise one: its level, owner (who is reminded before the review date;
+    whoever registers it when none is chosen), dates and document (PDF or Word, within
     GONGZHI_ATTACHMENT_MAX_BYTES). Only the emergency office (or an administrator) keeps plans."""
-    from gongzhi.core.lifecycle import may_act
+    from gongzhi.core import audit
 
-    if not may_act(actor, (Role.EMERGENCY,)):
-        raise ActionRefused(_("只有应急办可以登记预案"))
+    _keeps_plan(actor, plan)
     errors = {}
     if unit is None:
         errors["unit"] = _("请选择单位")
@@ -399,6 +431,8 @@ def save_plan(actor, *, unit: Unit | None, plan_type: PlanType | None, title: st
         errors["review_on"] = _("请填写复审日期")
     elif effective_on is not None and review_on <= effective_on:
         errors["review_on"] = _("复审日期应晚于生效日期")
+    if owner is not None and not (owner.is_active and owner.roles.exclude(role=Role.CITIZEN).exists()):
+        errors["owner"] = _("请选择在职人员")
     if document is not None:
         if not document.name.lower().endswith(PLAN_DOCUMENT_TYPES):
             errors["document"] = _("预案文本应为 PDF 或 Word 文件")
@@ -414,5 +448,8 @@ def save_plan(actor, *, unit: Unit | None, plan_type: PlanType | None, title: st
             plan.reminded_on = None  # a new review date: remind again before it
         if document is not None:
             plan.document.save(document.name, document, save=False)
+        created = plan.pk is None
         plan.save()
+        audit.record(actor, f"emergency.plan.{'create' if created else 'update'}", plan, unit=unit.pk,
+                     plan_type=plan_type.pk, owner=plan.owner_id, review_on=review_on.isoformat())
     return plan

@@ -8,6 +8,7 @@ import io
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -211,6 +212,8 @@ def review_docx(request, pk: int):
 
 @pages.COVERAGE.guard
 def coverage_view(request):
+    from . import registry
+
     units = Unit.objects.restrict(request.user)
     kind = request.GET.get("kind", "")
     if kind in Unit.Kind.values:
@@ -219,7 +222,8 @@ def coverage_view(request):
     soon = timezone.localdate() + dt.timedelta(days=int(services.option("EMERGENCY_PLAN_REMINDER_DAYS", 30)))
     return render(request, "emergency/coverage.html", {
         "cells": grid, "rates": coverage.rates(grid), "kinds": Unit.Kind.choices, "kind": kind,
-        "kind_labels": dict(Unit.Kind.choices), "soon": soon, "today": timezone.localdate()})
+        "kind_labels": dict(Unit.Kind.choices), "soon": soon, "today": timezone.localdate(),
+        "keeper": registry.may_keep(request.user)})
 
 
 @pages.RESOURCES.guard
@@ -241,41 +245,48 @@ def devices(request):
 @pages.COVERAGE.guard
 @require_POST
 def drill_new(request, pk: int):
-    plan = get_visible_or_404(Plan.objects.all(), request.user, pk=pk)
-    held_on = parse_date(request.POST.get("held_on", "") or "")
+    """The emergency office records a drill (演练) of a plan, with its record."""
+    plan = get_visible_or_404(Plan.objects.select_related("unit"), request.user, pk=pk)
     try:
-        if held_on is None:
-            raise FieldErrors({"held_on": _("请填写演练日期")})
-        services.add_drill(plan, request.user, held_on=held_on, participants=request.POST.get("participants") or 0,
-                           record=request.POST.get("record", ""))
+        services.add_drill(plan, request.user, held_on=parse_date(request.POST.get("held_on", "") or ""),
+                           participants=request.POST.get("participants", ""), record=request.POST.get("record", ""))
+    except ValueError:  # a date of the right shape that does not exist (2026-02-30)
+        report_refusal(request, FieldErrors({"held_on": _("日期格式应为 YYYY-MM-DD")}))
     except (FieldErrors, ActionRefused) as exc:
         report_refusal(request, exc)
     else:
         messages.success(request, _("演练记录已保存"))
-    return redirect("emergency:coverage")
+    return redirect(f"{reverse('emergency:plan_edit', args=[plan.pk])}#drills")
 
 
 @pages.COVERAGE.guard
 def plan_form(request, pk: int | None = None):
-    """Register a plan (or revise one): unit, type, level, dates, its document."""
-    plan = get_visible_or_404(Plan.objects.select_related("unit"), request.user, pk=pk) if pk else None
+    """Register a plan (or revise one): unit, type, level, owner, dates, its document; its drills.
+    Those who may read plans but not keep them see the plan without the form."""
+    from . import registry
+    from .forms import staff_users
+    from .models import PlanType
+
+    plan = get_visible_or_404(Plan.objects.select_related("unit", "owner"), request.user, pk=pk) if pk else None
+    keeper = registry.may_keep(request.user)
     values = request.POST.dict() if request.method == "POST" else (
         {"unit": str(plan.unit_id), "plan_type": str(plan.plan_type_id), "title": plan.title, "level": plan.level,
-         "effective_on": plan.effective_on.isoformat(), "review_on": plan.review_on.isoformat()} if plan else
-        {"level": Level.IV})
+         "owner": str(plan.owner_id or ""), "effective_on": plan.effective_on.isoformat(),
+         "review_on": plan.review_on.isoformat()} if plan else {"level": Level.IV, "owner": str(request.user.pk)})
     if request.method == "POST":
-        from .models import PlanType
+        def chosen(queryset, name):
+            return queryset.filter(pk=int(values[name])).first() if values.get(name, "").isdigit() else None
 
-        unit = Unit.objects.restrict(request.user).filter(pk=int(values["unit"])).first() if values.get(
-            "unit", "").isdigit() else None
-        plan_type = PlanType.objects.filter(pk=int(values["plan_type"])).first() if values.get(
-            "plan_type", "").isdigit() else None
+        owner = chosen(staff_users(), "owner")
         try:
-            saved = services.save_plan(request.user, unit=unit, plan_type=plan_type, title=values.get("title", ""),
-                                       level=values.get("level", ""),
+            if values.get("owner") and owner is None:
+                raise FieldErrors({"owner": _("请选择在职人员")})
+            saved = services.save_plan(request.user, unit=chosen(Unit.objects.restrict(request.user), "unit"),
+                                       plan_type=chosen(PlanType.objects.all(), "plan_type"),
+                                       title=values.get("title", ""), level=values.get("level", ""),
                                        effective_on=parse_date(values.get("effective_on", "") or ""),
                                        review_on=parse_date(values.get("review_on", "") or ""),
-                                       document=request.FILES.get("document"), plan=plan)
+                                       document=request.FILES.get("document"), owner=owner, plan=plan)
         except (FieldErrors, ActionRefused, ValueError) as exc:
             if isinstance(exc, ValueError):
                 exc = FieldErrors({"effective_on": _("日期格式应为 YYYY-MM-DD")})
@@ -283,11 +294,10 @@ def plan_form(request, pk: int | None = None):
         else:
             messages.success(request, _("预案已保存"))
             return redirect("emergency:plan_edit", pk=saved.pk)
-    from .models import PlanType
-
     return render(request, "emergency/plan_form.html", {
-        "plan": plan, "values": values, "units": Unit.objects.restrict(request.user), "types": PlanType.objects.all(),
-        "levels": Level.choices})
+        "plan": plan, "values": values, "keeper": keeper, "units": Unit.objects.restrict(request.user),
+        "types": PlanType.objects.all(), "levels": Level.choices, "owners": staff_users() if keeper else [],
+        "drills": list(plan.drills.all()) if plan else [], "today": timezone.localdate()})
 
 
 @pages.COVERAGE.guard

@@ -81,3 +81,61 @@ def test_the_office_registers_a_plan_with_its_document_and_only_staff_in_scope_d
     assert "复审日期应晚于生效日期" in refused.content.decode()
     client.force_login(org.handler_env)
     assert client.get(f"/emergency/plans/{plan.pk}/document/").status_code == 404
+
+
+def test_the_office_records_a_drill_with_its_record_which_the_plan_page_and_coverage_show(client, org, em):
+    from gongzhi.core.models import AuditEntry
+    from gongzhi.emergency.models import Drill
+
+    plan_page = f"/emergency/plans/{em.flood_plan.pk}/"
+    held_on = (timezone.localdate() - dt.timedelta(days=3)).isoformat()
+    client.force_login(em.officer)
+    answer = client.post(f"{plan_page}drills/", {"held_on": held_on, "participants": "46",
+                                                 "record": "夜间转移演练：46 人参加，转移用时 25 分钟，广播盲区 2 处"})
+    assert answer.status_code == 302 and answer.url == f"{plan_page}#drills"
+    drill = em.flood_plan.drills.get()
+    assert (drill.held_on.isoformat(), drill.participants) == (held_on, 46) and em.flood_plan.last_drill == drill
+    assert AuditEntry.objects.filter(action="emergency.drill.create", target_id=str(drill.pk), actor=em.officer).exists()
+    page = client.get(plan_page).content.decode()
+    assert "广播盲区 2 处" in page and 'data-testid="drill-form"' in page
+    assert f'{plan_page}#drills' in client.get("/emergency/coverage/").content.decode()  # the last drill's date links here
+
+    for bad, why in (({"participants": "many"}, "参演人数必须是非负整数"), ({"record": " "}, "请填写演练记录"),
+                     ({"held_on": (timezone.localdate() + dt.timedelta(days=1)).isoformat()}, "演练日期不能晚于今天"),
+                     ({"held_on": "2026-02-30"}, "日期格式应为"), ({"held_on": ""}, "请填写演练日期")):
+        fields = {"held_on": held_on, "participants": "10", "record": "演练", **bad}
+        answer = client.post(f"{plan_page}drills/", fields, follow=True)
+        assert answer.status_code == 200 and why in answer.content.decode(), bad
+    assert Drill.objects.count() == 1
+
+    client.force_login(org.leader)  # reads the plan and its drills, records none
+    page = client.get(plan_page).content.decode()
+    assert "广播盲区 2 处" in page and 'data-testid="drill-form"' not in page and 'data-testid="plan-form"' not in page
+    refused = client.post(f"{plan_page}drills/", {"held_on": held_on, "participants": "5", "record": "x"}, follow=True)
+    assert "只有应急办可以登记预案" in refused.content.decode() and Drill.objects.count() == 1
+    assert 'data-testid="plan-new"' not in client.get("/emergency/coverage/").content.decode()
+
+
+def test_the_plan_owner_is_chosen_and_is_who_the_review_reminder_goes_to(client, org, em, settings):
+    from gongzhi.core.models import AuditEntry
+    from gongzhi.emergency.models import Plan
+
+    settings.GONGZHI = {**settings.GONGZHI, "EMERGENCY_PLAN_REMINDER_DAYS": 30}
+    soon = timezone.localdate() + dt.timedelta(days=20)
+    client.force_login(em.officer)
+    fields = {"unit": em.school.pk, "plan_type": em.epidemic.pk, "title": "东湖小学传染病防控预案", "level": "IV",
+              "owner": org.handler_housing.pk, "effective_on": "2025-09-01", "review_on": soon.isoformat()}
+    assert client.post("/emergency/plans/new/", fields).status_code == 302
+    plan = Plan.objects.get(title="东湖小学传染病防控预案")
+    assert plan.owner == org.handler_housing
+    assert AuditEntry.objects.filter(action="emergency.plan.create", target_id=str(plan.pk)).exists()
+    assert f'<option value="{org.handler_housing.pk}" selected>' in client.get(f"/emergency/plans/{plan.pk}/").content.decode()
+    Plan.objects.exclude(pk=plan.pk).update(reminded_on=None, review_on=timezone.localdate() + dt.timedelta(days=400))
+    assert services.expiry_reminders() == 1
+    assert Notification.objects.filter(user=org.handler_housing, kind="emergency.plan_review",
+                                       text__contains="东湖小学传染病防控预案").exists()
+
+    refused = client.post(f"/emergency/plans/{plan.pk}/", {**fields, "owner": org.citizen.pk}, follow=True)
+    assert "请选择在职人员" in refused.content.decode()  # a citizen holds no role: not a plan's owner
+    plan.refresh_from_db()
+    assert plan.owner == org.handler_housing

@@ -40,6 +40,7 @@ def test_the_emergency_pages_are_english_apart_from_what_people_typed(client, or
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     for url in ("/emergency/", "/emergency/incidents/new/", f"/emergency/incidents/{incident.pk}/",
                 f"/emergency/incidents/{incident.pk}/board/", "/emergency/coverage/", "/emergency/resources/",
+                f"/emergency/plans/{em.flood_plan.pk}/",
                 "/emergency/devices/", "/emergency/plans/new/"):
         html = client.get(url).content.decode()
         text = main_text(html) if "<main" in html else re.sub(r"<[^>]+>", " ", html)
