@@ -95,3 +95,23 @@ def test_a_file_that_pretends_to_be_a_photo_is_refused_by_name(name, content):
 
     accepted, errors = check_uploads([SimpleUploadedFile(name, content)], field="after")
     assert accepted == [] and f"“{name}”不是允许的类型" in errors["after"]
+
+
+@pytest.mark.parametrize("name,content", [("photo.jpg", _exe()), ("photo.jpg", _zip())],
+                         ids=["exe-named-jpg", "zip-bomb-named-jpg"])
+def test_the_citizens_form_refuses_a_disguised_file_and_keeps_nothing(org, settings, name, content):
+    """The same check where a citizen uploads: the appeal is not taken, the reason names the file,
+    and neither a row nor a file is left behind."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gongzhi.appeals.models import Attachment
+
+    response = Client(raise_request_exception=False).post(reverse("portal:submit"), {
+        "title": "小区电梯长期故障", "content": "东湖社区3栋电梯坏了两个月，老人上下楼困难。",
+        "location_text": "东湖社区3栋", "appellant_name": "张三", "appellant_phone": "13812345678",
+        "attachments": [SimpleUploadedFile(name, content, "image/jpeg")]})
+    assert response.status_code == 400
+    assert f"“{name}”不是允许的类型" in response.content.decode()
+    assert not Appeal.objects.exists() and not Attachment.objects.exists()
+    media = settings.MEDIA_ROOT
+    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
