@@ -166,3 +166,57 @@ def test_the_subscriber_reconnects_when_the_broker_restarts(org, devices, tmp_pa
         listener.stop()
         proc.terminate()
         proc.wait(10)
+
+
+SERVE_DEVICE = """
+from gongzhi.core.models import Region
+from gongzhi.emergency.models import Device
+region = Region.objects.create(name="示范区", code="330100000000", level=Region.Level.DISTRICT)
+Device.objects.create(code="serve-water", kind="water_level", name="东湖桥水位计", region=region, threshold=2.5)
+"""
+
+
+@pytest.mark.skipif(not shutil.which("mosquitto") and not shutil.which("/usr/sbin/mosquitto"),
+                    reason="needs Debian's mosquitto to run a broker of its own")
+def test_gongzhi_serve_starts_the_subscriber_that_stores_what_the_broker_carries(tmp_path):
+    """The subscriber is no separate chore: `gongzhi serve` runs `gongzhi sensors listen` beside it,
+    on the configured broker, and an event published there lands in the server's database."""
+    import os
+    import signal
+    import sqlite3
+    import sys
+
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    port = free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    broker_proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(os.environ, GONGZHI_DATA_DIR=str(tmp_path), GONGZHI_MQTT_HOST="127.0.0.1", GONGZHI_MQTT_PORT=str(port))
+    env.pop("GONGZHI_DATABASE_URL", None)  # its own SQLite file
+    env.pop("GONGZHI_DEBUG", None)
+    subprocess.run([sys.executable, "-m", "gongzhi", "migrate", "--verbosity", "0"], env=env, check=True)
+    subprocess.run([sys.executable, "-m", "gongzhi", "shell", "-c", SERVE_DEVICE], env=env, check=True)
+    database = tmp_path / "gongzhi.sqlite3"
+    serve = subprocess.Popen([sys.executable, "-m", "gongzhi", "serve", "--port", str(free_port()), "--no-migrate"],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def stored() -> list:
+        with sqlite3.connect(database, timeout=5) as db:
+            return db.execute("SELECT e.kind, e.value, e.alarm FROM emergency_sensorevent e JOIN emergency_device d"
+                              " ON d.id = e.device_id WHERE d.code = 'serve-water'").fetchall()
+
+    try:
+        assert wait_until(lambda: broker_up("127.0.0.1", port), 10)
+        for sent in range(90):  # the subscriber takes a few seconds to start: what it missed is published again
+            publish("127.0.0.1", port, "gongzhi/sensors/serve-water/events",
+                    event("reading", 2.9, timezone.now() + dt.timedelta(seconds=sent)))
+            if wait_until(stored, 1):
+                break
+        assert stored(), "nothing published reached the server's database"
+        assert serve.poll() is None
+        assert stored()[0] == ("reading", 2.9, 1)  # over the device's threshold: an alarm
+    finally:
+        os.killpg(serve.pid, signal.SIGTERM)
+        serve.wait(20)
+        broker_proc.terminate()
+        broker_proc.wait(10)
