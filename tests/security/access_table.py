@@ -160,7 +160,6 @@ TABLE = {
     'POST disputes:reveal_petitioner': R('petition', anon='login', rest=404, allow={200: 'petition admin', 403: 'supervisor leader'}),  # disputes/petitions/<int:pk>/reveal/<slug:field>/
     'POST disputes:task_report': R(None, anon='login', rest=404),  # disputes/screening/tasks/<int:pk>/report/
     'POST emergency:drill_new': R(None, anon='login', rest=404),  # emergency/plans/<int:pk>/drills/
-    'POST emergency:from_appeal': R('appeal', anon='login', rest=404, allow={302: 'supervisor leader west_grid_worker emergency admin'}),  # emergency/from-appeal/<int:appeal_id>/
     'POST emergency:incident_action': R('incident', anon='login', rest=404, allow={302: 'handler supervisor leader emergency admin'}),  # emergency/incidents/<int:pk>/<slug:action>/
     'POST emergency:plan_task_delete': R(None, anon='login', rest=404),  # emergency/plans/<int:pk>/tasks/<int:template_id>/delete/
     'POST emergency:task_update': R('emergency_task', anon='login', rest=404, allow={302: 'handler supervisor leader emergency admin'}),  # emergency/tasks/<int:pk>/
@@ -184,6 +183,7 @@ TABLE = {
     'POST safety:incident_status': R('safety_incident', anon='login', rest=403, allow={302: 'leader analyst admin', 404: 'east_analyst'}),  # safety/incidents/<int:pk>/status/
     'POST safety:informant_report': R(None, anon='login', rest=403, allow={404: 'informant'}),  # safety/informants/<int:pk>/report/
     'POST staff:appeal_action': R('appeal', anon='login', rest=400, allow={404: 'citizen handler other_handler east_supervisor grid_worker east_analyst'}),  # staff/appeals/<int:pk>/<slug:action>/
+    'POST staff:appeal_to_incident': R('appeal', anon='login', rest=404, allow={302: 'supervisor leader west_grid_worker emergency admin'}),  # staff/appeals/<int:pk>/to-incident/
     'POST staff:bulk_action': R(None, anon='login', rest=302, allow={404: 'citizen'}),  # staff/appeals/bulk/
     'POST staff:desk_answer': R(None, anon='login', rest=404, allow={400: 'operator admin'}),  # staff/desk/answer/
     'POST staff:desk_history': R(None, anon='login', rest=404, allow={200: 'operator admin'}),  # staff/desk/history/
@@ -231,7 +231,6 @@ TABLE = {
     'emergency:device_new': R(None, anon='login', rest=404, allow={200: 'emergency admin'}),  # emergency/devices/new/
     'emergency:devices': R(None, anon='login', rest=404, allow={200: 'supervisor east_supervisor leader emergency admin'}),  # emergency/devices/
     'emergency:drill_new': R(None, anon='login', rest=404, allow={405: 'supervisor east_supervisor leader emergency admin'}),  # emergency/plans/<int:pk>/drills/
-    'emergency:from_appeal': R('appeal', anon='login', rest=404, allow={405: 'supervisor east_supervisor leader grid_worker west_grid_worker emergency admin'}),  # emergency/from-appeal/<int:appeal_id>/
     'emergency:incident_action': R('incident', anon='login', rest=405, allow={404: 'citizen operator dispatcher mediator petition analyst east_analyst informant'}),  # emergency/incidents/<int:pk>/<slug:action>/
     'emergency:incident_board': R('incident', anon='login', rest=404, allow={200: 'handler supervisor leader emergency admin'}),  # emergency/incidents/<int:pk>/board/
     'emergency:incident_detail': R('incident', anon='login', rest=404, allow={200: 'handler supervisor leader emergency admin'}),  # emergency/incidents/<int:pk>/
@@ -369,6 +368,7 @@ TABLE = {
     'staff:appeal_detail': R('appeal', anon='login', rest=200, allow={404: 'citizen handler other_handler east_supervisor grid_worker east_analyst'}),  # staff/appeals/<int:pk>/
     'staff:appeal_export': R(None, anon='login', rest=200, allow={404: 'citizen'}),  # staff/appeals/export.xlsx
     'staff:appeal_list': R(None, anon='login', rest=200, allow={404: 'citizen'}),  # staff/appeals/
+    'staff:appeal_to_incident': R('appeal', anon='login', rest=404, allow={405: 'supervisor east_supervisor leader grid_worker west_grid_worker emergency admin'}),  # staff/appeals/<int:pk>/to-incident/
     'staff:attachment': R('appeal', anon='login', rest=404),  # staff/appeals/<int:pk>/attachments/<int:attachment_id>/
     'staff:board': R(None, anon='login', rest=404, allow={200: 'supervisor east_supervisor leader admin'}),  # staff/board/
     'staff:bulk_action': R(None, anon=405, rest=405),  # staff/appeals/bulk/
