@@ -93,6 +93,9 @@ def test_linked_api_calls_keep_their_schema(bearer, real_rows):  # noqa: F811
     machine(loaded, bearer, real_rows, followed).run(settings=run_settings())
     # the runs did act on rows they had created, and some of those calls succeeded
     assert any(200 <= status < 300 for _link, status in followed), followed
+    # the appeal's own sequence, whichever way the whole API's run went: created, then acted on
+    appeals, followed = loaded.include(path_regex=r"^/api/v1/appeals"), []
+    machine(appeals, bearer, real_rows, followed).run(settings=run_settings(examples=4))
     assert any("POST /api/v1/appeals -> [201]" in link for link, _status in followed), followed
 
 
