@@ -38,6 +38,16 @@ if PRODUCTION and (SECRET_KEY == DEFAULT_SECRET or len(SECRET_KEY) < 32):
     raise ImproperlyConfigured(
         "GONGZHI_SECRET_KEY must be set to a random value of at least 32 characters in production"
     )
+# Phone and ID numbers are sealed at rest with these keys (gongzhi.core.crypto): comma-separated,
+# the first seals, all open. A development install derives one from the secret key.
+DATA_KEYS = env_list("DATA_KEYS")
+if PRODUCTION and not DATA_KEYS:
+    raise ImproperlyConfigured("GONGZHI_DATA_KEYS must be set in production (`gongzhi keys new` prints a key)")
+if not DATA_KEYS:
+    import base64 as _b64
+    import hashlib as _hashlib
+
+    DATA_KEYS = [_b64.b64encode(_hashlib.sha512(b"gongzhi data key\0" + SECRET_KEY.encode()).digest()).decode()]
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 

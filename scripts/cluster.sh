@@ -10,7 +10,7 @@
 #   bash scripts/cluster.sh --stop [--dir D]
 #
 # GONGZHI_* variables set by the caller are passed on to every process (e.g. GONGZHI_DATABASE_URL
-# for another database, GONGZHI_PRODUCTION=1 with GONGZHI_SECRET_KEY). Prints the address when every
+# for another database, GONGZHI_PRODUCTION=1 with GONGZHI_SECRET_KEY and GONGZHI_DATA_KEYS). Prints the address when every
 # app process answers.
 set -euo pipefail
 cd "$(dirname "$0")/.."

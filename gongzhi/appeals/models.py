@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core import scoping
 from gongzhi.core.deadlines import DueState
 from gongzhi.core.events import CaseEvent
-from gongzhi.core.fields import CodeField
+from gongzhi.core.fields import CodeField, SealedCodeField
 from gongzhi.core import publication as publishing
 from gongzhi.core.publication import Review
 from gongzhi.core.models import Department, Grid, Region, Role
@@ -128,8 +128,8 @@ class Appeal(models.Model):
 
     anonymous = models.BooleanField(_("匿名"), default=False)
     appellant_name = models.CharField(_("诉求人"), max_length=64, blank=True)
-    appellant_phone = CodeField(_("联系电话"), max_length=32, blank=True)
-    appellant_id_number = models.CharField(_("身份证号"), max_length=32, blank=True)
+    appellant_phone = SealedCodeField(_("联系电话"), max_length=32, blank=True)
+    appellant_id_number = SealedCodeField(_("身份证号"), max_length=32, blank=True)
     appellant_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                        related_name="own_appeals", db_index=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

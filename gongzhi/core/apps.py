@@ -11,11 +11,12 @@ class CoreConfig(AppConfig):
 
         from django.db.models.signals import post_delete, post_save
 
-        from . import delivery, recipients, signals  # noqa: F401
+        from . import crypto, delivery, recipients, signals  # noqa: F401
         from .models import NotificationPreference
 
         post_save.connect(recipients.forget_choices, sender=NotificationPreference, dispatch_uid="core-notify-choices")
         post_delete.connect(recipients.forget_choices, sender=NotificationPreference, dispatch_uid="core-notify-choices-d")
+        crypto.ring()  # a malformed GONGZHI_DATA_KEYS stops the start, in one line, not the first read
         delivery.register_periodic()
         from . import password_reset
 

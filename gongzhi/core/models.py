@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .fields import SealedCodeField
+
 
 class Region(models.Model):
     """A node of the territorial tree: district > subdistrict > community."""
@@ -105,7 +107,7 @@ class Department(models.Model):
 
 class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
-    phone = models.CharField(_("手机号"), max_length=32, blank=True)
+    phone = SealedCodeField(_("手机号"), max_length=32, blank=True)
 
     def __str__(self) -> str:
         return self.display_name or self.username

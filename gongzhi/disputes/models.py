@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core import scoping
 from gongzhi.core.deadlines import DueState
 from gongzhi.core.events import CaseEvent
-from gongzhi.core.fields import CodeField
+from gongzhi.core.fields import CodeField, SealedCodeField
 from gongzhi.core.models import Grid, Region, Role
 from gongzhi.core.scoping import RestrictedQuerySet
 
@@ -194,8 +194,8 @@ class DisputeParty(models.Model):
     kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices, default=Kind.PERSON)
     side = models.CharField(_("身份"), max_length=16, choices=Side.choices, default=Side.APPLICANT)
     name = models.CharField(_("姓名或名称"), max_length=100)
-    phone = CodeField(_("联系电话"), max_length=32, blank=True)
-    id_number = models.CharField(_("证件号码"), max_length=32, blank=True)
+    phone = SealedCodeField(_("联系电话"), max_length=32, blank=True)
+    id_number = SealedCodeField(_("证件号码"), max_length=32, blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
 
     PROTECTED_FIELDS = {"name": "姓名或名称", "phone": "联系电话", "id_number": "证件号码", "address": "住址"}

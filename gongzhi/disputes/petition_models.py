@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core import scoping
 from gongzhi.core.deadlines import DueState
 from gongzhi.core.events import CaseEvent
-from gongzhi.core.fields import CodeField
+from gongzhi.core.fields import CodeField, SealedCodeField
 from gongzhi.core.models import Region, Role
 from gongzhi.core.scoping import RestrictedQuerySet
 
@@ -43,8 +43,8 @@ class Petition(models.Model):
     received_at = models.DateTimeField(_("收到时间"))
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     petitioner_name = models.CharField(_("信访人"), max_length=64)
-    petitioner_phone = CodeField(_("联系电话"), max_length=32, blank=True)
-    petitioner_id_number = models.CharField(_("身份证号"), max_length=32, blank=True)
+    petitioner_phone = SealedCodeField(_("联系电话"), max_length=32, blank=True)
+    petitioner_id_number = SealedCodeField(_("身份证号"), max_length=32, blank=True)
     petitioner_address = models.CharField(_("住址"), max_length=200, blank=True)
     people_count = models.PositiveIntegerField(_("信访人数"), default=1)
     subject = models.CharField(_("信访事项"), max_length=200)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core import scoping
 from gongzhi.core.deadlines import DueState
 from gongzhi.core.events import CaseEvent
-from gongzhi.core.fields import CodeField
+from gongzhi.core.fields import CodeField, SealedCodeField
 from gongzhi.core.models import Department, Grid, Region, Role
 from gongzhi.core.scoping import RestrictedQuerySet
 
@@ -154,8 +154,8 @@ class Resident(models.Model):
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("户"))
     name = models.CharField(_("姓名"), max_length=64)
-    id_number = CodeField(_("身份证号"), max_length=32, blank=True)
-    phone = CodeField(_("联系电话"), max_length=32, blank=True)
+    id_number = SealedCodeField(_("身份证号"), max_length=32, blank=True)
+    phone = SealedCodeField(_("联系电话"), max_length=32, blank=True)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True, default="")
     birth_year = models.PositiveSmallIntegerField(_("出生年份"), null=True, blank=True)
     relation = models.CharField(_("与户主关系"), max_length=20, blank=True)
@@ -278,7 +278,7 @@ class Organisation(models.Model):
     community = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("所属社区"))
     field = models.CharField(_("服务领域"), max_length=100, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=64, blank=True)
-    contact_phone = CodeField(_("联系电话"), max_length=32, blank=True)
+    contact_phone = SealedCodeField(_("联系电话"), max_length=32, blank=True)
     registered_on = models.DateField(_("登记日期"), null=True, blank=True)
     active = models.BooleanField(_("活跃"), default=True)
 
@@ -321,7 +321,7 @@ def may_register_in(user, community: Region) -> bool:
 
 class Volunteer(models.Model):
     name = models.CharField(_("姓名"), max_length=64)
-    phone = CodeField(_("联系电话"), max_length=32, blank=True)
+    phone = SealedCodeField(_("联系电话"), max_length=32, blank=True)
     community = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("所属社区"))
     organisations = models.ManyToManyField(Organisation, blank=True, related_name="volunteers",
                                            verbose_name=_("所属组织"))

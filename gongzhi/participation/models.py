@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core import scoping
 from gongzhi.core.deadlines import DueState
 from gongzhi.core.events import CaseEvent
-from gongzhi.core.fields import CodeField
+from gongzhi.core.fields import CodeField, SealedCodeField
 from gongzhi.core.models import Department, Region, Role
 from gongzhi.core.publication import Review
 from gongzhi.core.scoping import RestrictedQuerySet
@@ -80,7 +80,7 @@ class Proposal(models.Model):
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="proposals")
-    author_phone = CodeField(_("联系电话"), max_length=32, blank=True)  # a phone-verified proposer
+    author_phone = SealedCodeField(_("联系电话"), max_length=32, blank=True)  # a phone-verified proposer
     anonymous = models.BooleanField(_("匿名公开"), default=False)
 
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import scoping
 from gongzhi.core.events import CaseEvent
+from gongzhi.core.fields import SealedCodeField
 from gongzhi.core.models import Grid, Region, Role
 
 # Who reads incident data: analysts, leaders and admins, each inside their region scope.
@@ -212,8 +213,8 @@ class Informant(models.Model):
 
     alias = models.CharField(_("代号"), max_length=32, unique=True)
     name = models.CharField(_("姓名"), max_length=64)
-    phone = models.CharField(_("电话"), max_length=32, blank=True)
-    contact = models.CharField(_("其他联系方式"), max_length=200, blank=True)
+    phone = SealedCodeField(_("电话"), max_length=32, blank=True)
+    contact = SealedCodeField(_("其他联系方式"), max_length=200, blank=True)
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")

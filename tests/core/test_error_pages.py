@@ -36,7 +36,8 @@ def _debug_setting(**env) -> str:
 def test_debug_is_off_unless_a_developer_asks_for_it():
     assert _debug_setting() == "False"
     assert _debug_setting(GONGZHI_DEBUG="1") == "True"
-    assert _debug_setting(GONGZHI_DEBUG="1", GONGZHI_PRODUCTION="1", GONGZHI_SECRET_KEY="s" * 50) == "False"
+    assert _debug_setting(GONGZHI_DEBUG="1", GONGZHI_PRODUCTION="1", GONGZHI_SECRET_KEY="s" * 50,
+                          GONGZHI_DATA_KEYS="Gz" * 42 + "GQ==") == "False"
 
 
 @pytest.mark.django_db

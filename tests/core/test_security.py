@@ -96,10 +96,18 @@ def test_production_mode_refuses_the_default_secret_key():
     assert short.returncode != 0
 
 
-def test_production_mode_starts_with_a_proper_secret_key():
-    result = production({"GONGZHI_SECRET_KEY": "k" * 20 + "9f2c1e7a4b8d6f30a5c2e9b7d1f4a6c8"})
+DATA_KEY = "Gz" * 42 + "GQ=="  # 64 bytes, base64
+
+
+def test_production_mode_starts_with_a_proper_secret_key_and_a_data_key():
+    result = production({"GONGZHI_SECRET_KEY": "k" * 20 + "9f2c1e7a4b8d6f30a5c2e9b7d1f4a6c8", "GONGZHI_DATA_KEYS": DATA_KEY})
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
+
+
+def test_production_mode_refuses_to_start_without_a_key_for_the_phone_and_id_numbers():
+    result = production({"GONGZHI_SECRET_KEY": "k" * 20 + "9f2c1e7a4b8d6f30a5c2e9b7d1f4a6c8"})
+    assert result.returncode != 0 and "GONGZHI_DATA_KEYS" in result.stderr
 
 
 def test_production_settings_secure_the_cookies():
@@ -109,6 +117,7 @@ def test_production_settings_secure_the_cookies():
         cwd=REPO, capture_output=True, text=True, timeout=60,
         env={**{k: v for k, v in os.environ.items() if not k.startswith("GONGZHI_")}, "GONGZHI_PRODUCTION": "1",
              "DJANGO_SETTINGS_MODULE": "gongzhi.settings", "GONGZHI_SECRET_KEY": "s" * 50,
+             "GONGZHI_DATA_KEYS": DATA_KEY,
              "GONGZHI_DATA_DIR": os.environ.get("GONGZHI_DATA_DIR", os.path.join(REPO, "var"))})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True", "False", "True"]
