@@ -124,7 +124,7 @@ def _raise(device: Device, event: dict) -> None:
         category = Category.HEALTH if device.kind == Device.Kind.CROWD else Category.ACCIDENT
         services.report(None, title=title, category=category, level=Level.IV, region=device.region,
                         place=device.name, lat=device.lat, lon=device.lon, description=what,
-                        source=Incident.Source.SENSOR, device=device)
+                        source=Incident.Source.SENSOR, device=device, grid=device.grid)
         return
     from gongzhi.triage import alerts
     from gongzhi.triage.models import Alert

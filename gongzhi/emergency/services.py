@@ -130,17 +130,21 @@ def _clean(fields: dict) -> dict:
 
 def report(actor, *, title: str, category: str, level: str, region, place: str = "", lat=None, lon=None,
            people_affected=0, description: str = "", source: str = Incident.Source.STAFF, plan_type=None,
-           alert=None, appeal=None, device=None, note: str = "") -> Incident:
-    """An incident is reported: recorded, and the emergency office told (confirmed, escalating)."""
+           alert=None, appeal=None, device=None, grid=None, note: str = "") -> Incident:
+    """An incident is reported: recorded, and the emergency office told (confirmed, escalating). Its
+    grid is the one its point on the map falls in, unless given (a sensor's own grid)."""
+    from gongzhi.core.geo import find_grid
+
     fields = _clean({"title": title, "category": category, "level": level, "region": region, "lat": lat,
                      "lon": lon, "people_affected": people_affected})
+    grid = grid or find_grid(fields["lat"], fields["lon"])
     if source == Incident.Source.STAFF and actor is not None and scoping.has_role(actor, Role.GRID_WORKER):
         source = Incident.Source.GRID
     at = timezone.now()
     with transaction.atomic():
         incident = Incident.objects.create(
             number=new_number(at), title=fields["title"], description=description, category=category,
-            plan_type=plan_type, level=level, source=source, region=region, place=place[:300], lat=fields["lat"],
+            plan_type=plan_type, level=level, source=source, region=region, grid=grid, place=place[:300], lat=fields["lat"],
             lon=fields["lon"], people_affected=fields["people_affected"], alert=alert, appeal=appeal,
             device=device, reported_by=actor, reported_at=at)
         record_event(incident, "reported", actor, to_status=incident.status, note=note or incident.title,

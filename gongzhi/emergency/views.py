@@ -29,7 +29,7 @@ BOARD_POLL_SECONDS = 2  # every open board sees a change within 5 s
 
 
 def _incident(request, pk: int) -> Incident:
-    return get_visible_or_404(Incident.objects.select_related("region", "plan"), request.user, pk=pk)
+    return get_visible_or_404(Incident.objects.select_related("region", "grid", "plan"), request.user, pk=pk)
 
 
 @pages.INCIDENTS.guard

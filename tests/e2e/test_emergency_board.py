@@ -81,3 +81,32 @@ def test_two_departments_updates_reach_another_open_board_within_five_seconds(br
     finally:
         for ctx in contexts:
             ctx.close()
+
+
+def test_an_incident_is_placed_on_the_map_when_reported_and_the_board_draws_it_there(browser, live_server, org, shot):
+    em = build_emergency(org)
+    ctx, page = signed_in(browser, live_server, "gridworker")
+    try:
+        page.goto("/emergency/incidents/new/")
+        page.fill("input[name=title]", "东湖路燃气管道破裂")
+        page.select_option("select[name=category]", "accident")
+        page.select_option("select[name=region]", str(org.east_c.pk))
+        page.fill("input[name=place]", "东湖路与湖滨路交叉口")
+        page.locator("#map[data-ready='1']").wait_for()  # grid outlines drawn from the JSON endpoint
+        page.locator("#map .leaflet-interactive").first.click()  # inside the east grid
+        expect(page.locator("#map-hint")).to_contain_text("已选位置")
+        assert page.input_value("#id_lat") and page.input_value("#id_lon")
+        shot(page, "emergency-report-on-map")
+        page.click("[data-testid=incident-form] button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        incident = Incident.objects.get(title="东湖路燃气管道破裂")
+        assert incident.source == "grid" and incident.grid == org.east_g
+        assert 39.90 <= incident.lat <= 39.91 and 116.40 <= incident.lon <= 116.41
+        expect(page.locator(".page-head")).to_contain_text("东湖第一网格")
+        # The board's map draws the incident (red) beside the warehouse; the staff pages' styles are there.
+        expect(page.locator("#incident-map path[stroke='#c0392b']")).to_have_count(1)
+        assert page.locator("link[href$='css/pages.css']").count() == 1
+        shot(page, "emergency-board-map")
+    finally:
+        ctx.close()
+    assert em.depot.lat is not None

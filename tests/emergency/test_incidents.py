@@ -48,6 +48,12 @@ def test_a_grid_workers_report_says_so_and_bad_input_names_the_field(org, em):
     assert set(refused.value.errors) == {"level", "lat"}
 
 
+def test_an_incidents_point_on_the_map_places_it_in_its_grid(org, em):
+    assert flood(org, em).grid == org.east_g  # 39.905, 116.405 lies in the east grid
+    assert flood(org, em, lat=39.95, lon=116.5).grid is None  # outside every grid
+    assert flood(org, em, lat=None, lon=None).grid is None
+
+
 def test_activating_a_plan_gives_each_department_its_tasks_with_deadlines(org, em):
     incident = flood(org, em)
     before = timezone.now()

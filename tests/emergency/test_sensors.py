@@ -129,10 +129,13 @@ def test_a_device_over_its_rate_is_limited_and_a_silent_one_goes_offline(org, de
 
 def test_a_second_alarm_does_not_open_a_second_incident(org, devices):
     water, _smoke = devices
+    Device.objects.filter(pk=water.pk).update(grid=org.west_g)  # the device's own grid, not where its point is
+    water.refresh_from_db()
     now = timezone.now()
     assert sensors.handle(topic(water), json.dumps(event("alarm", 3.0, now))) == "alarm"
     assert sensors.handle(topic(water), json.dumps(event("alarm", 3.1, now + dt.timedelta(seconds=1)))) == "alarm"
     assert Incident.objects.filter(device=water).count() == 1
+    assert Incident.objects.get(device=water).grid == org.west_g
 
 
 @pytest.mark.skipif(not shutil.which("mosquitto") and not shutil.which("/usr/sbin/mosquitto"),
