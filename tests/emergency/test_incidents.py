@@ -17,6 +17,7 @@ from gongzhi.emergency.lifecycle import INCIDENT_LIFECYCLE
 from gongzhi.emergency.models import Incident
 from gongzhi.triage import alerts
 from gongzhi.triage.models import Alert
+from tests.notify_peers import smtp  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +39,38 @@ def test_a_report_asks_the_emergency_office_to_confirm_escalating_along_the_rost
     confirmations.escalate_due(timezone.now() + dt.timedelta(minutes=16))
     asked = [c.recipient for c in confirmations.status_of(services.ref(incident))]
     assert asked == [em.officer, org.supervisor]
+
+
+def test_an_unconfirmed_incident_mail_escalates_to_who_is_on_duty_through_the_smtp_peer(client, org, em, smtp, settings):
+    """The whole loop on real mail: the office is mailed the incident, nobody confirms within the
+    level's minutes, the first person on the team's duty roster is mailed, and their link confirms."""
+    import re
+
+    from gongzhi.core import delivery
+    from gongzhi.core.models import Delivery
+
+    settings.GONGZHI = {**settings.GONGZHI, "EMERGENCY_ESCALATE_MINUTES": {"II": 5}}
+
+    def send_all():
+        for pk in Delivery.objects.filter(status="pending", channel="email").values_list("pk", flat=True):
+            delivery.attempt(pk)
+
+    incident = flood(org, em, level="II")
+    send_all()
+    assert [m["X-Envelope-To"] for m in smtp.messages] == ["officer@example.gov.cn"]
+    assert confirmations.escalate_due(timezone.now() + dt.timedelta(minutes=4))["escalated"] == 0
+    assert confirmations.escalate_due(timezone.now() + dt.timedelta(minutes=6))["escalated"] == 1
+    send_all()
+    [to_duty] = [m for m in smtp.messages if m["X-Envelope-To"] == org.supervisor.email]  # order 0 on the roster
+    body = to_duty.get_payload(decode=True).decode()
+    assert "东湖社区内涝" in body
+    link = re.search(r"https?://\S+?(/accounts/confirm/[^/\s]+/)", body).group(1)
+    assert client.post(link).status_code == 200
+    states = {(c.recipient, c.state) for c in confirmations.status_of(services.ref(incident))}
+    assert states == {(em.officer, "escalated"), (org.supervisor, "confirmed")}
+    client.force_login(em.officer)
+    board = client.get(f"/emergency/incidents/{incident.pk}/board/").content.decode()
+    assert org.supervisor.display_name in board and "已确认" in board
 
 
 def test_a_grid_workers_report_says_so_and_bad_input_names_the_field(org, em):
