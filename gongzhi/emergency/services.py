@@ -135,6 +135,8 @@ def report(actor, *, title: str, category: str, level: str, region, place: str =
     grid is the one its point on the map falls in, unless given (a sensor's own grid)."""
     from gongzhi.core.geo import find_grid
 
+    if plan_type is not None and plan_type.category != category:
+        raise FieldErrors({"plan_type": _("事件类型与类别不符")})
     fields = _clean({"title": title, "category": category, "level": level, "region": region, "lat": lat,
                      "lon": lon, "people_affected": people_affected})
     grid = grid or find_grid(fields["lat"], fields["lon"])
@@ -178,6 +180,21 @@ def from_appeal(appeal, actor, *, category: str = Category.ACCIDENT, level: str 
                   place=appeal.location_text, lat=appeal.lat, lon=appeal.lon, description=mask_text(appeal.content),
                   people_affected=people_affected, source=Incident.Source.APPEAL, appeal=appeal,
                   note=_("由诉求转入：%(number)s") % {"number": appeal.tracking_number})
+
+
+def plans_for(incident: Incident, user) -> list[Plan]:
+    """The plans the incident's board offers to activate (those with task templates, in the reader's
+    scope): of the incident's type first, then of its category, plans in force before lapsed ones."""
+    today = timezone.localdate()
+    plans = Plan.objects.restrict(user).filter(task_templates__isnull=False).distinct().select_related(
+        "unit", "plan_type")
+
+    def rank(plan):
+        in_force = plan.effective_on <= today <= plan.review_on
+        return (plan.plan_type_id != incident.plan_type_id if incident.plan_type_id else True,
+                plan.plan_type.category != incident.category, not in_force, plan.title)
+
+    return sorted(plans, key=rank)
 
 
 def _locked(incident: Incident) -> Incident:

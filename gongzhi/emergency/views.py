@@ -29,7 +29,7 @@ BOARD_POLL_SECONDS = 2  # every open board sees a change within 5 s
 
 
 def _incident(request, pk: int) -> Incident:
-    return get_visible_or_404(Incident.objects.select_related("region", "grid", "plan"), request.user, pk=pk)
+    return get_visible_or_404(Incident.objects.select_related("region", "grid", "plan", "plan_type"), request.user, pk=pk)
 
 
 @pages.INCIDENTS.guard
@@ -42,23 +42,31 @@ def incident_list(request):
 
 @pages.REPORT.guard
 def incident_new(request):
+    from .models import PlanType
+
     regions = Region.objects.all()
     values = {"level": Level.IV, "category": Category.ACCIDENT}
     if request.method == "POST":
         values = request.POST.dict()
-        region = Region.objects.filter(pk=values.get("region") or 0).first()
+        region = Region.objects.filter(pk=values.get("region") or 0).first() if values.get(
+            "region", "").isdigit() else None
+        plan_type = PlanType.objects.filter(pk=int(values["plan_type"])).first() if values.get(
+            "plan_type", "").isdigit() else None
         try:
+            if values.get("plan_type") and plan_type is None:
+                raise FieldErrors({"plan_type": _("请选择事件类型")})
             incident = services.report(
                 request.user, title=values.get("title", ""), category=values.get("category", ""),
                 level=values.get("level", ""), region=region, place=values.get("place", ""),
                 lat=values.get("lat"), lon=values.get("lon"), people_affected=values.get("people_affected") or 0,
-                description=values.get("description", ""))
+                description=values.get("description", ""), plan_type=plan_type)
         except (FieldErrors, ActionRefused) as exc:
             report_refusal(request, exc)
         else:
             return redirect("emergency:incident_detail", pk=incident.pk)
     return render(request, "emergency/incident_new.html", {
-        "regions": regions, "categories": Category.choices, "levels": Level.choices, "values": values})
+        "regions": regions, "categories": Category.choices, "levels": Level.choices, "values": values,
+        "plan_types": PlanType.objects.all()})
 
 
 def _board(request, incident: Incident) -> dict:
@@ -87,8 +95,8 @@ def incident_detail(request, pk: int):
     context = _board(request, incident)
     allowed = context["allowed"]
     context.update({
-        "plans": list(Plan.objects.filter(task_templates__isnull=False).distinct().select_related("unit"))
-        if "activate" in allowed else [],
+        "plans": services.plans_for(incident, request.user) if "activate" in allowed else [],
+        "today": timezone.localdate(),
         "teams": list(Team.objects.all()) if "deploy" in allowed else [],
         "items": list(Item.objects.all()) if "request_supplies" in allowed else [],
         "warehouses": list(Warehouse.objects.all()) if "request_supplies" in allowed else [],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.utils import timezone
@@ -44,8 +45,6 @@ def test_a_report_asks_the_emergency_office_to_confirm_escalating_along_the_rost
 def test_an_unconfirmed_incident_mail_escalates_to_who_is_on_duty_through_the_smtp_peer(client, org, em, smtp, settings):
     """The whole loop on real mail: the office is mailed the incident, nobody confirms within the
     level's minutes, the first person on the team's duty roster is mailed, and their link confirms."""
-    import re
-
     from gongzhi.core import delivery
     from gongzhi.core.models import Delivery
 
@@ -100,6 +99,30 @@ def test_activating_a_plan_gives_each_department_its_tasks_with_deadlines(org, e
     assert Confirmation.objects.filter(recipient=org.handler_housing, ref=services.ref(incident)).exists()
     assert Incident.objects.restrict(org.handler_housing).filter(pk=incident.pk).exists()
     assert not Incident.objects.restrict(org.handler_env).filter(pk=incident.pk).exists()
+
+
+def test_the_incidents_type_puts_its_plans_first_on_the_board(client, org, em):
+    from gongzhi.emergency.models import Plan, TaskTemplate
+
+    fire_plan = Plan.objects.get(title="东湖社区火灾预案")  # lapsed: its review date has passed
+    TaskTemplate.objects.create(plan=fire_plan, department=org.housing, title="疏散楼内住户", hours=1)
+    client.force_login(em.officer)
+    answer = client.post("/emergency/incidents/new/", {
+        "title": "东湖社区住宅楼起火", "category": "accident", "plan_type": em.fire.pk, "level": "III",
+        "region": org.east_c.pk, "place": "东湖路8号", "people_affected": "30"})
+    fire = Incident.objects.get(title="东湖社区住宅楼起火")
+    assert answer.status_code == 302 and fire.plan_type == em.fire
+    board = client.get(f"/emergency/incidents/{fire.pk}/").content.decode()
+    choices = re.findall(r'<option value="(\d+)">([^<]*)</option>', board.split('data-testid="plan-choice"')[1].split("</select>")[0])
+    assert [int(pk) for pk, _label in choices] == [fire_plan.pk, em.flood_plan.pk]
+    assert "对应事件类型" in choices[0][1] and "已过复审日期" in choices[0][1]
+    assert [p.pk for p in services.plans_for(flood(org, em, plan_type=em.flood), em.officer)] == [
+        em.flood_plan.pk, fire_plan.pk]
+
+    refused = client.post("/emergency/incidents/new/", {  # a flood is no accident
+        "title": "类别不符", "category": "accident", "plan_type": em.flood.pk, "level": "IV", "region": org.east_c.pk},
+        follow=True)
+    assert "事件类型与类别不符" in refused.content.decode() and not Incident.objects.filter(title="类别不符").exists()
 
 
 def test_only_the_department_of_a_task_updates_it_and_each_update_is_on_the_timeline(org, em):
