@@ -15,9 +15,10 @@ ARTIFACTS = Path(os.environ.get("GONGZHI_TEST_ARTIFACTS", REPO / "test-artifacts
 # No personal data in the logs of the run (tests/logcheck.py): every log line the configured
 # handlers write is kept, and the run fails when one holds a phone or ID number.
 def pytest_configure(config):
-    from tests import logcheck
+    from tests import liveserver, logcheck
 
     logcheck.start(config)
+    liveserver.install()  # requests one at a time where they share SQLite's in-memory connection
 
 
 def pytest_sessionfinish(session, exitstatus):
