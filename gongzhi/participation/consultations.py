@@ -40,33 +40,88 @@ def _require(user, consultation=None, department_id=None) -> None:
         raise ActionRefused(_("只有起草部门可以管理本次征求意见"))
 
 
-def create(actor, *, title: str, department, closes_at, sections: list[dict], introduction: str = "",
-           publish: bool = True, at=None) -> Consultation:
-    """A draft with its sections ([{heading, text}]); published at once unless `publish` is False."""
-    at = at or timezone.now()
+def _checked(*, title, department, closes_at, sections, at) -> list[dict]:
+    """The draft's fields as the services keep them, or FieldErrors naming each wrong one."""
     errors = {}
     if not (title or "").strip():
         errors["title"] = _("请填写标题")
+    elif len(title.strip()) > 200:
+        errors["title"] = _("标题不能超过200字")
     if department is None:
         errors["department"] = _("请选择起草部门")
     if closes_at is None or closes_at <= at:
         errors["closes_at"] = _("截止时间须晚于现在")
-    rows = [s for s in sections or [] if (s.get("heading") or "").strip() and (s.get("text") or "").strip()]
-    if not rows:
+    rows = [s for s in sections or [] if (s.get("heading") or "").strip() or (s.get("text") or "").strip()]
+    if any(not (s.get("heading") or "").strip() or not (s.get("text") or "").strip() for s in rows):
+        errors["sections"] = _("每个条目都要有标题和内容")
+    elif not rows:
         errors["sections"] = _("至少要有一个条目（标题和内容）")
     if errors:
         raise FieldErrors(errors)
+    return rows
+
+
+def _sections(consultation: Consultation, rows: list[dict]) -> None:
+    ConsultationSection.objects.bulk_create(
+        ConsultationSection(consultation=consultation, order=i, heading=s["heading"].strip()[:200],
+                            text=s["text"].strip())
+        for i, s in enumerate(rows))
+
+
+def create(actor, *, title: str, department, closes_at, sections: list[dict], introduction: str = "",
+           publish: bool = True, at=None) -> Consultation:
+    """A draft with its sections ([{heading, text}]); published at once unless `publish` is False."""
+    at = at or timezone.now()
+    rows = _checked(title=title, department=department, closes_at=closes_at, sections=sections, at=at)
     _require(actor, department_id=department.pk)
     with transaction.atomic():
         c = Consultation.objects.create(title=title.strip()[:200], introduction=(introduction or "").strip(),
                                         department=department, closes_at=closes_at, created_by=actor,
                                         status=C.OPEN if publish else C.DRAFT, opens_at=at if publish else None)
-        ConsultationSection.objects.bulk_create(
-            ConsultationSection(consultation=c, order=i, heading=s["heading"].strip()[:200], text=s["text"].strip())
-            for i, s in enumerate(rows))
+        _sections(c, rows)
         record_event(c, "opened" if publish else "drafted", actor, to_status=c.status, public=publish, at=at,
                      note=_("公开征求意见") if publish else _("起草"))
     return c
+
+
+def update_draft(actor, consultation: Consultation, *, title: str, department, closes_at, sections: list[dict],
+                 introduction: str = "", at=None) -> Consultation:
+    """Rewrites a draft not yet published (its sections replaced: nobody has commented on them); the
+    drafters of its department (and of the new one, when it moves) only."""
+    at = at or timezone.now()
+    _require(actor, consultation)
+    rows = _checked(title=title, department=department, closes_at=closes_at, sections=sections, at=at)
+    _require(actor, department_id=department.pk)
+    with transaction.atomic():
+        locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        if locked.status != C.DRAFT:
+            raise ActionRefused(_("已发布的征求意见不能再修改正文"))
+        locked.title, locked.introduction = title.strip()[:200], (introduction or "").strip()
+        locked.department, locked.closes_at = department, closes_at
+        locked.save()
+        locked.sections.all().delete()
+        _sections(locked, rows)
+        record_event(locked, "edited", actor, from_status=C.DRAFT, to_status=C.DRAFT, at=at, note=_("修改草稿"))
+    return locked
+
+
+def publish(actor, consultation: Consultation, at=None) -> Consultation:
+    """A draft goes out for comment from now until its closing time (which must still be ahead)."""
+    _require(actor, consultation)
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        if locked.status != C.DRAFT:
+            raise ActionRefused(_("征求意见已发布"))
+        if locked.closes_at <= at:
+            raise FieldErrors({"closes_at": _("截止时间须晚于现在")})
+        if not locked.sections.exists():
+            raise FieldErrors({"sections": _("至少要有一个条目（标题和内容）")})
+        locked.status, locked.opens_at = C.OPEN, at
+        locked.save()
+        record_event(locked, "opened", actor, from_status=C.DRAFT, to_status=C.OPEN, public=True, at=at,
+                     note=_("公开征求意见"))
+    return locked
 
 
 def comment(section: ConsultationSection, voter: Voter, text: str, *, parent: Comment | None = None,

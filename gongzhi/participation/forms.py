@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ProposalCategory
+from gongzhi.core.forms import DateTimeInput
+
+from .models import ProposalCategory, Survey
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -51,3 +53,54 @@ class AnswerForm(forms.Form):
     outcome = forms.ChoiceField(label=_("答复结果"), choices=[("adopted", _("采纳")), ("partly_adopted", _("部分采纳")),
                                                            ("not_adopted", _("未采纳"))])
     text = forms.CharField(label=_("答复意见和理由"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+# ---------------------------------------------------------------- the drafters' forms
+
+class ConsultationForm(forms.Form):
+    """A consultation's own fields; its sections are rows of the page (DraftRows), any number."""
+
+    title = forms.CharField(label=_("标题"), max_length=200)
+    department = forms.ModelChoiceField(label=_("起草部门"), queryset=None, empty_label=None)
+    introduction = forms.CharField(label=_("说明（选填）"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    closes_at = forms.DateTimeField(label=_("截止时间"), widget=DateTimeInput(),
+                                    input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"])
+
+    def __init__(self, *args, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+
+
+class SurveyForm(forms.Form):
+    title = forms.CharField(label=_("标题"), max_length=200)
+    description = forms.CharField(label=_("说明（选填）"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    mode = forms.ChoiceField(label=_("答卷方式"), choices=Survey.Mode.choices)
+    department = forms.ModelChoiceField(label=_("发起部门"), queryset=None, required=False)
+    closes_at = forms.DateTimeField(label=_("截止时间"), widget=DateTimeInput(),
+                                    input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"])
+
+    def __init__(self, *args, departments, department_required: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["department"]
+        field.queryset, field.required = departments, department_required
+        if department_required:
+            field.empty_label = None
+
+
+MAX_ROWS = 60
+
+
+def posted_rows(data, prefix: str, names: tuple[str, ...], checks: tuple[str, ...] = ()) -> list[dict]:
+    """The rows a drafter's page posted as `<prefix>-<i>-<name>` (i below the posted `<prefix>-rows`),
+    each a dict of its fields; the page adds a blank row with "add" and the services refuse what is
+    wrong, naming the row."""
+    try:
+        count = min(int(data.get(f"{prefix}-rows") or 0), MAX_ROWS)
+    except (TypeError, ValueError):
+        count = 0
+    rows = []
+    for i in range(max(count, 0)):
+        row = {name: str(data.get(f"{prefix}-{i}-{name}") or "") for name in names}
+        row.update({name: bool(data.get(f"{prefix}-{i}-{name}")) for name in checks})
+        rows.append(row)
+    return rows

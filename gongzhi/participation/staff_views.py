@@ -4,26 +4,29 @@ consultation (decide on each comment, close, publish the report) and of a survey
 Thin: rows through ``restrict()`` (out of scope is a 404), changes through the services."""
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core import pii, scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
-from gongzhi.core.forms import report_refusal
+from gongzhi.core.forms import apply_field_errors, report_refusal
 from gongzhi.core.models import Department, Role
 from gongzhi.core.reveal import reveal
 from gongzhi.core.scoping import get_visible_or_404
 
 from . import consultations, moderation, pages, services, stats, surveys
-from .forms import AnswerForm
+from .forms import AnswerForm, ConsultationForm, SurveyForm, posted_rows
 from .lifecycle import PROPOSAL_LIFECYCLE
-from .models import Comment, Consultation, Moderation, Proposal, ProposalPhoto, Survey
+from .models import Comment, Consultation, Moderation, Proposal, ProposalPhoto, Question, Survey
 
 STAFF_ACTIONS = ("assign", "answer", "progress", "complete")
 
@@ -194,6 +197,95 @@ def _managed(request, pk: int) -> Consultation:
     return c
 
 
+def _drafting_departments(user):
+    """The departments `user` drafts consultations and surveys for (an administrator: all)."""
+    if getattr(user, "is_superuser", False) or scoping.has_role(user, Role.ADMIN):
+        return Department.objects.order_by("name")
+    return Department.objects.filter(pk__in=scoping.department_ids(user, *consultations.DRAFTERS)).order_by("name")
+
+
+def _is_admin(user) -> bool:
+    return getattr(user, "is_superuser", False) or scoping.has_role(user, Role.ADMIN)
+
+
+SECTION_FIELDS = ("heading", "text")
+QUESTION_FIELDS = ("kind", "text", "options", "scale_max")
+
+
+def _blank_rows(rows: list[dict], names, n: int) -> list[dict]:
+    return rows + [dict.fromkeys(names, "") for _i in range(n)]
+
+
+def _row_errors(errors: dict, prefix: str) -> dict[int, list[str]]:
+    """A service's errors on rows ("questions[2].text") by row, for the page to show beside each."""
+    by_row: dict[int, list[str]] = {}
+    for key, message in errors.items():
+        if key.startswith(f"{prefix}[") and "]" in key:
+            index = key[len(prefix) + 1:key.index("]")]
+            if index.isdigit():
+                by_row.setdefault(int(index), []).append(str(message))
+    return by_row
+
+
+def _consultation_page(request, c: Consultation | None):
+    if c is not None and c.status != Consultation.Status.DRAFT:
+        messages.error(request, _("已发布的征求意见不能再修改正文"))
+        return redirect("participation:staff_consultation", c.pk)
+    departments = _drafting_departments(request.user)
+    if request.method == "POST":
+        form = ConsultationForm(request.POST, departments=departments)
+        rows = posted_rows(request.POST, "s", SECTION_FIELDS)
+        if "add" in request.POST:
+            return _consultation_form(request, c, form, _blank_rows(rows, SECTION_FIELDS, 1), {})
+        if form.is_valid():
+            d = form.cleaned_data
+            values = {"title": d["title"], "department": d["department"], "closes_at": d["closes_at"],
+                      "introduction": d["introduction"], "sections": rows}
+            publish = "publish" in request.POST
+            try:
+                if c is None:
+                    c = consultations.create(request.user, publish=publish, **values)
+                else:
+                    c = consultations.update_draft(request.user, c, **values)
+                    if publish:
+                        c = consultations.publish(request.user, c)
+            except FieldErrors as e:
+                apply_field_errors(form, e.errors)
+            except ActionRefused as e:
+                form.add_error(None, str(e))
+            else:
+                messages.success(request, _("已公开征求意见") if publish else _("草稿已保存"))
+                return redirect("participation:staff_consultation", c.pk)
+        return _consultation_form(request, c, form, rows or _blank_rows([], SECTION_FIELDS, 1), {})
+    if c is None:
+        form = ConsultationForm(departments=departments,
+                                initial={"closes_at": timezone.localtime() + dt.timedelta(days=30)})
+        rows = _blank_rows([], SECTION_FIELDS, 3)
+    else:
+        form = ConsultationForm(departments=departments, initial={
+            "title": c.title, "department": c.department_id, "introduction": c.introduction,
+            "closes_at": timezone.localtime(c.closes_at)})
+        rows = [{"heading": s.heading, "text": s.text} for s in c.sections.all()]
+    return _consultation_form(request, c, form, rows, {})
+
+
+def _consultation_form(request, c, form, rows, row_errors):
+    return render(request, "participation/staff_consultation_form.html",
+                  {"c": c, "form": form, "rows": rows, "row_errors": row_errors})
+
+
+@pages.STAFF_CONSULTATIONS.guard
+def consultation_new(request):
+    """起草 a consultation: its fields and sections, kept as a draft or published at once."""
+    return _consultation_page(request, None)
+
+
+@pages.STAFF_CONSULTATIONS.guard
+def consultation_edit(request, pk: int):
+    """A draft's fields and sections, until it is published."""
+    return _consultation_page(request, _managed(request, pk))
+
+
 @pages.STAFF_CONSULTATIONS.guard
 def consultation_admin(request, pk: int):
     c = _managed(request, pk)
@@ -208,7 +300,9 @@ def consultation_admin(request, pk: int):
 def consultation_action(request, pk: int, action: str):
     c = _managed(request, pk)
     try:
-        if action == "close":
+        if action == "publish":
+            consultations.publish(request.user, c)
+        elif action == "close":
             consultations.close(c, request.user)
         elif action == "decide":
             row = get_object_or_404(Comment, pk=request.POST.get("comment") or 0, section__consultation=c)
@@ -223,11 +317,114 @@ def consultation_action(request, pk: int, action: str):
     return redirect("participation:staff_consultation", pk)
 
 
-@pages.STAFF_CONSULTATIONS.guard
-def survey_export(request, pk: int):
+def _managed_survey(request, pk: int) -> Survey:
     survey = get_object_or_404(Survey, pk=pk)
     if not surveys.may_manage(request.user, survey):
         raise Http404("not found")
+    return survey
+
+
+def _question_rows(data) -> list[dict]:
+    """The posted questions as the service takes them (options one per line)."""
+    out = []
+    for row in posted_rows(data, "q", QUESTION_FIELDS, checks=("required",)):
+        if not any(row[name].strip() for name in ("text", "options")):
+            continue  # a blank row the page offered
+        out.append({**row, "options": [o for o in row["options"].splitlines() if o.strip()]})
+    return out
+
+
+def _survey_page(request, survey: Survey | None):
+    if survey is not None and survey.status != Survey.Status.DRAFT:
+        messages.error(request, _("已发布的问卷不能再修改题目"))
+        return redirect("participation:staff_consultations")
+    departments = _drafting_departments(request.user)
+    admin = _is_admin(request.user)
+    blank = {"kind": "single", "text": "", "options": "", "scale_max": "5", "required": True}
+    if request.method == "POST":
+        form = SurveyForm(request.POST, departments=departments, department_required=not admin)
+        posted = posted_rows(request.POST, "q", QUESTION_FIELDS, checks=("required",))
+        if "add" in request.POST:
+            return _survey_form(request, survey, form, [*posted, blank], {})
+        questions = _question_rows(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            values = {"title": d["title"], "description": d["description"], "mode": d["mode"],
+                      "department": d["department"], "closes_at": d["closes_at"], "questions": questions}
+            publish = "publish" in request.POST
+            try:
+                if survey is None:
+                    survey = surveys.create(request.user, publish=publish, **values)
+                else:
+                    survey = surveys.update_draft(request.user, survey, **values)
+                    if publish:
+                        survey = surveys.publish(request.user, survey)
+            except FieldErrors as e:
+                apply_field_errors(form, {k: v for k, v in e.errors.items() if not k.startswith("questions[")})
+                by_row = _row_errors(e.errors, "questions")
+                return _survey_form(request, survey, form, [{**q, "options": "\n".join(q["options"])}
+                                                            for q in questions] or [blank], by_row)
+            except ActionRefused as e:
+                form.add_error(None, str(e))
+            else:
+                messages.success(request, _("问卷已发布") if publish else _("草稿已保存"))
+                return redirect("participation:staff_consultations")
+        return _survey_form(request, survey, form, [{**q, "options": "\n".join(q["options"])} for q in questions]
+                            or [blank], {})
+    if survey is None:
+        form = SurveyForm(departments=departments, department_required=not admin, initial={
+            "mode": Survey.Mode.VERIFIED, "closes_at": timezone.localtime() + dt.timedelta(days=14),
+            "department": departments.first().pk if departments.exists() and not admin else None})
+        rows = [dict(blank), dict(blank)]
+    else:
+        form = SurveyForm(departments=departments, department_required=not admin, initial={
+            "title": survey.title, "description": survey.description, "mode": survey.mode,
+            "department": survey.department_id, "closes_at": timezone.localtime(survey.closes_at)})
+        rows = [{"kind": q.kind, "text": q.text, "options": "\n".join(q.options), "scale_max": str(q.scale_max),
+                 "required": q.required} for q in survey.questions.all()]
+    return _survey_form(request, survey, form, rows, {})
+
+
+def _survey_form(request, survey, form, rows, row_errors):
+    rows = [{**r, "errors": row_errors.get(i, [])} for i, r in enumerate(rows)]
+    return render(request, "participation/staff_survey_form.html", {
+        "survey": survey, "form": form, "rows": rows, "kinds": Question.Kind.choices,
+        "row_errors": bool(row_errors)})
+
+
+@pages.STAFF_CONSULTATIONS.guard
+def survey_new(request):
+    """发起 a survey: its questions (single, multiple, scale, text), kept as a draft or published."""
+    return _survey_page(request, None)
+
+
+@pages.STAFF_CONSULTATIONS.guard
+def survey_edit(request, pk: int):
+    """A draft survey's fields and questions, until it is published."""
+    return _survey_page(request, _managed_survey(request, pk))
+
+
+@pages.STAFF_CONSULTATIONS.guard
+@require_POST
+def survey_action(request, pk: int, action: str):
+    survey = _managed_survey(request, pk)
+    try:
+        if action == "publish":
+            surveys.publish(request.user, survey)
+            messages.success(request, _("问卷已发布"))
+        elif action == "close":
+            surveys.close(request.user, survey)
+            messages.success(request, _("问卷已结束"))
+        else:
+            raise Http404("no such action")
+    except (ActionRefused, FieldErrors) as e:
+        report_refusal(request, e)
+    return redirect("participation:staff_consultations")
+
+
+@pages.STAFF_CONSULTATIONS.guard
+def survey_export(request, pk: int):
+    survey = _managed_survey(request, pk)
     response = HttpResponse(surveys.export_xlsx(survey),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}.xlsx"'

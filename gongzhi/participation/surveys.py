@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import publication, spreadsheet
+from gongzhi.core import audit, publication, spreadsheet
 from gongzhi.core.errors import ActionRefused, FieldErrors
 
 from .consultations import may_manage as _may_manage_department
@@ -29,41 +29,124 @@ def may_manage(user, survey: Survey) -> bool:
     return _may_manage_department(user, department_id=survey.department_id)
 
 
-def create(actor, *, title: str, closes_at, questions: list[dict], mode: str = Survey.Mode.VERIFIED,
-           description: str = "", department=None, publish: bool = True, at=None) -> Survey:
-    at = at or timezone.now()
+def _scale_max(q: dict) -> int | None:
+    try:
+        n = int(q.get("scale_max") or 5)
+    except (TypeError, ValueError):
+        return None
+    return n if 2 <= n <= 10 else None
+
+
+def _checked(*, title, closes_at, questions, mode, at) -> list[dict]:
+    """The questions as the services keep them, or FieldErrors naming each wrong field."""
     errors = {}
     if not (title or "").strip():
         errors["title"] = _("请填写标题")
+    elif len(title.strip()) > 200:
+        errors["title"] = _("标题不能超过200字")
     if mode not in Survey.Mode.values:
         errors["mode"] = _("答卷方式无效")
     if closes_at is None or closes_at <= at:
         errors["closes_at"] = _("截止时间须晚于现在")
     if not questions:
         errors["questions"] = _("至少要有一道题")
+    rows = []
     for i, q in enumerate(questions or []):
         if q.get("kind") not in Q_.values:
             errors[f"questions[{i}].kind"] = _("题型无效")
         if not (q.get("text") or "").strip():
             errors[f"questions[{i}].text"] = _("请填写题目")
-        if q.get("kind") in (Q_.SINGLE, Q_.MULTIPLE) and len([o for o in q.get("options") or [] if str(o).strip()]) < 2:
+        options = [str(o).strip() for o in q.get("options") or [] if str(o).strip()]
+        if q.get("kind") in (Q_.SINGLE, Q_.MULTIPLE) and len(options) < 2:
             errors[f"questions[{i}].options"] = _("选择题至少要有两个选项")
-        if q.get("kind") == Q_.SCALE and not 2 <= int(q.get("scale_max") or 5) <= 10:
+        scale = _scale_max(q) if q.get("kind") == Q_.SCALE else 5
+        if scale is None:
             errors[f"questions[{i}].scale_max"] = _("评分须在 2 到 10 分之间")
+        rows.append({"kind": q.get("kind"), "text": (q.get("text") or "").strip()[:300],
+                     "options": options if q.get("kind") in (Q_.SINGLE, Q_.MULTIPLE) else [],
+                     "scale_max": scale or 5, "required": bool(q.get("required", True))})
     if errors:
         raise FieldErrors(errors)
+    return rows
+
+
+def _questions(survey: Survey, rows: list[dict]) -> None:
+    Question.objects.bulk_create(Question(survey=survey, order=i, **q) for i, q in enumerate(rows))
+
+
+def _require(actor, department) -> None:
     if not _may_manage_department(actor, department_id=department.pk if department else None):
         raise ActionRefused(_("您无权发起问卷"))
+
+
+def create(actor, *, title: str, closes_at, questions: list[dict], mode: str = Survey.Mode.VERIFIED,
+           description: str = "", department=None, publish: bool = True, at=None) -> Survey:
+    at = at or timezone.now()
+    rows = _checked(title=title, closes_at=closes_at, questions=questions, mode=mode, at=at)
+    _require(actor, department)
     with transaction.atomic():
         survey = Survey.objects.create(title=title.strip()[:200], description=(description or "").strip(), mode=mode,
                                        closes_at=closes_at, department=department, created_by=actor, created_at=at,
                                        status=Survey.Status.OPEN if publish else Survey.Status.DRAFT)
-        Question.objects.bulk_create(Question(
-            survey=survey, order=i, kind=q["kind"], text=q["text"].strip()[:300],
-            options=[str(o).strip() for o in q.get("options") or [] if str(o).strip()],
-            scale_max=int(q.get("scale_max") or 5), required=bool(q.get("required", True)))
-            for i, q in enumerate(questions))
+        _questions(survey, rows)
+        audit.record(actor, "survey.publish" if publish else "survey.draft", survey)
     return survey
+
+
+def update_draft(actor, survey: Survey, *, title: str, closes_at, questions: list[dict], mode: str,
+                 description: str = "", department=None, at=None) -> Survey:
+    """Rewrites a survey not yet published (its questions replaced: nobody has answered them)."""
+    at = at or timezone.now()
+    if not may_manage(actor, survey):
+        raise ActionRefused(_("您无权管理本问卷"))
+    rows = _checked(title=title, closes_at=closes_at, questions=questions, mode=mode, at=at)
+    _require(actor, department)
+    with transaction.atomic():
+        locked = Survey.objects.select_for_update().get(pk=survey.pk)
+        if locked.status != Survey.Status.DRAFT:
+            raise ActionRefused(_("已发布的问卷不能再修改题目"))
+        locked.title, locked.description, locked.mode = title.strip()[:200], (description or "").strip(), mode
+        locked.closes_at, locked.department = closes_at, department
+        locked.save()
+        locked.questions.all().delete()
+        _questions(locked, rows)
+        audit.record(actor, "survey.edit", locked)
+    return locked
+
+
+def publish(actor, survey: Survey, at=None) -> Survey:
+    """A draft opens for answers until its closing time (which must still be ahead)."""
+    if not may_manage(actor, survey):
+        raise ActionRefused(_("您无权管理本问卷"))
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = Survey.objects.select_for_update().get(pk=survey.pk)
+        if locked.status != Survey.Status.DRAFT:
+            raise ActionRefused(_("问卷已发布"))
+        if locked.closes_at <= at:
+            raise FieldErrors({"closes_at": _("截止时间须晚于现在")})
+        if not locked.questions.exists():
+            raise FieldErrors({"questions": _("至少要有一道题")})
+        locked.status = Survey.Status.OPEN
+        locked.save(update_fields=["status"])
+        audit.record(actor, "survey.publish", locked)
+    return locked
+
+
+def close(actor, survey: Survey, at=None) -> Survey:
+    """Ends an open survey before its date (its answers stay; the results remain public)."""
+    if not may_manage(actor, survey):
+        raise ActionRefused(_("您无权管理本问卷"))
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = Survey.objects.select_for_update().get(pk=survey.pk)
+        if locked.status != Survey.Status.OPEN:
+            raise ActionRefused(_("问卷不在进行中"))
+        locked.status = Survey.Status.CLOSED
+        locked.closes_at = min(locked.closes_at, at)
+        locked.save(update_fields=["status", "closes_at"])
+        audit.record(actor, "survey.close", locked)
+    return locked
 
 
 def _clean(question: Question, value) -> tuple[list, str] | None:

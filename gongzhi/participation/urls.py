@@ -27,8 +27,13 @@ urlpatterns = [
     path("staff/moderation/<int:pk>/", staff_views.moderation_case, name="moderation_case"),
     path("staff/moderation/<int:pk>/<slug:action>/", staff_views.moderation_action, name="moderation_action"),
     path("staff/consultations/", staff_views.consultation_admin_list, name="staff_consultations"),
+    path("staff/consultations/new/", staff_views.consultation_new, name="staff_consultation_new"),
     path("staff/consultations/<int:pk>/", staff_views.consultation_admin, name="staff_consultation"),
+    path("staff/consultations/<int:pk>/edit/", staff_views.consultation_edit, name="staff_consultation_edit"),
     path("staff/consultations/<int:pk>/<slug:action>/", staff_views.consultation_action,
          name="staff_consultation_action"),
+    path("staff/surveys/new/", staff_views.survey_new, name="staff_survey_new"),
+    path("staff/surveys/<int:pk>/edit/", staff_views.survey_edit, name="staff_survey_edit"),
     path("staff/surveys/<int:pk>/export.xlsx", staff_views.survey_export, name="survey_export"),
+    path("staff/surveys/<int:pk>/<slug:action>/", staff_views.survey_action, name="staff_survey_action"),
 ]

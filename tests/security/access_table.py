@@ -178,6 +178,7 @@ TABLE = {
     'POST participation:staff_consultation_action': R(None, anon='login', rest=404),  # participation/staff/consultations/<int:pk>/<slug:action>/
     'POST participation:staff_proposal_action': R('proposal', anon='login', rest=404, allow={302: 'operator dispatcher supervisor leader admin'}),  # participation/staff/proposals/<int:pk>/<slug:action>/
     'POST participation:staff_proposal_reveal': R('proposal', anon='login', rest=404, allow={200: 'dispatcher supervisor admin', 302: 'operator leader'}),  # participation/staff/proposals/<int:pk>/reveal/
+    'POST participation:staff_survey_action': R(None, anon='login', rest=404),  # participation/staff/surveys/<int:pk>/<slug:action>/
     'POST portal:rate': R('appeal', anon=302, rest=302),  # track/<str:tracking_number>/rate/
     'POST safety:bulletin_send': R(None, anon='login', rest=403, allow={404: 'leader analyst east_analyst admin'}),  # safety/bulletins/<str:day>/send/
     'POST safety:incident_status': R('safety_incident', anon='login', rest=403, allow={302: 'leader analyst admin', 404: 'east_analyst'}),  # safety/incidents/<int:pk>/status/
@@ -316,12 +317,17 @@ TABLE = {
     'participation:proposal_support': R('proposal', anon=405, rest=405),  # participation/proposals/<int:pk>/support/
     'participation:staff_consultation': R(None, anon='login', rest=404),  # participation/staff/consultations/<int:pk>/
     'participation:staff_consultation_action': R(None, anon='login', rest=404, allow={405: 'handler other_handler admin'}),  # participation/staff/consultations/<int:pk>/<slug:action>/
+    'participation:staff_consultation_edit': R(None, anon='login', rest=404),  # participation/staff/consultations/<int:pk>/edit/
+    'participation:staff_consultation_new': R(None, anon='login', rest=404, allow={200: 'handler other_handler admin'}),  # participation/staff/consultations/new/
     'participation:staff_consultations': R(None, anon='login', rest=404, allow={200: 'handler other_handler admin'}),  # participation/staff/consultations/
     'participation:staff_proposal': R('proposal', anon='login', rest=404, allow={200: 'operator dispatcher supervisor leader admin'}),  # participation/staff/proposals/<int:pk>/
     'participation:staff_proposal_action': R('proposal', anon='login', rest=404, allow={405: 'operator dispatcher handler other_handler supervisor east_supervisor leader admin'}),  # participation/staff/proposals/<int:pk>/<slug:action>/
     'participation:staff_proposal_photo': R('proposal', anon='login', rest=404),  # participation/staff/proposals/<int:pk>/photos/<int:photo_id>/
     'participation:staff_proposal_reveal': R('proposal', anon='login', rest=404, allow={405: 'operator dispatcher handler other_handler supervisor east_supervisor leader admin'}),  # participation/staff/proposals/<int:pk>/reveal/
     'participation:staff_proposals': R(None, anon='login', rest=404, allow={200: 'operator dispatcher handler other_handler supervisor east_supervisor leader admin'}),  # participation/staff/proposals/
+    'participation:staff_survey_action': R(None, anon='login', rest=404, allow={405: 'handler other_handler admin'}),  # participation/staff/surveys/<int:pk>/<slug:action>/
+    'participation:staff_survey_edit': R(None, anon='login', rest=404),  # participation/staff/surveys/<int:pk>/edit/
+    'participation:staff_survey_new': R(None, anon='login', rest=404, allow={200: 'handler other_handler admin'}),  # participation/staff/surveys/new/
     'participation:survey_detail': R(None, anon=404, rest=404),  # participation/surveys/<int:pk>/
     'participation:survey_export': R(None, anon='login', rest=404),  # participation/staff/surveys/<int:pk>/export.xlsx
     'participation:survey_list': R(None, anon=200, rest=200),  # participation/surveys/
