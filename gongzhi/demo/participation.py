@@ -170,4 +170,16 @@ def build_demo_participation(now: dt.datetime | None = None, seed: int = 2026) -
     for k in range(30):
         surveys.answer(poll, Voter(), {pq.pk: rng.randrange(3)}, at=now - dt.timedelta(days=10, hours=k))
     tasks.run_sweeps(now)  # the poll's closing date has passed
-    return {"proposals": sum(made.values()) + 2, "consultations": 2, "surveys": 2}
+
+    # Drafts the bureau is still writing (on its staff pages, not yet public): a consultation and a survey.
+    consultations.create(
+        drafter, title="《东湖社区养老服务设施布局规划（草稿）》", department=housing, publish=False,
+        closes_at=now + dt.timedelta(days=45), at=now - dt.timedelta(days=1),
+        introduction="草稿，待完善后公开征求意见。",
+        sections=[{"heading": "一、规划目标", "text": "到2028年，每个社区至少有一处日间照料中心。"},
+                  {"heading": "二、设施布局", "text": "待补充。"}])
+    surveys.create(drafter, title="老年助餐需求调查", department=housing, mode="verified", publish=False,
+                   closes_at=now + dt.timedelta(days=30), at=now - dt.timedelta(hours=20), questions=[
+                       {"kind": "single", "text": "您或家人是否需要助餐服务？", "options": ["需要", "暂不需要"]},
+                       {"kind": "scale", "text": "您能接受的每餐价格（1=10元以下，5=25元以上）", "scale_max": 5}])
+    return {"proposals": sum(made.values()) + 2, "consultations": 3, "surveys": 3}

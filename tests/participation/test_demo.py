@@ -27,7 +27,15 @@ def test_the_demo_has_proposals_at_every_stage_a_consultation_and_surveys_with_a
     assert Consultation.objects.filter(status="reported").exists()
     survey = Survey.objects.get(status="open")
     assert survey.response_count == 25 and Survey.objects.filter(status="closed", mode="anonymous").exists()
-    assert summary["surveys"] == 2
+    assert summary["surveys"] == 3
+    draft = Consultation.objects.get(status="draft")
+    draft_survey = Survey.objects.get(status="draft")
+    drafter = Client()
+    drafter.force_login(draft.created_by)
+    for path in (f"/participation/staff/consultations/{draft.pk}/edit/",
+                 f"/participation/staff/surveys/{draft_survey.pk}/edit/"):
+        assert drafter.get(path).status_code == 200, path  # the bureau's drafts, to finish on its pages
+    assert Client().get(f"/participation/consultations/{draft.pk}/").status_code == 404  # not public yet
     assert Proposal.objects.filter(photos__isnull=False).distinct().count() == 3  # a few proposals with a photo
     c = Client()
     for path in ("/participation/", f"/participation/consultations/{open_c.pk}/",
