@@ -7,6 +7,7 @@ derived from the paths, so a new operation is linked as soon as it exists.
 """
 from __future__ import annotations
 
+import copy
 import re
 
 from ninja import NinjaAPI
@@ -64,7 +65,17 @@ def add_links(schema: dict) -> dict:
 
 
 class LinkedNinjaAPI(NinjaAPI):
-    """django-ninja's API whose OpenAPI document carries the links above."""
+    """django-ninja's API whose OpenAPI document carries the links above.
 
-    def get_openapi_schema(self, *args, **kwargs):
-        return add_links(super().get_openapi_schema(*args, **kwargs))
+    The document is made once per process (and path prefix and language): making it walks every
+    operation's pydantic schemas, about a second of CPU, which a public URL must not cost on each
+    request. Each caller gets its own copy."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        from django.utils import translation
+
+        key = (path_prefix, tuple(sorted((path_params or {}).items())), translation.get_language())
+        cache = self.__dict__.setdefault("_openapi_documents", {})
+        if key not in cache:
+            cache[key] = add_links(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+        return copy.deepcopy(cache[key])
