@@ -18,7 +18,7 @@ def pytest_configure(config):
     from tests import liveserver, logcheck
 
     logcheck.start(config)
-    liveserver.install()  # requests one at a time where they share SQLite's in-memory connection
+    liveserver.install()  # the live server takes one request at a time on SQLite's in-memory database
 
 
 def pytest_sessionfinish(session, exitstatus):
