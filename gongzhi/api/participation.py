@@ -185,7 +185,7 @@ def _fresh(p: Proposal) -> dict:
                          "and size like every upload (400 names `photos`); each is re-encoded from its pixels, so "
                          "no EXIF position, camera or time is kept. 409 once the proposal has been reviewed, or "
                          "for someone else's proposal.")
-def add_photos(request, proposal_id: Id, photos: File[list[UploadedFile]]):
+def add_photos(request, proposal_id: Id, photos: list[UploadedFile] = File(..., min_length=1)):
     return _fresh(services.add_photos(_proposal(request, proposal_id), Voter(user=_user(request)), photos))
 
 
