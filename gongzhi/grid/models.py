@@ -162,6 +162,9 @@ class Resident(models.Model):
     care_categories = models.ManyToManyField(CareCategory, blank=True, related_name="residents",
                                              verbose_name=_("关爱类别"))
     note = models.CharField(_("备注"), max_length=300, blank=True)
+    # 迁出: a person who moved away is kept (visits and history name them), off the active lists.
+    moved_out_on = models.DateField(_("迁出日期"), null=True, blank=True)
+    moved_out_reason = models.CharField(_("迁出原因"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = NeedToKnowQuerySet.as_manager()

@@ -25,8 +25,8 @@ from gongzhi.core.recipients import handlers_of, notify
 from . import geometry
 from .lifecycle import TASK_LIFECYCLE
 from .models import (
-    Activity, CatalogueItem, CommunityBoundary, CommunityTask, FieldSubmission, GridWorkerEvent, HomeVisit,
-    Household, Organisation, Patrol, Resident, VisitPhoto, Volunteer, VolunteerHours, community_q, may_register_in,
+    Activity, Building, CareCategory, CatalogueItem, CommunityBoundary, CommunityTask, FieldSubmission,
+    GridWorkerEvent, HomeVisit, Household, Organisation, Patrol, Resident, VisitPhoto, Volunteer, VolunteerHours, community_q, may_register_in,
 )
 
 NOTE_MAX = 2000
@@ -328,6 +328,167 @@ def export_residents(user, rows_out, request=None) -> int:
         n += 1
     audit.record(user, "export_residents", None, request=request, count=n)
     return n
+
+
+# ---------------------------------------------------------------- households and residents, one at a time
+# The spreadsheet import's rules (residents_io), for one household or person entered on a page by
+# those who see them (Resident.scope_q: the grid's workers, the community's staff); each change is
+# one transaction with its audit entry, which names the fields changed, never their values.
+
+def _text(errors: dict, field: str, value, limit: int, *, required: str | None = None) -> str:
+    value = str(value or "").strip()
+    if required and not value:
+        errors[field] = required
+    elif len(value) > limit:
+        errors[field] = _("不能超过%(n)s字") % {"n": limit}
+    else:
+        errors.update(validation.control_character_errors(**{field: value}))
+    return value
+
+
+def _care_categories(errors: dict, codes) -> list[CareCategory]:
+    codes = [str(c) for c in codes or () if str(c).strip()]
+    found = list(CareCategory.objects.filter(code__in=codes, active=True))
+    if len(found) != len(set(codes)):
+        errors["care_categories"] = _("请从列表中选择关爱类别")
+    return found
+
+
+def _household_in_scope(actor, household_id) -> Household:
+    household = (Household.objects.restrict(actor).select_related("building__grid").filter(pk=household_id).first()
+                 if str(household_id or "").isdigit() else None)
+    if household is None:
+        raise FieldErrors({"household": _("请选择您网格内的住户")})
+    return household
+
+
+def save_household(actor, household: Household | None = None, *, grid_id, building: str, room: str,
+                   care_categories=()) -> Household:
+    """新增住户 / 修改住户: a household at a building (made as it first appears, as the import does)
+    and room of one of the actor's grids, with its care categories (关爱对象); audited."""
+    errors = {}
+    grid = worker_grids(actor).filter(pk=grid_id).first() if str(grid_id or "").isdigit() else None
+    if grid is None:
+        errors["grid"] = _("请选择您负责的网格")
+    building = _text(errors, "building", building, 100, required=_("请填写楼栋"))
+    room = _text(errors, "room", room, 50, required=_("请填写门牌/房号"))
+    categories = _care_categories(errors, care_categories)
+    if household is not None and not Household.objects.restrict(actor).filter(pk=household.pk).exists():
+        raise ActionRefused(_("只有本网格的网格员和本社区工作人员可以修改住户"))
+    if errors:
+        raise FieldErrors(errors)
+    try:
+        with transaction.atomic():
+            place, _made = Building.objects.get_or_create(grid=grid, name=building)
+            if household is None:
+                household = Household.objects.create(building=place, room=room)
+                changed = ["building", "room"]
+                action = "add_household"
+            else:
+                changed = [f for f, old, new in (("building", household.building_id, place.pk),
+                                                 ("room", household.room, room)) if old != new]
+                if changed:
+                    Household.objects.filter(pk=household.pk).update(building=place, room=room)
+                action = "update_household"
+            before = set(household.care_categories.values_list("pk", flat=True))
+            if before != {c.pk for c in categories}:
+                household.care_categories.set(categories)
+                changed.append("care_categories")
+            if changed or action == "add_household":
+                audit.record(actor, action, household, grid=grid.code, fields=changed,
+                             care=sorted(c.code for c in categories))
+    except IntegrityError:
+        raise FieldErrors({"room": _("该楼栋已登记这个门牌/房号")}) from None
+    household.refresh_from_db()
+    return household
+
+
+def save_resident(actor, resident: Resident | None = None, *, household_id, name: str, id_number: str = "",
+                  phone: str = "", gender: str = "", birth_year=None, relation: str = "", care_categories=(),
+                  note: str = "") -> Resident:
+    """新增居民 / 修改居民 in a household the actor sees, checked as the import checks a row (ID number
+    with its checksum, once among residents; phone normalised; no control characters). When editing,
+    an empty ID or phone keeps the stored one: the form never holds them unless revealed. Audited,
+    with the fields changed (never their values)."""
+    if resident is not None and not Resident.objects.restrict(actor).filter(pk=resident.pk).exists():
+        raise ActionRefused(_("只有本网格的网格员和本社区工作人员可以修改居民信息"))
+    errors = {}
+    try:
+        household = _household_in_scope(actor, household_id)
+    except FieldErrors as exc:
+        errors.update(exc.errors)
+        household = None
+    name = _text(errors, "name", name, 64, required=_("请填写姓名"))
+    id_number = str(id_number or "").strip().upper()
+    if not id_number and resident is not None:
+        id_number = resident.id_number
+    elif id_number:
+        if not validation.valid_id_number(id_number):
+            errors["id_number"] = _("身份证号码无效（校验位或出生日期不对）")
+        elif Resident.objects.filter(id_number=id_number).exclude(pk=getattr(resident, "pk", None)).exists():
+            errors["id_number"] = _("已有居民登记了这个身份证号码")
+    phone = validation.normalise_phone(str(phone or "").strip())
+    if not phone and resident is not None:
+        phone = resident.phone
+    elif phone and not validation.valid_phone(phone):
+        errors["phone"] = _("电话号码格式不正确")
+    if gender not in Resident.Gender.values:
+        errors["gender"] = _("请选择性别")
+    year = None
+    if str(birth_year or "").strip():
+        text = str(birth_year).strip()
+        if not (text.isdigit() and 1900 <= int(text) <= timezone.localdate().year):
+            errors["birth_year"] = _("出生年份应在1900年到今年之间")
+        else:
+            year = int(text)
+    relation = _text(errors, "relation", relation, 20)
+    note = _text(errors, "note", note, 300)
+    categories = _care_categories(errors, care_categories)
+    if errors:
+        raise FieldErrors(errors)
+    values = {"household": household, "name": name, "id_number": id_number, "phone": phone, "gender": gender,
+              "birth_year": year, "relation": relation, "note": note}
+    with transaction.atomic():
+        if resident is None:
+            resident = Resident.objects.create(**values)
+            changed, action = sorted(values), "add_resident"
+        else:
+            changed = sorted(k for k, v in values.items() if getattr(resident, k) != v)
+            if changed:
+                Resident.objects.filter(pk=resident.pk).update(**values)
+            action = "update_resident"
+        if set(resident.care_categories.values_list("pk", flat=True)) != {c.pk for c in categories}:
+            resident.care_categories.set(categories)
+            changed.append("care_categories")
+        if categories:  # the household needs care as its people do (the import does the same)
+            household.care_categories.add(*categories)
+        if changed or action == "add_resident":
+            audit.record(actor, action, resident, grid=household.building.grid.code, fields=changed)
+    resident.refresh_from_db()
+    return resident
+
+
+def move_out(actor, resident: Resident, *, on: dt.date | None, reason: str = "") -> Resident:
+    """迁出: the person is kept (their visits and history stay) and leaves the active lists; audited."""
+    if not Resident.objects.restrict(actor).filter(pk=resident.pk).exists():
+        raise ActionRefused(_("只有本网格的网格员和本社区工作人员可以办理迁出"))
+    if resident.moved_out_on is not None:
+        raise ActionRefused(_("该居民已迁出"))
+    errors = {}
+    if on is None:
+        errors["moved_out_on"] = _("请填写迁出日期")
+    elif on > timezone.localdate():
+        errors["moved_out_on"] = _("迁出日期不能晚于今天")
+    reason = _text(errors, "moved_out_reason", reason, 200)
+    if errors:
+        raise FieldErrors(errors)
+    with transaction.atomic():
+        Resident.objects.filter(pk=resident.pk, moved_out_on__isnull=True).update(moved_out_on=on,
+                                                                                  moved_out_reason=reason)
+        audit.record(actor, "move_out_resident", resident, grid=resident.household.building.grid.code,
+                     on=on.isoformat())
+    resident.refresh_from_db()
+    return resident
 
 
 # ---------------------------------------------------------------- organisations and volunteers

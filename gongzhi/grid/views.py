@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -15,12 +16,12 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core import scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
-from gongzhi.core.forms import report_refusal
+from gongzhi.core.forms import apply_field_errors, report_refusal
 from gongzhi.core.models import Department, Region, Role, RoleAssignment
 from gongzhi.core.reveal import reveal
 from gongzhi.core.scoping import get_visible_or_404
 
-from . import pages, services, stats
+from . import forms, pages, services, stats
 from .lifecycle import TASK_LIFECYCLE
 from .models import CareCategory, CatalogueItem, CommunityBoundary, CommunityTask, Household, Resident
 
@@ -73,15 +74,19 @@ def community_detail(request, pk: int):
 
 @pages.RESIDENTS.guard
 def resident_list(request):
+    active = Resident.objects.filter(moved_out_on__isnull=True)  # 迁出: kept, but off the active list
     qs = (Household.objects.restrict(request.user).select_related("building__grid")
-          .prefetch_related("care_categories", "residents"))
+          .prefetch_related("care_categories", Prefetch("residents", active, to_attr="active_residents")))
     chosen = request.GET.get("care", "")
     if chosen:
         qs = qs.filter(care_categories__code=chosen).distinct()
     page = Paginator(qs.order_by("building__grid__code", "building__name", "room"), 30).get_page(request.GET.get("page"))
     return render(request, "grid/resident_list.html", {
         "page": page, "categories": CareCategory.objects.filter(active=True), "chosen": chosen,
-        "visits_due": {h.pk for h in services.visits_due(request.user)}})
+        "visits_due": {h.pk for h in services.visits_due(request.user)},
+        "may_add": services.worker_grids(request.user).exists(),
+        "moved_out": Resident.objects.restrict(request.user).filter(moved_out_on__isnull=False)
+        .select_related("household__building").order_by("-moved_out_on", "-id")[:20]})
 
 
 @pages.RESIDENTS.guard
@@ -102,6 +107,109 @@ def reveal_resident(request, pk: int, field: str):
         report_refusal(request, exc)
         return redirect("grid:resident_detail", pk=pk)
     return render(request, "staff/_revealed.html", {"value": value, "field": field})
+
+
+# ---------------------------------------------------------------- one household or resident at a time
+
+def _submit(form, call):
+    """Run the service on a valid form; its field errors go next to the fields. The saved row, or None."""
+    if not form.is_valid():
+        return None
+    try:
+        return call(form.cleaned_data)
+    except FieldErrors as exc:
+        apply_field_errors(form, exc.errors)
+    except ActionRefused as exc:
+        form.add_error(None, str(exc))
+    return None
+
+
+def _household_form_page(request, household=None):
+    grids = list(services.worker_grids(request.user).order_by("code"))
+    if not grids:
+        raise Http404("not found")
+    initial = {} if household is None else {
+        "grid": household.building.grid_id, "building": household.building.name, "room": household.room,
+        "care_categories": list(household.care_categories.values_list("code", flat=True))}
+    form = forms.HouseholdForm(request.POST if request.method == "POST" else None, grids=grids, initial=initial)
+    if request.method == "POST":
+        saved = _submit(form, lambda d: services.save_household(
+            request.user, household, grid_id=d["grid"], building=d["building"], room=d["room"],
+            care_categories=d["care_categories"]))
+        if saved is not None:
+            messages.success(request, _("已保存住户：%(household)s") % {"household": saved})
+            return redirect(f"{reverse('grid:resident_list')}#household-{saved.pk}")
+    return render(request, "grid/household_form.html", {"form": form, "household": household},
+                  status=400 if form.is_bound else 200)
+
+
+@pages.RESIDENTS.guard
+def household_new(request):
+    return _household_form_page(request)
+
+
+@pages.RESIDENTS.guard
+def household_edit(request, household: int):
+    home = get_visible_or_404(Household.objects.select_related("building__grid"), request.user, pk=household)
+    return _household_form_page(request, home)
+
+
+def _resident_fields(d) -> dict:
+    return {"name": d["name"], "id_number": d["id_number"], "phone": d["phone"], "gender": d["gender"],
+            "birth_year": d["birth_year"], "relation": d["relation"], "care_categories": d["care_categories"],
+            "note": d["note"]}
+
+
+@pages.RESIDENTS.guard
+def resident_new(request, household: int):
+    home = get_visible_or_404(Household.objects.select_related("building__grid"), request.user, pk=household)
+    form = forms.ResidentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        saved = _submit(form, lambda d: services.save_resident(request.user, household_id=home.pk,
+                                                              **_resident_fields(d)))
+        if saved is not None:
+            messages.success(request, _("已登记居民：%(name)s") % {"name": saved})
+            return redirect("grid:resident_detail", pk=saved.pk)
+    return render(request, "grid/resident_form.html", {"form": form, "household": home},
+                  status=400 if form.is_bound else 200)
+
+
+@pages.RESIDENTS.guard
+def resident_edit(request, pk: int):
+    resident = get_visible_or_404(Resident.objects.select_related("household__building__grid"), request.user, pk=pk)
+    initial = {"name": resident.name, "gender": resident.gender, "birth_year": resident.birth_year or "",
+               "relation": resident.relation, "note": resident.note,
+               "care_categories": list(resident.care_categories.values_list("code", flat=True))}
+    form = forms.ResidentForm(request.POST if request.method == "POST" else None, initial=initial, editing=True)
+    if request.method == "POST":
+        saved = _submit(form, lambda d: services.save_resident(request.user, resident,
+                                                              household_id=resident.household_id,
+                                                              **_resident_fields(d)))
+        if saved is not None:
+            messages.success(request, _("已保存"))
+            return redirect("grid:resident_detail", pk=saved.pk)
+    else:  # the edit page shows who it is about: a view of the person, audited as the detail page is
+        services.open_resident(request.user, pk, request=request)
+    return render(request, "grid/resident_form.html", {
+        "form": form, "household": resident.household, "r": resident,
+        "move_out": forms.MoveOutForm(initial={"moved_out_on": timezone.localdate()})
+        if resident.moved_out_on is None else None},
+        status=400 if form.is_bound else 200)
+
+
+@require_POST
+@pages.RESIDENTS.guard
+def resident_move_out(request, pk: int):
+    resident = get_visible_or_404(Resident.objects.select_related("household__building__grid"), request.user, pk=pk)
+    form = forms.MoveOutForm(request.POST)
+    saved = _submit(form, lambda d: services.move_out(request.user, resident, on=d["moved_out_on"],
+                                                      reason=d["moved_out_reason"]))
+    if saved is None:
+        return render(request, "grid/resident_form.html", {
+            "form": forms.ResidentForm(editing=True, initial={"name": resident.name}), "household": resident.household,
+            "r": resident, "move_out": form}, status=400)
+    messages.success(request, _("已办理迁出：%(name)s") % {"name": saved})
+    return redirect("grid:resident_detail", pk=pk)
 
 
 @pages.TASKS.guard
