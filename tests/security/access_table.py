@@ -168,6 +168,7 @@ TABLE = {
     'POST grid:field_sync': R(None, anon='login', rest=404, allow={400: 'grid_worker west_grid_worker'}),  # grid/m/sync/
     'POST grid:reveal_contact': R(None, anon='login', rest=404),  # grid/reveal/<slug:kind>/<int:pk>/<slug:field>/
     'POST grid:reveal_resident': R('resident', anon='login', rest=404, allow={200: 'grid_worker'}),  # grid/residents/<int:pk>/reveal/<slug:field>/
+    'POST grid:resident_move_out': R('resident', anon='login', rest=404, allow={400: 'grid_worker'}),  # grid/residents/<int:pk>/move-out/
     'POST grid:task_action': R(None, anon='login', rest=404),  # grid/tasks/<int:pk>/<slug:action>/
     'POST grid:worker_action': R(None, anon='login', rest=404),  # grid/workers/<int:grid>/<slug:action>/
     'POST logout': R(None, anon=302, rest=302),  # accounts/logout/
@@ -277,13 +278,18 @@ TABLE = {
     'grid:field_report': R(None, anon='login', rest=404, allow={200: 'grid_worker west_grid_worker'}),  # grid/m/report/
     'grid:field_sync': R(None, anon=405, rest=405),  # grid/m/sync/
     'grid:field_visit': R(None, anon='login', rest=404, allow={200: 'grid_worker west_grid_worker'}),  # grid/m/visit/
+    'grid:household_edit': R(None, anon='login', rest=404),  # grid/residents/households/<int:household>/edit/
+    'grid:household_new': R(None, anon='login', rest=404, allow={200: 'grid_worker west_grid_worker'}),  # grid/residents/households/new/
     'grid:manifest': R(None, anon=200, rest=200),  # grid/m/manifest.webmanifest
     'grid:organisation_detail': R(None, anon='login', rest=404),  # grid/organisations/<int:pk>/
     'grid:organisation_edit': R(None, anon='login', rest=404),  # grid/organisations/<int:pk>/edit/
     'grid:organisation_list': R(None, anon='login', rest=404, allow={200: 'supervisor east_supervisor leader grid_worker west_grid_worker admin'}),  # grid/organisations/
     'grid:organisation_new': R(None, anon='login', rest=404, allow={200: 'grid_worker west_grid_worker admin'}),  # grid/organisations/new/
     'grid:resident_detail': R('resident', anon='login', rest=404, allow={200: 'grid_worker'}),  # grid/residents/<int:pk>/
+    'grid:resident_edit': R('resident', anon='login', rest=404, allow={200: 'grid_worker'}),  # grid/residents/<int:pk>/edit/
     'grid:resident_list': R(None, anon='login', rest=404, allow={200: 'grid_worker west_grid_worker'}),  # grid/residents/
+    'grid:resident_move_out': R('resident', anon=405, rest=405),  # grid/residents/<int:pk>/move-out/
+    'grid:resident_new': R(None, anon='login', rest=404),  # grid/residents/households/<int:household>/residents/new/
     'grid:reveal_contact': R(None, anon=405, rest=405),  # grid/reveal/<slug:kind>/<int:pk>/<slug:field>/
     'grid:reveal_resident': R('resident', anon=405, rest=405),  # grid/residents/<int:pk>/reveal/<slug:field>/
     'grid:service_worker': R(None, anon=200, rest=200),  # grid/m/sw.js
