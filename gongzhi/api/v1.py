@@ -271,19 +271,22 @@ def appeal_out(a: Appeal, user=None) -> dict:
     def text(value: str) -> str:
         return services.shown_text(a, user, value)
 
+    def when(value):  # in UTC, as a row read from the database has it (intake answers with its instance)
+        return value.astimezone(dt.timezone.utc) if value is not None else None
+
     return {
         "id": a.pk, "tracking_number": a.tracking_number, "channel": a.channel, "title": text(a.title),
         "content": text(a.content), "category": a.category.code if a.category_id else None, "urgency": a.urgency,
         "status": a.status, "open311_status": "open" if a.is_open else "closed", "due_state": a.due_state,
         "location_text": text(a.location_text), "lat": a.lat, "lon": a.lon, "region_id": a.region_id,
-        "grid_id": a.grid_id, "lead_department_id": a.lead_department_id, "received_at": a.received_at,
-        "ack_due_at": a.ack_due_at, "due_at": a.due_at, "dispatched_at": a.dispatched_at,
-        "acknowledged_at": a.acknowledged_at, "replied_at": a.replied_at, "closed_at": a.closed_at,
+        "grid_id": a.grid_id, "lead_department_id": a.lead_department_id, "received_at": when(a.received_at),
+        "ack_due_at": when(a.ack_due_at), "due_at": when(a.due_at), "dispatched_at": when(a.dispatched_at),
+        "acknowledged_at": when(a.acknowledged_at), "replied_at": when(a.replied_at), "closed_at": when(a.closed_at),
         "satisfaction": a.satisfaction, "resolved": a.resolved, "reopen_count": a.reopen_count,
         "return_count": a.return_count, "urge_count": a.urge_count, "supervised": a.supervised,
         "merged_into_id": a.merged_into_id, "anonymous": a.anonymous,
         "appellant_name": pii.mask_name(a.appellant_name), "appellant_phone": pii.mask_phone(a.appellant_phone),
-        "source_system": a.source_system, "source_ref": a.source_ref, "updated_at": a.updated_at,
+        "source_system": a.source_system, "source_ref": a.source_ref, "updated_at": when(a.updated_at),
     }
 
 

@@ -213,10 +213,11 @@ def receive(*, channel: str, title: str, content: str, actor=None, category: Cat
             continue  # tracking-number collision: draw again
     if run_hooks:
         appeal.issued_access_code = code  # for the acceptance message only (appeals.notifying); never stored
-        hooks.publish(RECEIVED, appeal, on_commit=False)  # its transaction is done: triage runs now
-        # what the hooks changed (triage's category, urgency, dispatch), with the category the
-        # channels answer with: one read
-        appeal.refresh_from_db(from_queryset=Appeal.objects.select_related("category"))
+        # Its transaction is done: triage runs now. What it changes (urgency, deadlines, risk, an
+        # automatic dispatch) it changes on this instance as it writes the row (record_triage,
+        # dispatch with row_locked), and a failed analysis reads the row again; so the channels
+        # answer with the row as it stands without reading it once more.
+        hooks.publish(RECEIVED, appeal, on_commit=False)
     return appeal, code
 
 
@@ -333,20 +334,28 @@ def record_triage(appeal: Appeal, triage: dict, *, risk_score: int | None = None
 
 
 _URGENCY_ORDER = {"normal": 0, "urgent": 1, "critical": 2}
-# What record_triage reads again under the lock: what it writes and what deciding it depends on.
+# What record_triage reads again under the lock: what it writes and what deciding it depends on,
+# and what the automatic dispatch that may follow under the same lock decides on (row_locked).
 _TRIAGE_READS = ("triage", "risk_score", "urgency", "status", "category_id", "dispatched_at", "ack_due_at", "due_at",
-                 "due_state", "updated_at")
+                 "due_state", "updated_at", "lead_department_id", "return_count", "reopen_count")
 
 
 # ---------------------------------------------------------------- dispatch and handling
 
 def dispatch(appeal: Appeal, actor, lead: Department, assisting: Iterable[Department] = (), *,
-             category: Category | None = None, instructions: str = "", automatic: bool = False) -> Appeal:
-    """派单: give the appeal to a lead department (and assisting ones), starting their clocks."""
+             category: Category | None = None, instructions: str = "", automatic: bool = False,
+             row_locked: bool = False) -> Appeal:
+    """派单: give the appeal to a lead department (and assisting ones), starting their clocks.
+
+    `row_locked`: the caller's open transaction already holds the row's lock and `appeal` is as
+    that lock read it (intake's triage, after record_triage): it is not read again, and this
+    instance is the one changed (the intake answers with it)."""
     APPEAL_LIFECYCLE.require_role(actor, "dispatch")
     assisting = [d for d in assisting if d.pk != lead.pk]
+    if row_locked and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("dispatch(row_locked=True) outside the transaction that holds the lock")
     with transaction.atomic():
-        appeal = _lock(appeal, actor)
+        appeal = appeal if row_locked and actor is None else _lock(appeal, actor)
         APPEAL_LIFECYCLE.require_state(appeal, "dispatch")
         if not lead.active or any(not d.active for d in assisting):
             raise FieldErrors({"lead": _("承办部门已停用")})

@@ -359,6 +359,8 @@ def on_intake(appeal: Appeal) -> None:
 
 def _mark_failed(appeal: Appeal, exc: Exception) -> None:
     try:
+        # what the analysis set on the instance was rolled back with it: the row as it stands
+        appeal.refresh_from_db()
         with transaction.atomic():
             appeal_services.record_triage(appeal, {"failed": {"at": timezone.now().isoformat(timespec="seconds"),
                                                               "error": type(exc).__name__}})

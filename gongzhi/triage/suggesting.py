@@ -106,7 +106,9 @@ def refresh_suggestions(appeal: Appeal) -> None:
 def maybe_auto_dispatch(appeal: Appeal, suggestions: list[dict]) -> None:
     """Dispatch without a dispatcher only the first suggestion, and only when it is sure (its
     probability reached the model's threshold for the target precision) and reaches its category's
-    own threshold too (an administrator may ask more of a category)."""
+    own threshold too (an administrator may ask more of a category). Runs in intake's triage
+    transaction after record_triage, which locked the row and read it into `appeal`: the dispatch
+    neither reads it again nor changes another instance."""
     if not suggestions or appeal.status != Status.RECEIVED or appeal.triage.get("duplicates"):
         return
     best = suggestions[0]
@@ -126,4 +128,4 @@ def maybe_auto_dispatch(appeal: Appeal, suggestions: list[dict]) -> None:
                   else Department.objects.get(pk=best["department"]))
     appeal_services.dispatch(appeal, None, department, category=appeal.category or category,
                              instructions=f"智能分类“{best['label']}”置信度{best['confidence']:.0%}，自动派单",
-                             automatic=True)
+                             automatic=True, row_locked=True)
