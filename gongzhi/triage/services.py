@@ -399,8 +399,11 @@ def _analyse(appeal: Appeal, *, fresh: bool) -> None:
     else:
         duplicates = INDEXES.query(plain, places)
     dup_rows = []
+    # most appeals have no candidate: then no query is built at all (an empty IN is compiled before
+    # Django finds it matches nothing)
     known = {str(a.pk): a for a in Appeal.objects.filter(pk__in=[int(c.id) for c in duplicates])
-             .exclude(status=Status.MERGED).only("id", "tracking_number", "title", "status", "received_at")}
+             .exclude(status=Status.MERGED).only("id", "tracking_number", "title", "status", "received_at")
+             } if duplicates else {}
     for cand in duplicates:
         other = known.get(cand.id)
         if other is not None and (fresh or other.received_at <= appeal.received_at):
