@@ -187,3 +187,22 @@ def test_the_same_room_twice_in_a_building_is_a_field_error(client, org, househo
                          {"grid": org.east_g.pk, "building": "3幢", "room": "201室"})
     assert answer.status_code == 400 and "error-room" in answer.content.decode()
     assert Household.objects.count() == 1
+
+
+def test_the_forms_and_their_errors_are_english_for_the_english_reader(client, org, household):
+    from tests.english import assert_english
+
+    client.force_login(org.grid_worker)
+    client.cookies["django_language"] = "en"
+    resident = household.resident
+    data = ("3幢", "201室", "王建国", "王**", "户主")  # what was entered, shown as it is
+    assert_english(client, "/grid/residents/households/new/")
+    assert_english(client, f"/grid/residents/households/{household.pk}/edit/", keep=data)
+    assert_english(client, f"/grid/residents/households/{household.pk}/residents/new/", keep=data)
+    assert_english(client, f"/grid/residents/{resident.pk}/edit/", keep=data)
+    html = assert_english(client, f"/grid/residents/households/{household.pk}/residents/new/", method="post",
+                          data={"name": "", "id_number": "110101198001011231", "phone": "12345",
+                                "birth_year": "1800", "note": "a\x07b"}, status=400, keep=data)
+    assert "Not a valid resident ID number" in html
+    assert_english(client, f"/grid/residents/{resident.pk}/move-out/", method="post",
+                   data={"moved_out_on": "2999-01-01"}, status=400, keep=data)
