@@ -483,8 +483,10 @@ def move_out(actor, resident: Resident, *, on: dt.date | None, reason: str = "")
     if errors:
         raise FieldErrors(errors)
     with transaction.atomic():
-        Resident.objects.filter(pk=resident.pk, moved_out_on__isnull=True).update(moved_out_on=on,
-                                                                                  moved_out_reason=reason)
+        moved = Resident.objects.filter(pk=resident.pk, moved_out_on__isnull=True).update(
+            moved_out_on=on, moved_out_reason=reason)
+        if not moved:  # recorded by someone else meanwhile: once is enough
+            raise ActionRefused(_("该居民已迁出"))
         audit.record(actor, "move_out_resident", resident, grid=resident.household.building.grid.code,
                      on=on.isoformat())
     resident.refresh_from_db()
