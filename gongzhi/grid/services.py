@@ -8,7 +8,7 @@ import secrets
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -289,10 +289,14 @@ def record_visit(worker, *, key: str, household_id, note: str, needs_help: bool 
 
 def visits_due(user, now: dt.datetime | None = None) -> list[Household]:
     """The care households in `user`'s grids whose last visit is older than their categories ask
-    (the shortest period of their categories), or never visited; the longest overdue first."""
+    (the shortest period of their categories), or never visited, unless all their people moved out;
+    the longest overdue first."""
     now = now or _now()
     due = []
+    people = Resident.objects.filter(household=OuterRef("pk"))
     households = (Household.objects.restrict(user).filter(care_categories__active=True).distinct()
+                  # a household whose people have all moved out (迁出) is visited no more
+                  .filter(Exists(people.filter(moved_out_on__isnull=True)) | ~Exists(people))
                   .select_related("building__grid").prefetch_related("care_categories"))
     for h in households:
         every = min(c.visit_every_days for c in h.care_categories.all() if c.active)

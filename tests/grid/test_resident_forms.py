@@ -2,7 +2,10 @@
 新增居民 / 修改居民 / 迁出), by those who see them: the grid's workers and the community's staff.
 The import's rules apply (ID checksum, phone normalised, no control characters) with an error next
 to each field; the stored ID and phone are never put in a form; every change is an audit entry."""
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from gongzhi.core.models import AuditEntry
 from gongzhi.grid.models import Household, Resident
@@ -153,11 +156,12 @@ def test_a_new_phone_typed_with_the_country_code_and_spaces_replaces_the_stored_
 def test_moving_out_keeps_the_row_and_takes_it_off_the_active_list(client, org, household):
     client.force_login(org.grid_worker)
     resident = household.resident
+    day = (timezone.localdate() - dt.timedelta(days=4)).isoformat()
     answer = client.post(f"/grid/residents/{resident.pk}/move-out/",
-                         {"moved_out_on": "2026-11-30", "moved_out_reason": "随子女迁居外省"})
+                         {"moved_out_on": day, "moved_out_reason": "随子女迁居外省"})
     assert answer.status_code == 302
     resident.refresh_from_db()
-    assert str(resident.moved_out_on) == "2026-11-30" and Resident.objects.filter(pk=resident.pk).exists()
+    assert str(resident.moved_out_on) == day and Resident.objects.filter(pk=resident.pk).exists()
     listed = client.get("/grid/residents/").content.decode()
     active = listed[listed.index('data-testid="active-households"'):listed.index("</tbody>")]
     assert f"/grid/residents/{resident.pk}/" not in active
@@ -165,11 +169,22 @@ def test_moving_out_keeps_the_row_and_takes_it_off_the_active_list(client, org, 
     page = client.get(f"/grid/residents/{resident.pk}/").content.decode()
     assert 'data-testid="moved-out-badge"' in page
     entry = AuditEntry.objects.get(action="move_out_resident")
-    assert entry.actor == org.grid_worker and entry.detail["on"] == "2026-11-30"
+    assert entry.actor == org.grid_worker and entry.detail["on"] == day
     # once is enough
-    again = client.post(f"/grid/residents/{resident.pk}/move-out/", {"moved_out_on": "2026-12-01"})
+    again = client.post(f"/grid/residents/{resident.pk}/move-out/", {"moved_out_on": day})
     assert again.status_code == 400 and "该居民已迁出" in again.content.decode()
     assert AuditEntry.objects.filter(action="move_out_resident").count() == 1
+
+
+def test_a_household_whose_people_all_moved_out_is_no_longer_due_a_visit(org, household):
+    from gongzhi.grid import services
+
+    assert household in services.visits_due(org.grid_worker)
+    services.move_out(org.grid_worker, household.resident, on=timezone.localdate())
+    assert household not in services.visits_due(org.grid_worker)
+    empty = Household.objects.create(building=household.building, room="202室")  # no one recorded yet
+    empty.care_categories.set(household.care_categories.all())
+    assert empty in services.visits_due(org.grid_worker)
 
 
 def test_a_move_out_date_is_needed_and_not_in_the_future(client, org, household):
