@@ -50,3 +50,19 @@ def report_refusal(request, exc: Exception) -> None:
         messages.error(request, "；".join(str(m) for m in exc.errors.values()))
     else:
         messages.error(request, str(exc))
+
+
+def submit_form(form, call):
+    """Run a service on a valid form; its field errors go next to the fields and its refusal on top of
+    the form. The saved object, or None (the page is shown again with the form's errors)."""
+    from .errors import ActionRefused, FieldErrors
+
+    if not form.is_valid():
+        return None
+    try:
+        return call(form.cleaned_data)
+    except FieldErrors as exc:
+        apply_field_errors(form, exc.errors)
+    except ActionRefused as exc:
+        form.add_error(None, str(exc))
+    return None

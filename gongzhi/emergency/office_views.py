@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ActionRefused, FieldErrors
-from gongzhi.core.forms import apply_field_errors, report_refusal
+from gongzhi.core.forms import report_refusal, submit_form
 from gongzhi.core.lifecycle import may_act
 from gongzhi.core.scoping import get_visible_or_404
 
@@ -20,19 +20,6 @@ from . import forms, pages, registry, services, supplies
 from .lifecycle import COMMAND
 from .models import (Device, DutyShift, Incident, Movement, Plan, Stock, SupplyRequest, TaskTemplate, Team,
                      TeamMember, Unit, Warehouse)
-
-
-def _submit(form, call):
-    """Run the service on a valid form; its refusals go on the form. The saved object, or None."""
-    if not form.is_valid():
-        return None
-    try:
-        return call(form.cleaned_data)
-    except FieldErrors as exc:
-        apply_field_errors(form, exc.errors)
-    except ActionRefused as exc:
-        form.add_error(None, str(exc))
-    return None
 
 
 def _saved(request, text=None):
@@ -46,7 +33,7 @@ def units(request):
     user, keeper = request.user, registry.may_keep(request.user)
     form = forms.UnitForm(request.POST if request.method == "POST" and keeper else None, user=user)
     if request.method == "POST" and keeper:
-        unit = _submit(form, lambda d: registry.save_unit(user, None, **d))
+        unit = submit_form(form, lambda d: registry.save_unit(user, None, **d))
         if unit is not None:
             _saved(request)
             return redirect("emergency:units")
@@ -63,7 +50,7 @@ def unit_edit(request, pk: int):
                "contact": unit.contact_id}
     form = forms.UnitForm(request.POST if request.method == "POST" and keeper else None, user=user, initial=initial)
     if request.method == "POST" and keeper:
-        if _submit(form, lambda d: registry.save_unit(user, unit, **d)) is not None:
+        if submit_form(form, lambda d: registry.save_unit(user, unit, **d)) is not None:
             _saved(request)
             return redirect("emergency:units")
     return render(request, "emergency/edit.html", {
@@ -84,7 +71,7 @@ def plan_tasks(request, pk: int):
                if editing else None)
     form = forms.TaskTemplateForm(request.POST if request.method == "POST" and keeper else None, initial=initial)
     if request.method == "POST" and keeper:
-        if _submit(form, lambda d: registry.save_task_template(user, plan, editing, **d)) is not None:
+        if submit_form(form, lambda d: registry.save_task_template(user, plan, editing, **d)) is not None:
             _saved(request)
             return redirect("emergency:plan_tasks", pk=plan.pk)
     return render(request, "emergency/plan_tasks.html", {
@@ -115,7 +102,7 @@ def teams(request):
     user, keeper = request.user, registry.may_keep(request.user)
     form = forms.TeamForm(request.POST if request.method == "POST" and keeper else None, user=user)
     if request.method == "POST" and keeper:
-        team = _submit(form, lambda d: registry.save_team(user, None, **d))
+        team = submit_form(form, lambda d: registry.save_team(user, None, **d))
         if team is not None:
             _saved(request)
             return redirect("emergency:team", pk=team.pk)
@@ -137,11 +124,11 @@ def team(request, pk: int):
     done = None
     try:
         if action == "team":
-            done = _submit(team_form, lambda d: registry.save_team(user, team, **d))
+            done = submit_form(team_form, lambda d: registry.save_team(user, team, **d))
         elif action == "member":
-            done = _submit(member_form, lambda d: registry.add_member(user, team, **d))
+            done = submit_form(member_form, lambda d: registry.add_member(user, team, **d))
         elif action == "shift":
-            done = _submit(shift_form, lambda d: registry.add_shift(user, team, **d))
+            done = submit_form(shift_form, lambda d: registry.add_shift(user, team, **d))
         elif action == "remove_member":
             member = TeamMember.objects.filter(team=team, pk=_pk(request.POST.get("member"))).first()
             if member is None:
@@ -183,7 +170,7 @@ def device_form(request, pk: int | None = None):
                | {"region": device.region_id, "grid": device.grid_id, "owner": device.owner_id}) if device else None
     form = forms.DeviceForm(request.POST if request.method == "POST" else None, user=user, initial=initial)
     if request.method == "POST":
-        if _submit(form, lambda d: registry.save_device(user, device, **d)) is not None:
+        if submit_form(form, lambda d: registry.save_device(user, device, **d)) is not None:
             _saved(request)
             return redirect("emergency:devices")
     return render(request, "emergency/edit.html", {
@@ -201,9 +188,9 @@ def warehouses(request):
     item_form = forms.ItemForm(request.POST if action == "item" else None)
     done = None
     if action == "warehouse":
-        done = _submit(warehouse_form, lambda d: registry.save_warehouse(user, None, **d))
+        done = submit_form(warehouse_form, lambda d: registry.save_warehouse(user, None, **d))
     elif action == "item":
-        done = _submit(item_form, lambda d: registry.save_item(user, **d))
+        done = submit_form(item_form, lambda d: registry.save_item(user, **d))
     if done is not None:
         _saved(request)
         return redirect("emergency:warehouses")
@@ -223,9 +210,9 @@ def warehouse(request, pk: int):
     move_form = forms.MovementForm(request.POST if action == "move" else None, user=user, warehouse=warehouse)
     done = None
     if action == "warehouse":
-        done = _submit(edit_form, lambda d: registry.save_warehouse(user, warehouse, **d))
+        done = submit_form(edit_form, lambda d: registry.save_warehouse(user, warehouse, **d))
     elif action == "move":
-        done = _submit(move_form, lambda d: registry.move(user, d["kind"], warehouse, d["item"], d["quantity"],
+        done = submit_form(move_form, lambda d: registry.move(user, d["kind"], warehouse, d["item"], d["quantity"],
                                                           to_warehouse=d["to_warehouse"], note=d["note"]))
     if done is not None:
         _saved(request)

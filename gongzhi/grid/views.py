@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core import scoping
 from gongzhi.core.errors import ActionRefused, FieldErrors
-from gongzhi.core.forms import apply_field_errors, report_refusal
+from gongzhi.core.forms import report_refusal, submit_form
 from gongzhi.core.models import Department, Region, Role, RoleAssignment
 from gongzhi.core.reveal import reveal
 from gongzhi.core.scoping import get_visible_or_404
@@ -111,19 +111,6 @@ def reveal_resident(request, pk: int, field: str):
 
 # ---------------------------------------------------------------- one household or resident at a time
 
-def _submit(form, call):
-    """Run the service on a valid form; its field errors go next to the fields. The saved row, or None."""
-    if not form.is_valid():
-        return None
-    try:
-        return call(form.cleaned_data)
-    except FieldErrors as exc:
-        apply_field_errors(form, exc.errors)
-    except ActionRefused as exc:
-        form.add_error(None, str(exc))
-    return None
-
-
 def _household_form_page(request, household=None):
     grids = list(services.worker_grids(request.user).order_by("code"))
     if not grids:
@@ -133,7 +120,7 @@ def _household_form_page(request, household=None):
         "care_categories": list(household.care_categories.values_list("code", flat=True))}
     form = forms.HouseholdForm(request.POST if request.method == "POST" else None, grids=grids, initial=initial)
     if request.method == "POST":
-        saved = _submit(form, lambda d: services.save_household(
+        saved = submit_form(form, lambda d: services.save_household(
             request.user, household, grid_id=d["grid"], building=d["building"], room=d["room"],
             care_categories=d["care_categories"]))
         if saved is not None:
@@ -165,7 +152,7 @@ def resident_new(request, household: int):
     home = get_visible_or_404(Household.objects.select_related("building__grid"), request.user, pk=household)
     form = forms.ResidentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        saved = _submit(form, lambda d: services.save_resident(request.user, household_id=home.pk,
+        saved = submit_form(form, lambda d: services.save_resident(request.user, household_id=home.pk,
                                                               **_resident_fields(d)))
         if saved is not None:
             messages.success(request, _("已登记居民：%(name)s") % {"name": saved})
@@ -182,7 +169,7 @@ def resident_edit(request, pk: int):
                "care_categories": list(resident.care_categories.values_list("code", flat=True))}
     form = forms.ResidentForm(request.POST if request.method == "POST" else None, initial=initial, editing=True)
     if request.method == "POST":
-        saved = _submit(form, lambda d: services.save_resident(request.user, resident,
+        saved = submit_form(form, lambda d: services.save_resident(request.user, resident,
                                                               household_id=resident.household_id,
                                                               **_resident_fields(d)))
         if saved is not None:
@@ -202,7 +189,7 @@ def resident_edit(request, pk: int):
 def resident_move_out(request, pk: int):
     resident = get_visible_or_404(Resident.objects.select_related("household__building__grid"), request.user, pk=pk)
     form = forms.MoveOutForm(request.POST)
-    saved = _submit(form, lambda d: services.move_out(request.user, resident, on=d["moved_out_on"],
+    saved = submit_form(form, lambda d: services.move_out(request.user, resident, on=d["moved_out_on"],
                                                       reason=d["moved_out_reason"]))
     if saved is None:
         return render(request, "grid/resident_form.html", {
