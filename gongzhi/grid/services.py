@@ -316,14 +316,16 @@ def open_resident(user, pk: int, request=None) -> Resident:
 
 
 def export_residents(user, rows_out, request=None) -> int:
-    """All residents to `rows_out` (a callable taking one row), for an administrator only; audited."""
+    """All residents living here (实有人口: not those moved out, so a re-import does not bring them
+    back) to `rows_out` (a callable taking one row), for an administrator only; audited."""
     if not (getattr(user, "is_superuser", False) or scoping.has_role(user, Role.ADMIN)):
         raise ActionRefused(_("只有系统管理员可以导出实有人口"))
     from .residents_io import HEADER
 
     rows_out(HEADER)
     n = 0
-    qs = (Resident.objects.select_related("household__building__grid").prefetch_related("care_categories")
+    qs = (Resident.objects.filter(moved_out_on__isnull=True)
+          .select_related("household__building__grid").prefetch_related("care_categories")
           .order_by("household__building__grid__code", "household__building__name", "household__room", "id"))
     for r in qs.iterator(chunk_size=500):
         b = r.household.building

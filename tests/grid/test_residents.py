@@ -1,6 +1,8 @@
 """Residents are need-to-know: the grid's workers and the community's staff see them, nobody else
 (not a supervisor, not the superuser); names, ID and phone numbers are masked; every view of a
 person and every reveal is an audit entry; only an administrator exports, audited."""
+import datetime as dt
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -71,3 +73,15 @@ def test_only_an_administrator_exports_and_the_export_is_audited(org, household,
     assert entry.actor == org.admin and entry.detail["count"] == 1
     with pytest.raises(ActionRefused):
         services.export_residents(org.supervisor, lambda row: None)
+
+
+def test_the_export_lists_who_lives_here_not_who_moved_out(org, household, tmp_path):
+    from openpyxl import load_workbook
+
+    gone = Resident.objects.create(household=household, name="李迁走", id_number="11010519491231002X")
+    services.move_out(org.grid_worker, gone, on=dt.date.today(), reason="搬离本市")
+    path = tmp_path / "residents.xlsx"
+    call_command("grid", "export-residents", str(path), "--user", org.admin.username)
+    names = [row[3] for row in load_workbook(path).active.iter_rows(min_row=2, values_only=True)]
+    assert names == ["王建国"]
+    assert AuditEntry.objects.filter(action="export_residents").get().detail["count"] == 1
