@@ -44,7 +44,7 @@ class Command(BaseCommand):
     def _status(self, current: str) -> None:
         others = 0
         for label, field, tally in crypto.status():
-            parts = ", ".join(f"{'current ' if kid == current else ''}{kid}={n}" for kid, n in sorted(tally.items()))
+            parts = ", ".join(f"{'current ' if kid == current else ''}{kid}={n}" for kid, n in sorted(tally.items(), key=lambda kv: (kv[0] != current, kv[0])))
             self.stdout.write(f"{label}.{field}: {parts or 'no values'}")
             others += sum(n for kid, n in tally.items() if kid != current)
         self.stdout.write(f"key={current} rows_not_under_it={others}")
