@@ -1,9 +1,26 @@
 """Form helpers shared by the pages of every app (they import no app): the date widgets every date
-field uses, and service errors put next to their fields."""
+field uses, several files in one input, and service errors put next to their fields."""
 from __future__ import annotations
 
 from django import forms
 
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; what they contain is checked by the services (core.uploads, by
+    content, not name). `accept` is the browser's hint of the types the service takes."""
+
+    def __init__(self, *args, accept: str = "", **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": accept} if accept else None))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
 
 
 class DateInput(forms.DateInput):

@@ -1,26 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.forms import DateTimeInput
+from gongzhi.core.forms import DateTimeInput, MultipleFileField
 
 from .models import ProposalCategory, Survey
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files under one name; what they contain is checked by the service (core.uploads)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/gif"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, (list, tuple)):
-            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
-        return [super().clean(data, initial)] if data else []
 
 
 class ProposalForm(forms.Form):
@@ -31,7 +14,7 @@ class ProposalForm(forms.Form):
     place = forms.CharField(label=_("地点（选填）"), max_length=200, required=False)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
-    photos = MultipleFileField(label=_("照片（选填，最多 5 张）"), required=False)
+    photos = MultipleFileField(label=_("照片（选填，最多 5 张）"), required=False, accept="image/jpeg,image/png,image/gif")
     anonymous = forms.BooleanField(label=_("公开时不显示我的名字"), required=False)
 
 

@@ -5,23 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.appeals.models import Category, Satisfaction
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; type and size are checked by the services (by content, not name)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, (list, tuple)):
-            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
-        return [super().clean(data, initial)] if data else []
+from gongzhi.core.forms import MultipleFileField
 
 
 class SubmitForm(forms.Form):
@@ -44,7 +28,7 @@ class SubmitForm(forms.Form):
                                        widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     notify_me = forms.BooleanField(label=_("通过短信或邮件告知我受理编号、查询码和办理进展"), required=False, initial=True)
     attachments = MultipleFileField(label=_("图片或PDF附件（选填，最多5个）"), required=False,
-                                  widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,application/pdf"}))
+                                  accept="image/jpeg,image/png,image/gif,application/pdf")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
