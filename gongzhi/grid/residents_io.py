@@ -22,6 +22,10 @@ HEADER = ["网格编码", "楼栋", "门牌", "姓名", "身份证号", "联系�
 REQUIRED = ("网格编码", "楼栋", "门牌", "姓名")
 GENDERS = {"男": "m", "女": "f", "m": "m", "f": "f", "": ""}
 REPORT_COLUMNS = ["line", "field", "problem", "value"]
+# the columns' lengths are those of the model fields they go into (the page's forms check the same)
+LIMITS = {"姓名": Resident.name.field.max_length, "楼栋": Building.name.field.max_length,
+          "门牌": Household.room.field.max_length, "与户主关系": Resident.relation.field.max_length,
+          "备注": Resident.note.field.max_length}
 
 
 @dataclass
@@ -114,7 +118,7 @@ def import_residents(path: Path, actor=None, *, dry_run: bool = False) -> Reside
         unknown = [c for c in wanted if c not in categories]
         if unknown:
             bad("关爱类别", f"unknown care category {'、'.join(unknown)}")
-        for column, limit in (("姓名", 64), ("楼栋", 100), ("门牌", 50), ("与户主关系", 20), ("备注", 300)):
+        for column, limit in LIMITS.items():
             if len(row.get(column, "")) > limit:
                 bad(column, f"longer than {limit} characters")
         if problems:

@@ -26,7 +26,8 @@ from . import geometry
 from .lifecycle import TASK_LIFECYCLE
 from .models import (
     Activity, Building, CareCategory, CatalogueItem, CommunityBoundary, CommunityTask, FieldSubmission,
-    GridWorkerEvent, HomeVisit, Household, Organisation, Patrol, Resident, VisitPhoto, Volunteer, VolunteerHours, community_q, may_register_in,
+    GridWorkerEvent, HomeVisit, Household, Organisation, Patrol, Resident, VisitPhoto, Volunteer, VolunteerHours,
+    community_q, may_register_in,
 )
 
 NOTE_MAX = 2000
@@ -341,7 +342,9 @@ def export_residents(user, rows_out, request=None) -> int:
 # those who see them (Resident.scope_q: the grid's workers, the community's staff); each change is
 # one transaction with its audit entry, which names the fields changed, never their values.
 
-def _text(errors: dict, field: str, value, limit: int, *, required: str | None = None) -> str:
+def _text(errors: dict, field: str, value, column, *, required: str | None = None) -> str:
+    """A text field checked against the model column it goes into (its length, as the import checks)."""
+    limit = column.field.max_length
     value = str(value or "").strip()
     if required and not value:
         errors[field] = required
@@ -376,8 +379,8 @@ def save_household(actor, household: Household | None = None, *, grid_id, buildi
     grid = worker_grids(actor).filter(pk=grid_id).first() if str(grid_id or "").isdigit() else None
     if grid is None:
         errors["grid"] = _("请选择您负责的网格")
-    building = _text(errors, "building", building, 100, required=_("请填写楼栋"))
-    room = _text(errors, "room", room, 50, required=_("请填写门牌/房号"))
+    building = _text(errors, "building", building, Building.name, required=_("请填写楼栋"))
+    room = _text(errors, "room", room, Household.room, required=_("请填写门牌/房号"))
     categories = _care_categories(errors, care_categories)
     if household is not None and not Household.objects.restrict(actor).filter(pk=household.pk).exists():
         raise ActionRefused(_("只有本网格的网格员和本社区工作人员可以修改住户"))
@@ -424,7 +427,7 @@ def save_resident(actor, resident: Resident | None = None, *, household_id, name
     except FieldErrors as exc:
         errors.update(exc.errors)
         household = None
-    name = _text(errors, "name", name, 64, required=_("请填写姓名"))
+    name = _text(errors, "name", name, Resident.name, required=_("请填写姓名"))
     id_number = str(id_number or "").strip().upper()
     if not id_number and resident is not None:
         id_number = resident.id_number
@@ -447,8 +450,8 @@ def save_resident(actor, resident: Resident | None = None, *, household_id, name
             errors["birth_year"] = _("出生年份应在1900年到今年之间")
         else:
             year = int(text)
-    relation = _text(errors, "relation", relation, 20)
-    note = _text(errors, "note", note, 300)
+    relation = _text(errors, "relation", relation, Resident.relation)
+    note = _text(errors, "note", note, Resident.note)
     categories = _care_categories(errors, care_categories)
     if errors:
         raise FieldErrors(errors)
@@ -485,7 +488,7 @@ def move_out(actor, resident: Resident, *, on: dt.date | None, reason: str = "")
         errors["moved_out_on"] = _("请填写迁出日期")
     elif on > timezone.localdate():
         errors["moved_out_on"] = _("迁出日期不能晚于今天")
-    reason = _text(errors, "moved_out_reason", reason, 200)
+    reason = _text(errors, "moved_out_reason", reason, Resident.moved_out_reason)
     if errors:
         raise FieldErrors(errors)
     with transaction.atomic():
