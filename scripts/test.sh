@@ -10,6 +10,7 @@ need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v openssl >/dev/null || need_apt+=(openssl)  # the webhook TLS tests make a certificate
 [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)  # the sensor tests' MQTT broker
+command -v redis-server >/dev/null || need_apt+=(redis-server)  # the shared cache of the two-process tests
 # scripts/cluster.sh (the crash test: nginx in front of app processes under supervisord)
 { [ -x /usr/sbin/nginx ] && command -v supervisord >/dev/null; } || need_apt+=(nginx-light supervisor)
 fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || need_apt+=(fonts-wqy-microhei)
@@ -25,6 +26,12 @@ bash scripts/bootstrap.sh test
 if ! (echo > /dev/tcp/127.0.0.1/1883) 2>/dev/null; then
   /usr/sbin/mosquitto -d -p 1883
   for _ in $(seq 20); do (echo > /dev/tcp/127.0.0.1/1883) 2>/dev/null && break; sleep 0.25; done
+fi
+
+# The two-process and shared-cache tests use a real Redis on 127.0.0.1:6379: start Debian's when none answers.
+if ! (echo > /dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  redis-server --port 6379 --bind 127.0.0.1 --save "" --appendonly no --daemonize yes >/dev/null
+  for _ in $(seq 20); do (echo > /dev/tcp/127.0.0.1/6379) 2>/dev/null && break; sleep 0.25; done
 fi
 
 export GONGZHI_DATA_DIR=${GONGZHI_DATA_DIR:-$(mktemp -d)}
