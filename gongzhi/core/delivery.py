@@ -1,8 +1,11 @@
 """Sending what `recipients.notify` queued: the delivery log, retries with backoff, sent at most once.
 
-`queue(rows)` inserts Delivery rows (one INSERT) and, once the caller's transaction commits, queues
-one task for them: nothing is sent on the request that caused the message. The task worker
-(`gongzhi worker`, django-tasks) runs `attempt(pk)` for each:
+`queue(rows)` inserts Delivery rows (one INSERT) and, once the caller's transaction commits, has the
+task worker (`gongzhi worker`, django-tasks) send them: nothing is sent on the request that caused
+the message. Queuing a task is a row of its own (an INSERT and a commit, as much as the delivery),
+so under load a process queues at most two per KICK_SECONDS (`_kick`): the first rows of a window
+get a task of their own at once, and one task at the window's end sends whatever was committed
+meanwhile. The worker runs `attempt(pk)` for each row:
 
 1. **claim** the row atomically: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED` of a row that is
    due, then status SENDING with the claimer's name; elsewhere one conditional UPDATE (pending and
@@ -31,6 +34,7 @@ import os
 import re
 import socket
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -45,6 +49,9 @@ log = logging.getLogger(__name__)
 BACKOFF_SECONDS = [60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600]
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 LOST_AFTER = dt.timedelta(minutes=2)  # a pending row no task took within this is sent by run_due
+KICK_SECONDS = 1.0  # the window in which one process queues at most two sending tasks
+KICK_MARGIN = dt.timedelta(seconds=0.5)  # the window's last task runs this long after it (clocks differ)
+KICK_KEY = "gongzhi.delivery.kick"
 RECLAIMED = "worker lost while sending ({worker}); tried again"
 
 
@@ -94,8 +101,25 @@ def queue(rows: list[Delivery]) -> list[Delivery]:
     created = Delivery.objects.bulk_create(rows)
     ids = [d.pk for d in created if d.pk is not None]
     if ids:
-        transaction.on_commit(lambda: _enqueue(ids))
+        transaction.on_commit(lambda: _kick(ids))
     return created
+
+
+def _kick(ids: list[int]) -> None:
+    """Have the worker send these committed rows soon. The first rows in a window of KICK_SECONDS
+    get their own task at once, with a task at the window's end (plus a margin) that sends every
+    row still due; rows committed within the window are left to that one. The window is a cache
+    key, so with a shared cache (Redis) it is one window for all processes."""
+    try:
+        if not send_deliveries.get_backend().supports_defer:
+            _enqueue(ids)
+            return
+        if not cache.add(KICK_KEY, True, KICK_SECONDS):
+            return  # the window's last task, already queued, runs after this commit: it sends them
+        _enqueue(ids)
+        send_new_deliveries.using(run_after=timezone.now() + dt.timedelta(seconds=KICK_SECONDS) + KICK_MARGIN).enqueue()
+    except Exception:  # as in _enqueue: run_due catches up with anything a queue problem left
+        log.exception("could not queue %d deliveries", len(ids))
 
 
 def _enqueue(ids: list[int], run_after: dt.datetime | None = None) -> None:
@@ -229,6 +253,14 @@ def purge(now: dt.datetime | None = None) -> int:
         if not ids:
             return deleted
         deleted += Delivery.objects.filter(pk__in=ids).delete()[0]
+
+
+@task()
+def send_new_deliveries() -> int:
+    """The task at a window's end (`_kick`): send every row that is due now; how many went out."""
+    now = timezone.now()
+    ids = list(Delivery.objects.filter(_due(now)).order_by("pk").values_list("pk", flat=True)[:500])
+    return sum(attempt(pk, now=now) == Delivery.Status.SENT for pk in ids)
 
 
 @task()

@@ -67,6 +67,50 @@ def test_the_worker_sends_after_the_action_commits(org, smtp, settings, django_c
     assert len(smtp.messages) == 1 and Delivery.objects.get().status == "sent"
 
 
+def _sms(n):
+    notify([], "appeal.closed", f"GZ{n} 电梯", to=[Address("sms", f"1390000{n:04d}")],
+           context={"tracking_number": f"GZ{n}", "title": "电梯", "track_link": "", "unsubscribe_link": ""})
+
+
+def test_under_load_a_process_queues_two_sending_tasks_a_window_and_every_message_is_sent(
+        org, settings, tmp_path, django_capture_on_commit_callbacks):
+    """Queuing a task costs as much as the delivery row itself: the first message of a window gets
+    its task at once, the others of the window are sent by one task at its end."""
+    import json
+
+    from django_tasks_db.models import DBTaskResult
+
+    outbox = tmp_path / "sms.jsonl"
+    settings.GONGZHI = {**settings.GONGZHI, "SMS_BACKEND": "file", "SMS_FILE": str(outbox)}
+    for n in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            _sms(n)
+    tasks = list(DBTaskResult.objects.order_by("enqueued_at"))
+    assert [t.task_path.rsplit(".", 1)[-1] for t in tasks] == ["send_deliveries", "send_new_deliveries"]
+    first, window_end = tasks
+    assert first.task.run_after is None  # at once
+    assert window_end.run_after >= timezone.now() + dt.timedelta(seconds=delivery.KICK_SECONDS)
+
+    assert delivery.send_deliveries.call(*first.args_kwargs["args"]) == 1  # what the worker does at once
+    assert delivery.send_new_deliveries.call() == 4  # and when the window's task is due
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+    sent = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
+    assert sorted(m["to"] for m in sent) == [f"1390000{n:04d}" for n in range(5)]
+
+
+def test_after_a_window_the_next_message_gets_its_own_task_again(org, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _sms(1)
+    cache.delete(delivery.KICK_KEY)  # the window is over
+    with django_capture_on_commit_callbacks(execute=True):
+        _sms(2)
+    paths = [p.rsplit(".", 1)[-1] for p in DBTaskResult.objects.values_list("task_path", flat=True)]
+    assert sorted(paths) == ["send_deliveries", "send_deliveries", "send_new_deliveries", "send_new_deliveries"]
+
+
 def test_a_failing_provider_is_retried_with_growing_waits_until_it_answers(org, http_receiver):
     http_receiver.answers = [503, 502]
     notify([], "appeal.closed", "GZ1", to=[Address("sms", "13812345678")], context={"tracking_number": "GZ1"})
