@@ -27,7 +27,12 @@ is what limits it)
 `--deployment cluster` sends the same load through nginx to `scripts/cluster.sh` (gunicorn app
 processes, Redis cache) instead of one `gongzhi serve`: first with one app process, then with
 `--processes N` (default 2), half of `--appeals` each; the figures are the N-process run's, and the
-last line adds appeals_per_s_1=… (one process) and scale_1_to_n=… (N processes over one).
+last line adds appeals_per_s_1=… (one process) and scale_1_to_n=… (N processes over one), and
+the CPU time per appeal of the deployment's app processes (app_cpu_ms_per_appeal_1=…, …_n=…) and of
+all it started (nginx, the workers, the subscriber: deployment_cpu_ms_per_appeal_n=…), read from
+/proc for every process whose environment names the cluster's folder. Where the rate grows less
+than the processes, these say whether each appeal cost more (indexes kept per process, contention)
+or the cores ran out.
 """
 from __future__ import annotations
 
@@ -241,22 +246,29 @@ def run_cluster(args, env: dict, db_url: str, token: str, payloads: list[dict]) 
             client = Client(port, token)
             status, cold_first = client.post(part[0])
             assert status == 201, f"first request answered {status}: {client.last_body[:300]!r}"
+            before = cluster_cpu(folder)
             results = load(port, token, part[1:], args.clients)
+            after = cluster_cpu(folder)
+            cpu_ms = {kind: (after.get(kind, 0.0) - before.get(kind, 0.0)) / max(len(results), 1) * 1000
+                      for kind in ("app", "all")}
         finally:
             subprocess.run([*script, "--stop"], cwd=REPO, capture_output=True, text=True)
         ok = [r for r in results if r[1] == 201]
         span = max(r[0] + r[2] for r in results) - min(r[0] for r in results)
         latencies = sorted(r[2] for r in ok)
-        runs[processes] = (len(ok) / span, latencies, cold_first, len(results) - len(ok))
+        runs[processes] = (len(ok) / span, latencies, cold_first, len(results) - len(ok), cpu_ms)
         print(f"{processes} app process(es): {len(ok) / span:.1f} appeals/s, p50 {pct(latencies, 50) * 1000:.0f} ms, "
-              f"p99 {pct(latencies, 99) * 1000:.0f} ms, {len(results) - len(ok)} failed", file=sys.stderr)
+              f"p99 {pct(latencies, 99) * 1000:.0f} ms, {len(results) - len(ok)} failed; CPU per appeal: app "
+              f"processes {cpu_ms['app']:.1f} ms, everything the cluster started {cpu_ms['all']:.1f} ms", file=sys.stderr)
     report_triage()
     db_rate = db_limit(db_url, args.clients)
     one, many = runs[1], runs[args.processes]
-    rate, latencies, cold_first, failed = many
+    rate, latencies, cold_first, failed, cpu_ms = many
     print(f"appeals_per_s={rate:.1f} p50_ms={pct(latencies, 50) * 1000:.0f} p99_ms={pct(latencies, 99) * 1000:.0f} "
           f"cold_first_ms={cold_first * 1000:.0f} db_limit_per_s={db_rate:.0f} ratio={rate / db_rate:.3f} "
-          f"processes={args.processes} appeals_per_s_1={one[0]:.1f} scale_1_to_n={rate / one[0]:.2f}")
+          f"processes={args.processes} appeals_per_s_1={one[0]:.1f} scale_1_to_n={rate / one[0]:.2f} "
+          f"app_cpu_ms_per_appeal_1={one[4]['app']:.1f} app_cpu_ms_per_appeal_n={cpu_ms['app']:.1f} "
+          f"deployment_cpu_ms_per_appeal_n={cpu_ms['all']:.1f}")
     return 0 if not (failed or one[3]) else 1
 
 
@@ -378,6 +390,33 @@ def load(port: int, token: str, payloads: list[dict], clients: int) -> list[tupl
     for t in threads:
         t.join()
     return results
+
+
+def cluster_cpu(folder: Path) -> dict:
+    """CPU seconds so far of the processes scripts/cluster.sh started in `folder` (its supervisor's
+    descendants): the app processes (gunicorn) and all of them."""
+    tick = os.sysconf("SC_CLK_TCK")
+    procs = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                app = b"gunicorn" in f.read()
+        except OSError:  # gone meanwhile
+            continue
+        procs[int(pid)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick, app)
+    try:
+        ours = {int((folder / "supervisord.pid").read_text().strip())}
+    except (OSError, ValueError):
+        return {"app": 0.0, "all": 0.0}
+    grew = True
+    while grew:
+        more = {pid for pid, (parent, _, _) in procs.items() if parent in ours} - ours
+        ours |= more
+        grew = bool(more)
+    found = [procs[pid] for pid in ours if pid in procs]
+    return {"app": sum(cpu for _, cpu, app in found if app), "all": sum(cpu for _, cpu, _ in found)}
 
 
 def cpu_now(server_pid: int) -> dict:
