@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-N=2; K=1; PORT=8080; DIR=$ROOT/var/cluster; THREADS=4; STOP=0; REDIS_DB=${GONGZHI_CLUSTER_REDIS_DB:-4}
+N=2; K=1; PORT=8080; DIR=$ROOT/var/cluster; THREADS=3; STOP=0; REDIS_DB=${GONGZHI_CLUSTER_REDIS_DB:-4}
 while [ $# -gt 0 ]; do
   case "$1" in
     --app-processes) N=$2; shift 2 ;;

@@ -8,7 +8,7 @@ import os
 
 worker_class = "gthread"
 workers = 1
-threads = int(os.environ.get("GONGZHI_APP_THREADS", "4"))
+threads = int(os.environ.get("GONGZHI_APP_THREADS", "3"))  # more contend for the interpreter lock (`gongzhi serve --help`)
 backlog = 2048
 keepalive = 75  # longer than nginx's upstream keepalive_timeout: nginx closes first
 timeout = 120
