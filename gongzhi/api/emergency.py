@@ -15,7 +15,7 @@ from gongzhi.core.errors import FieldErrors
 from gongzhi.core.models import Region
 from gongzhi.core.recipients import absolute
 from gongzhi.emergency import cap, services
-from gongzhi.emergency.models import Category, Incident, IncidentTask, Level, PublicWarning
+from gongzhi.emergency.models import Category, Incident, IncidentTask, Level, PlanType, PublicWarning
 
 from .request_types import PK, Count, Id, In, Omittable, text
 from .v1 import _errors, _user
@@ -60,6 +60,7 @@ class IncidentOut(Schema):
     number: str
     title: str
     category: str
+    plan_type: Optional[str] = Field(description="the incident type's code (事件类型, e.g. flood), or null")
     level: str
     status: str
     source: str
@@ -74,7 +75,7 @@ class IncidentOut(Schema):
 
 def incident_out(incident: Incident) -> dict:
     return {"id": incident.pk, "number": incident.number, "title": incident.title, "category": incident.category,
-            "level": incident.level, "status": incident.status, "source": incident.source,
+            "plan_type": incident.plan_type.code if incident.plan_type_id else None, "level": incident.level, "status": incident.status, "source": incident.source,
             "region": incident.region.name, "place": incident.place, "lat": incident.lat, "lon": incident.lon,
             "people_affected": incident.people_affected, "reported_at": incident.reported_at,
             "tasks": [{"id": t.pk, "department": t.department.name, "title": t.title, "status": t.status,
@@ -85,6 +86,8 @@ def incident_out(incident: Incident) -> dict:
 class IncidentIn(In):
     title: text(200, 1, short=gettext_lazy("请填写事件标题"))
     category: Literal["natural", "accident", "health", "security"]
+    plan_type: Optional[text(32)] = Field(None, description="the incident type's code (事件类型), one of the "
+                                          "category's: its plans come first on the command board")
     level: Literal["I", "II", "III", "IV"]
     region: PK
     place: text(300) = ""
@@ -134,6 +137,10 @@ def report_incident(request, payload: IncidentIn):
         raise FieldErrors({"region": "no such region"})
     data = payload.model_dump()
     data["region"] = region
+    if payload.plan_type:
+        data["plan_type"] = PlanType.objects.filter(code=payload.plan_type).first()
+        if data["plan_type"] is None:
+            raise FieldErrors({"plan_type": "no such incident type"})
     data.setdefault("category", Category.ACCIDENT)
     data.setdefault("level", Level.IV)
     incident = services.report(_user(request), **data)

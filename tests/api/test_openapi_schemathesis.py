@@ -110,7 +110,8 @@ def real_rows(org, bearer):
 
 def _community_task_rows(org):
     """A community task names a department code, a community and a catalogue item that exist (the
-    schema cannot say which codes do); the regions of an incident name a real one."""
+    schema cannot say which codes do); an incident names a real region, and a type of its category."""
+    from gongzhi.emergency.models import PlanType
     from gongzhi.grid.models import CatalogueItem
 
     item = CatalogueItem.objects.create(code="SQ-01", name="协助开展人口抽样调查")
@@ -129,6 +130,12 @@ def _community_task_rows(org):
                 body["community"] = org.east_c.pk
         if "/emergency/" in case.path and body.get("region") is not None:
             body["region"] = org.east_c.pk
+        if "/emergency/" in case.path and body.get("plan_type") is not None:
+            kind = PlanType.objects.filter(category=body.get("category")).first()  # one of the category's
+            if kind is None:
+                body.pop("plan_type")
+            else:
+                body["plan_type"] = kind.code
 
     return point
 

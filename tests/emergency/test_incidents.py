@@ -243,3 +243,28 @@ def test_the_api_lists_reports_and_updates_tasks_in_scope(client, org, em):
                                                       "region": 999999}, content_type="application/json", **auth)
     assert bad.status_code == 422
     assert [i["title"] for i in client.get("/api/v1/emergency/incidents", **auth).json()] == ["燃气泄漏"]
+    assert made.json()["plan_type"] is None
+
+
+def test_an_incident_reported_through_the_api_can_carry_its_type_which_puts_its_plans_first(client, org, em):
+    from gongzhi.api.models import ApiToken
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(em.officer, 'test')[1]}"}
+
+    def report(**extra):
+        return client.post("/api/v1/emergency/incidents", {"title": "东湖社区内涝", "category": "natural", "level": "III",
+                                                           "region": org.east_c.pk, **extra},
+                           content_type="application/json", **auth)
+
+    made = report(plan_type="flood")
+    assert made.status_code == 201, made.content
+    assert made.json()["plan_type"] == "flood"
+    incident = Incident.objects.get(pk=made.json()["id"])
+    assert incident.plan_type.code == "flood"
+    assert client.get(f"/api/v1/emergency/incidents/{incident.pk}", **auth).json()["plan_type"] == "flood"
+
+    unknown = report(plan_type="tsunami")
+    assert unknown.status_code == 422 and "plan_type" in unknown.content.decode()
+    wrong_category = report(plan_type="fire")  # a type of another category
+    assert wrong_category.status_code == 422 and "plan_type" in wrong_category.content.decode()
+    assert Incident.objects.count() == 1  # refused reports leave nothing behind
