@@ -30,7 +30,8 @@ processes, Redis cache) instead of one `gongzhi serve`: first with one app proce
 last line adds appeals_per_s_1=… (one process) and scale_1_to_n=… (N processes over one), and
 the CPU time per appeal of the deployment's app processes (app_cpu_ms_per_appeal_1=…, …_n=…) and of
 all it started (nginx, the workers, the subscriber: deployment_cpu_ms_per_appeal_n=…), read from
-/proc for every process whose environment names the cluster's folder. Where the rate grows less
+/proc for the cluster's supervisor and its descendants, and the machine's share busy
+(machine_busy_1=…, machine_busy_n=…, PostgreSQL and the clients included). Where the rate grows less
 than the processes, these say whether each appeal cost more (indexes kept per process, contention)
 or the cores ran out.
 """
@@ -246,11 +247,12 @@ def run_cluster(args, env: dict, db_url: str, token: str, payloads: list[dict]) 
             client = Client(port, token)
             status, cold_first = client.post(part[0])
             assert status == 201, f"first request answered {status}: {client.last_body[:300]!r}"
-            before = cluster_cpu(folder)
+            before, machine_before = cluster_cpu(folder), cpu_now(os.getpid())
             results = load(port, token, part[1:], args.clients)
-            after = cluster_cpu(folder)
+            after, machine_after = cluster_cpu(folder), cpu_now(os.getpid())
             cpu_ms = {kind: (after.get(kind, 0.0) - before.get(kind, 0.0)) / max(len(results), 1) * 1000
                       for kind in ("app", "all")}
+            cpu_ms["machine_busy"] = cpu_share(machine_before, machine_after)["machine"]
         finally:
             subprocess.run([*script, "--stop"], cwd=REPO, capture_output=True, text=True)
         ok = [r for r in results if r[1] == 201]
@@ -259,7 +261,8 @@ def run_cluster(args, env: dict, db_url: str, token: str, payloads: list[dict]) 
         runs[processes] = (len(ok) / span, latencies, cold_first, len(results) - len(ok), cpu_ms)
         print(f"{processes} app process(es): {len(ok) / span:.1f} appeals/s, p50 {pct(latencies, 50) * 1000:.0f} ms, "
               f"p99 {pct(latencies, 99) * 1000:.0f} ms, {len(results) - len(ok)} failed; CPU per appeal: app "
-              f"processes {cpu_ms['app']:.1f} ms, everything the cluster started {cpu_ms['all']:.1f} ms", file=sys.stderr)
+              f"processes {cpu_ms['app']:.1f} ms, everything the cluster started {cpu_ms['all']:.1f} ms; the machine "
+              f"{cpu_ms['machine_busy']:.0%} busy", file=sys.stderr)
     report_triage()
     db_rate = db_limit(db_url, args.clients)
     one, many = runs[1], runs[args.processes]
@@ -268,7 +271,8 @@ def run_cluster(args, env: dict, db_url: str, token: str, payloads: list[dict]) 
           f"cold_first_ms={cold_first * 1000:.0f} db_limit_per_s={db_rate:.0f} ratio={rate / db_rate:.3f} "
           f"processes={args.processes} appeals_per_s_1={one[0]:.1f} scale_1_to_n={rate / one[0]:.2f} "
           f"app_cpu_ms_per_appeal_1={one[4]['app']:.1f} app_cpu_ms_per_appeal_n={cpu_ms['app']:.1f} "
-          f"deployment_cpu_ms_per_appeal_n={cpu_ms['all']:.1f}")
+          f"deployment_cpu_ms_per_appeal_n={cpu_ms['all']:.1f} machine_busy_1={one[4]['machine_busy']:.2f} "
+          f"machine_busy_n={cpu_ms['machine_busy']:.2f}")
     return 0 if not (failed or one[3]) else 1
 
 
