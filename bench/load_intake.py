@@ -17,10 +17,11 @@ ceiling, inserts the same appeal rows again with plain psycopg INSERTs (one tran
 as many connections as clients): db_limit_per_s. ratio = appeals_per_s / db_limit_per_s.
 
 Last line: appeals_per_s=… p50_ms=… p99_ms=… cold_first_ms=… db_limit_per_s=… ratio=… server_cpu=…
-client_cpu=… machine_busy=… server_cpu_ms_per_appeal=… (CPU during the load: the server process and
-this one, the clients, in cores; the machine's share busy, whoever else runs on it; the server's CPU
-time per appeal, which bounds one process's rate at 1000 / it per core while the interpreter lock
-is what limits it)
+client_cpu=… machine_busy=… server_cpu_ms_per_appeal=… postgres_cpu_ms_per_appeal=… (CPU during the
+load: the server process and this one, the clients, in cores; the machine's share busy, whoever else
+runs on it; the server's CPU time per appeal, which bounds one process's rate at 1000 / it per core
+while the interpreter lock is what limits it; the CPU time of this machine's PostgreSQL processes
+per appeal, which bounds what any number of app processes can do on the same cores)
 
     python bench/load_intake.py [--clients 8] [--appeals 2000] [--hot-fraction 0.3] [--prior 3000]
 
@@ -31,7 +32,8 @@ last line adds appeals_per_s_1=… (one process) and scale_1_to_n=… (N process
 the CPU time per appeal of the deployment's app processes (app_cpu_ms_per_appeal_1=…, …_n=…) and of
 all it started (nginx, the workers, the subscriber: deployment_cpu_ms_per_appeal_n=…), read from
 /proc for the cluster's supervisor and its descendants, and the machine's share busy
-(machine_busy_1=…, machine_busy_n=…, PostgreSQL and the clients included). Where the rate grows less
+(machine_busy_1=…, machine_busy_n=…, PostgreSQL and the clients included), and PostgreSQL's own CPU
+time per appeal (postgres_cpu_ms_per_appeal_n=…). Where the rate grows less
 than the processes, these say whether each appeal cost more (indexes kept per process, contention)
 or the cores ran out.
 """
@@ -224,7 +226,8 @@ def run(args, env: dict, db_url: str) -> int:
     print(f"appeals_per_s={rate:.1f} p50_ms={pct(latencies, 50) * 1000:.0f} p99_ms={pct(latencies, 99) * 1000:.0f} "
           f"cold_first_ms={cold_first * 1000:.0f} db_limit_per_s={db_rate:.0f} ratio={rate / db_rate:.3f} "
           f"server_cpu={cpu['server']:.2f} client_cpu={cpu['client']:.2f} machine_busy={cpu['machine']:.2f} "
-          f"server_cpu_ms_per_appeal={cpu['server'] * cpu['wall'] / len(results) * 1000:.1f}")
+          f"server_cpu_ms_per_appeal={cpu['server'] * cpu['wall'] / len(results) * 1000:.1f} "
+          f"postgres_cpu_ms_per_appeal={cpu['postgres'] * cpu['wall'] / len(results) * 1000:.1f}")
     return 0 if not failed else 1
 
 
@@ -252,7 +255,9 @@ def run_cluster(args, env: dict, db_url: str, token: str, payloads: list[dict]) 
             after, machine_after = cluster_cpu(folder), cpu_now(os.getpid())
             cpu_ms = {kind: (after.get(kind, 0.0) - before.get(kind, 0.0)) / max(len(results), 1) * 1000
                       for kind in ("app", "all")}
-            cpu_ms["machine_busy"] = cpu_share(machine_before, machine_after)["machine"]
+            share = cpu_share(machine_before, machine_after)
+            cpu_ms["machine_busy"] = share["machine"]
+            cpu_ms["postgres"] = share["postgres"] * share["wall"] / max(len(results), 1) * 1000
         finally:
             subprocess.run([*script, "--stop"], cwd=REPO, capture_output=True, text=True)
         ok = [r for r in results if r[1] == 201]
@@ -272,7 +277,7 @@ def run_cluster(args, env: dict, db_url: str, token: str, payloads: list[dict]) 
           f"processes={args.processes} appeals_per_s_1={one[0]:.1f} scale_1_to_n={rate / one[0]:.2f} "
           f"app_cpu_ms_per_appeal_1={one[4]['app']:.1f} app_cpu_ms_per_appeal_n={cpu_ms['app']:.1f} "
           f"deployment_cpu_ms_per_appeal_n={cpu_ms['all']:.1f} machine_busy_1={one[4]['machine_busy']:.2f} "
-          f"machine_busy_n={cpu_ms['machine_busy']:.2f}")
+          f"machine_busy_n={cpu_ms['machine_busy']:.2f} postgres_cpu_ms_per_appeal_n={cpu_ms['postgres']:.1f}")
     return 0 if not (failed or one[3]) else 1
 
 
@@ -432,13 +437,33 @@ def cpu_now(server_pid: int) -> dict:
         total = [int(v) for v in f.readline().split()[1:]]
     own = os.times()
     return {"wall": time.monotonic(), "server": (int(fields[11]) + int(fields[12])) / tick,
-            "client": own.user + own.system, "busy": (sum(total) - total[3] - total[4]) / tick}
+            "client": own.user + own.system, "busy": (sum(total) - total[3] - total[4]) / tick,
+            "postgres": postgres_cpu()}
+
+
+def postgres_cpu() -> float:
+    """CPU seconds so far of this machine's PostgreSQL processes (the server, its backends and
+    background writers): what the database costs, when the database server is on this machine."""
+    tick, seconds = os.sysconf("SC_CLK_TCK"), 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                command = f.read().split(b"\0", 1)[0]
+            if not (command.startswith(b"postgres") or command.endswith(b"/postgres")):
+                continue
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:  # gone meanwhile
+            continue
+        seconds += (int(fields[11]) + int(fields[12])) / tick
+    return seconds
 
 
 def cpu_share(before: dict, after: dict) -> dict:
     wall, cores = after["wall"] - before["wall"], os.cpu_count() or 1
     return {"wall": wall, "cores": cores, "server": (after["server"] - before["server"]) / wall,
             "client": (after["client"] - before["client"]) / wall,
+            "postgres": (after["postgres"] - before["postgres"]) / wall,
             "machine": (after["busy"] - before["busy"]) / wall / cores}
 
 
