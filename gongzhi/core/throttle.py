@@ -12,7 +12,9 @@ attempt back, for limits on failures: take before checking a secret, release whe
 Counting first and checking after means concurrent attempts cannot all slip under the limit.
 
 The counters are shared by every process when the cache is (GONGZHI_CACHE = redis://… or db);
-the default per-process memory cache counts per process.
+the default per-process memory cache counts per process. On Redis, counting an attempt and reading
+the window's other buckets is one pipelined round trip (`_count_in_redis`) instead of three: every
+API request takes two limits, and redis-py's per-command cost showed in each request's CPU.
 """
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ import math
 import time
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 BUCKETS = 10
 
@@ -85,13 +88,32 @@ def _retry_after(buckets: list[tuple[str, float]], values: dict[str, int], limit
     return max(1, math.ceil(wait))
 
 
+def _count_in_redis(backend: RedisCache, current: str, older: list[str], ttl: int) -> tuple[int, dict[str, int]]:
+    """What `_incr` and `_values` do, in one pipeline on the Redis server that takes the writes.
+    The counter is stored as Django's cache stores an integer (plain digits), so `cache.decr`,
+    `cache.get_many` and `count` read it as before."""
+    key = backend.make_and_validate_key(current)
+    client = backend._cache.get_client(key, write=True)  # Django's own client and connection pool
+    pipe = client.pipeline(transaction=False)
+    pipe.set(key, 0, ex=ttl, nx=True)  # a new bucket starts at 0 with its lifetime
+    pipe.incr(key)
+    pipe.mget([backend.make_and_validate_key(k) for k in older])
+    _, mine, found = pipe.execute()
+    return int(mine), {k: max(0, int(v or 0)) for k, v in zip(older, found)}
+
+
 def take(key: str, limit: int, window_seconds: int) -> Taken:
     """Count one attempt if fewer than `limit` were counted in the last window."""
     now = time.time()
     buckets = _buckets(key, window_seconds, now)
     current = buckets[0][0]
-    mine = _incr(current, _ttl(window_seconds))
-    values = _values([k for k, _ in buckets[1:]])
+    older = [k for k, _ in buckets[1:]]
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        mine, values = _count_in_redis(backend, current, older, _ttl(window_seconds))
+    else:
+        mine = _incr(current, _ttl(window_seconds))
+        values = _values(older)
     total = mine + sum(values.values())
     if total <= limit:
         return Taken(True, total, 0, current)

@@ -10,16 +10,36 @@ import pytest
 from gongzhi.core import throttle
 
 
-@pytest.fixture
-def clock(monkeypatch, settings):
+def _redis_answers() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis(port=6379, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(params=["memory", "redis"])
+def clock(request, monkeypatch, settings):
+    """A clock the limits read, on the per-process memory cache and on a real Redis (which counts in
+    one pipelined round trip); scripts/test.sh starts Redis when none answers."""
+    import uuid
+
     import django.core.cache.backends.base
     import django.core.cache.backends.locmem
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": "throttle-clock"}}
-    from django.core.cache import cache
+    if request.param == "redis":
+        if not _redis_answers():
+            pytest.skip("no Redis on 127.0.0.1:6379 (scripts/test.sh starts one)")
+        # A prefix of its own instead of clearing: parallel test processes share the server.
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                       "LOCATION": "redis://127.0.0.1:6379/9", "KEY_PREFIX": uuid.uuid4().hex}}
+    else:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                       "LOCATION": "throttle-clock"}}
+        from django.core.cache import cache
 
-    cache.clear()  # memory caches of one name are shared: start empty
+        cache.clear()  # memory caches of one name are shared: start empty
     state = types.SimpleNamespace(now=(int(time.time()) // 3600 + 1) * 3600 - 2)  # 2 s before the hour
     shim = types.SimpleNamespace(time=lambda: state.now, monotonic=time.monotonic, sleep=time.sleep)
     for module in (throttle, django.core.cache.backends.base, django.core.cache.backends.locmem):
