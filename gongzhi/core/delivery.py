@@ -204,7 +204,12 @@ def attempt(pk: int, worker: str | None = None, now: dt.datetime | None = None) 
 @task()
 def send_deliveries(ids: list[int]) -> int:
     """The worker's task: send these deliveries (those still due); how many went out."""
-    return sum(attempt(pk) == Delivery.Status.SENT for pk in ids)
+    return _send_each(ids)
+
+
+def _send_each(ids, now: dt.datetime | None = None) -> int:
+    """Attempt each row (those still due at `now`); how many went out."""
+    return sum(attempt(pk, now=now) == Delivery.Status.SENT for pk in ids)
 
 
 def reclaim(now: dt.datetime | None = None) -> int:
@@ -232,9 +237,7 @@ def run_due(now: dt.datetime | None = None) -> dict[str, int]:
     reclaimed = reclaim(now)
     due = Delivery.objects.filter(status=Delivery.Status.PENDING).filter(
         Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lte=now - LOST_AFTER))
-    sent = 0
-    for pk in list(due.order_by("pk").values_list("pk", flat=True)[:500]):
-        sent += attempt(pk, now=now) == Delivery.Status.SENT
+    sent = _send_each(list(due.order_by("pk").values_list("pk", flat=True)[:500]), now)
     return {"sent": sent, "reclaimed": reclaimed}
 
 
@@ -259,8 +262,7 @@ def purge(now: dt.datetime | None = None) -> int:
 def send_new_deliveries() -> int:
     """The task at a window's end (`_kick`): send every row that is due now; how many went out."""
     now = timezone.now()
-    ids = list(Delivery.objects.filter(_due(now)).order_by("pk").values_list("pk", flat=True)[:500])
-    return sum(attempt(pk, now=now) == Delivery.Status.SENT for pk in ids)
+    return _send_each(list(Delivery.objects.filter(_due(now)).order_by("pk").values_list("pk", flat=True)[:500]), now)
 
 
 @task()
