@@ -401,31 +401,45 @@ def load(port: int, token: str, payloads: list[dict], clients: int) -> list[tupl
     return results
 
 
-def cluster_cpu(folder: Path) -> dict:
-    """CPU seconds so far of the processes scripts/cluster.sh started in `folder` (its supervisor's
-    descendants): the app processes (gunicorn) and all of them."""
-    tick = os.sysconf("SC_CLK_TCK")
-    procs = {}
+def processes() -> dict[int, tuple[int, float, bytes]]:
+    """Every process on this machine: {pid: (parent pid, CPU seconds so far, its command line)}."""
+    tick, found = os.sysconf("SC_CLK_TCK"), {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rpartition(")")[2].split()
             with open(f"/proc/{pid}/cmdline", "rb") as f:
-                app = b"gunicorn" in f.read()
+                command = f.read()
         except OSError:  # gone meanwhile
             continue
-        procs[int(pid)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick, app)
+        found[int(pid)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick, command)
+    return found
+
+
+def cluster_cpu(folder: Path) -> dict:
+    """CPU seconds so far of the processes scripts/cluster.sh started in `folder` (its supervisor's
+    descendants): the app processes (gunicorn) and all of them."""
+    procs = processes()
     try:
         ours = {int((folder / "supervisord.pid").read_text().strip())}
     except (OSError, ValueError):
         return {"app": 0.0, "all": 0.0}
-    grew = True
-    while grew:
-        more = {pid for pid, (parent, _, _) in procs.items() if parent in ours} - ours
+    while more := {pid for pid, (parent, _, _) in procs.items() if parent in ours} - ours:
         ours |= more
-        grew = bool(more)
     found = [procs[pid] for pid in ours if pid in procs]
-    return {"app": sum(cpu for _, cpu, app in found if app), "all": sum(cpu for _, cpu, _ in found)}
+    return {"app": sum(cpu for _, cpu, command in found if b"gunicorn" in command),
+            "all": sum(cpu for _, cpu, _ in found)}
+
+
+def postgres_cpu() -> float:
+    """CPU seconds so far of this machine's PostgreSQL processes (the server, its backends and
+    background writers): what the database costs, when the database server is on this machine."""
+    seconds = 0.0
+    for _, cpu, command in processes().values():
+        program = command.split(b"\0", 1)[0]
+        if program.startswith(b"postgres") or program.endswith(b"/postgres"):
+            seconds += cpu
+    return seconds
 
 
 def cpu_now(server_pid: int) -> dict:
@@ -439,24 +453,6 @@ def cpu_now(server_pid: int) -> dict:
     return {"wall": time.monotonic(), "server": (int(fields[11]) + int(fields[12])) / tick,
             "client": own.user + own.system, "busy": (sum(total) - total[3] - total[4]) / tick,
             "postgres": postgres_cpu()}
-
-
-def postgres_cpu() -> float:
-    """CPU seconds so far of this machine's PostgreSQL processes (the server, its backends and
-    background writers): what the database costs, when the database server is on this machine."""
-    tick, seconds = os.sysconf("SC_CLK_TCK"), 0.0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                command = f.read().split(b"\0", 1)[0]
-            if not (command.startswith(b"postgres") or command.endswith(b"/postgres")):
-                continue
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rpartition(")")[2].split()
-        except OSError:  # gone meanwhile
-            continue
-        seconds += (int(fields[11]) + int(fields[12])) / tick
-    return seconds
 
 
 def cpu_share(before: dict, after: dict) -> dict:

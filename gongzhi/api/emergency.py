@@ -75,7 +75,8 @@ class IncidentOut(Schema):
 
 def incident_out(incident: Incident) -> dict:
     return {"id": incident.pk, "number": incident.number, "title": incident.title, "category": incident.category,
-            "plan_type": incident.plan_type.code if incident.plan_type_id else None, "level": incident.level, "status": incident.status, "source": incident.source,
+            "plan_type": incident.plan_type.code if incident.plan_type_id else None, "level": incident.level,
+            "status": incident.status, "source": incident.source,
             "region": incident.region.name, "place": incident.place, "lat": incident.lat, "lon": incident.lon,
             "people_affected": incident.people_affected, "reported_at": incident.reported_at,
             "tasks": [{"id": t.pk, "department": t.department.name, "title": t.title, "status": t.status,
